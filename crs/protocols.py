@@ -1,0 +1,78 @@
+"""The seams of crs: small Protocols, 1-3 methods each.
+
+Implementations live in their packages (`crs.retrieval`, `crs.ranking`, `crs.policy`, ...);
+`crs/agent.py` and `ui/cli.py` wire them. Simulators see the agent only through `Agent`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from crs.types import Action, DialogueState, Results
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """Corpus search. `allow` is a boolean mask over catalog rows (hard filter applied inside)."""
+
+    def search(self, query: str, k: int = 10, allow: np.ndarray | None = None) -> Results: ...
+
+
+@runtime_checkable
+class Ranker(Protocol):
+    """Scores candidate item rows for the current dialogue state (higher is better)."""
+
+    def score(self, state: DialogueState, rows: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Chooses the system's next action from an observation of the dialogue."""
+
+    def act(self, observation: Any) -> Action: ...
+
+
+@runtime_checkable
+class NLU(Protocol):
+    """Turns user text into a parsed turn (mentions, intent, constraints, critique)."""
+
+    def parse(self, text: str, state: DialogueState) -> Any: ...
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Renders a system action as text, grounded in the catalog."""
+
+    def render(self, action: Action, state: DialogueState, context: Mapping[str, Any]) -> Any: ...
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """A text generator backend (local model or OpenAI-compatible endpoint)."""
+
+    def complete(self, prompt: str, max_tokens: int = 128) -> str: ...
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """What simulators and front ends talk to: one text turn in, one reply out."""
+
+    def step(self, state: DialogueState, text: str) -> tuple[DialogueState, Any]: ...
+
+
+@runtime_checkable
+class Simulator(Protocol):
+    """A simulated user. The agent is a black box: it only sees the simulator's utterances/answers."""
+
+    def reset(self, seed: int | None = None) -> Any:
+        """Start an episode; returns the user's opening turn."""
+        ...
+
+    def respond(self, action: Action) -> Any:
+        """React to a system action; returns the user's next turn (with ground-truth labels)."""
+        ...
+
+
+Ids = Sequence[str]

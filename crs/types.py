@@ -1,0 +1,251 @@
+"""Typed, immutable data shared by every layer of crs.
+
+Nothing in this module does I/O. Later layers extend these types by composition, not by
+mutating them: the dialogue state is a frozen dataclass passed explicitly through the pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+
+class AttributeKind(str, Enum):
+    """How an attribute's values behave."""
+
+    CATEGORICAL = "categorical"  # one value per item (e.g. mpaa, decade)
+    MULTI = "multi-valued"  # several values per item (e.g. genres, stars)
+    ORDINAL = "ordinal"  # ordered categories
+    NUMERIC = "numeric"  # numbers with ranges (year, runtime, rating)
+
+
+AttrValue = str | float | int | tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of the catalog schema."""
+
+    name: str
+    kind: AttributeKind
+    values: tuple[str, ...] = ()
+    """Known values for categorical / multi-valued / ordinal attributes (ordered for ordinal)."""
+    description: str = ""
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind is AttributeKind.NUMERIC
+
+
+@dataclass(frozen=True)
+class AttributeSchema:
+    """The typed attribute schema of a catalog; attribute names are used as-is everywhere."""
+
+    attributes: tuple[Attribute, ...]
+
+    def __post_init__(self) -> None:
+        names = [a.name for a in self.attributes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate attribute names in schema: {names}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.attributes)
+
+    def __contains__(self, name: object) -> bool:
+        return any(a.name == name for a in self.attributes)
+
+    def __iter__(self) -> Iterator[Attribute]:
+        return iter(self.attributes)
+
+    def get(self, name: str) -> Attribute:
+        for a in self.attributes:
+            if a.name == name:
+                return a
+        raise KeyError(f"unknown attribute {name!r}; valid attributes: {', '.join(self.names)}")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One catalog item. `attributes` maps schema names to raw values (multi-valued → tuple)."""
+
+    id: str
+    title: str
+    year: int | None = None
+    text: str = ""
+    attributes: Mapping[str, AttrValue] = field(default_factory=dict)
+    popularity: float = 0.0
+
+    @property
+    def display(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """Values of a categorical/multi-valued attribute as a tuple of strings (empty if absent)."""
+        v = self.attributes.get(name)
+        if v is None:
+            return ()
+        if isinstance(v, tuple):
+            return v
+        return (str(v),)
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """Items, their typed schema, and (optionally) a users × items interaction matrix.
+
+    `interactions` is a scipy.sparse CSR matrix with rows = users and columns = item rows in
+    `items` order (one orientation everywhere). `meta` holds loader-specific extras (e.g. id maps).
+    """
+
+    name: str
+    items: tuple[Item, ...]
+    schema: AttributeSchema
+    interactions: Any = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._index:
+            self._index.update({it.id: i for i, it in enumerate(self.items)})
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._index
+
+    def row(self, item_id: str) -> int:
+        """Row position of an item id; KeyError with a clear message if unknown."""
+        try:
+            return self._index[item_id]
+        except KeyError:
+            raise KeyError(f"unknown item id {item_id!r} in catalog {self.name!r}") from None
+
+    def item(self, item_id: str) -> Item:
+        return self.items[self.row(item_id)]
+
+    @property
+    def ids(self) -> list[str]:
+        return [it.id for it in self.items]
+
+    def popularity(self) -> np.ndarray:
+        return np.array([it.popularity for it in self.items], dtype=np.float32)
+
+    def fingerprint(self) -> str:
+        """Stable hash of ids, titles and texts: keys every cache derived from this catalog."""
+        h = hashlib.sha256(self.name.encode())
+        for it in self.items:
+            h.update(it.id.encode())
+            h.update(b"\x00")
+            h.update(it.title.encode())
+            h.update(b"\x00")
+            h.update(it.text.encode())
+            h.update(b"\x01")
+        return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Results:
+    """Batch-first typed search/ranking result: item row ids (or string ids) with scores, best first."""
+
+    ids: Sequence[Any]
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+# --- dialogue ------------------------------------------------------------------------------
+
+
+class Speaker(str, Enum):
+    USER = "user"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One mention of an entity in the dialogue, in the order it happened."""
+
+    entity: str
+    """Item id, or `attribute=value` for attribute values, or `person:Name`."""
+    kind: str  # "item" | "attribute" | "person"
+    turn: int
+    speaker: Speaker
+    polarity: int = 0  # -1 dislike, 0 neutral/unknown, +1 like
+    span: tuple[int, int] = (0, 0)
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A hard constraint on the candidate set.
+
+    op: "include" / "exclude" (attribute value membership) or "ge" / "le" / "gt" / "lt" / "eq"
+    (numeric ranges).
+    """
+
+    attribute: str
+    op: str
+    value: str | float
+
+    OPS = ("include", "exclude", "ge", "le", "gt", "lt", "eq")
+
+    def __post_init__(self) -> None:
+        if self.op not in self.OPS:
+            raise ValueError(f"unknown constraint op {self.op!r}; valid: {', '.join(self.OPS)}")
+
+
+@dataclass(frozen=True)
+class Critique:
+    """A critique rewritten into typed constraint changes and a positive preference query."""
+
+    text: str
+    add: tuple[Constraint, ...] = ()
+    remove: tuple[Constraint, ...] = ()
+    preference: str = ""
+    about_item: str | None = None
+
+
+@dataclass(frozen=True)
+class Act:
+    """A dialogue act (intent) with its slots, as heard from the user or produced by a simulator."""
+
+    name: str
+    slots: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A system action chosen by the policy."""
+
+    kind: str  # "ask" | "recommend" | "wait" | "answer"
+    attribute: str | None = None
+    items: tuple[str, ...] = ()
+    score: float = 0.0
+    alternatives: tuple[tuple[str, float], ...] = ()
+    """Top alternative actions as (label, score), for explanations in the UI."""
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """Everything the agent knows about one conversation. Immutable; updated by the tracker."""
+
+    session_id: str = ""
+    user_id: str = ""
+    turn: int = 0
+    mentions: tuple[Mention, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    preferences: tuple[str, ...] = ()
+    """Positive preference phrases (including rewritten critiques), oldest first."""
+    accepted: tuple[str, ...] = ()
+    rejected: tuple[str, ...] = ()
+    recommended: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
+    last_action: Action | None = None
+    candidate_handle: str | None = None

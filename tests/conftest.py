@@ -1,0 +1,42 @@
+"""Shared fixtures: the real-data directory (../shared/data or $CRS_DATA_DIR) and cached catalogs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    from crs.config import data_dir as resolve
+
+    root = resolve()
+    assert root is not None and root.is_dir(), "real data not found: set CRS_DATA_DIR or put shared/data beside the repo"
+    return root
+
+
+@pytest.fixture(scope="session")
+def redial_catalog(data_dir):  # type: ignore[no-untyped-def]
+    from crs.catalog import load_catalog
+
+    return load_catalog("redial", data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def default_catalog():  # type: ignore[no-untyped-def]
+    from crs.catalog import load_catalog
+
+    return load_catalog("default")
+
+
+@pytest.fixture(scope="session")
+def lastfm_catalog(data_dir):  # type: ignore[no-untyped-def]
+    from crs.catalog import load_catalog
+
+    return load_catalog("lastfm-star", data_dir=data_dir)

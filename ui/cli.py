@@ -1,0 +1,128 @@
+"""The `crs` command: the composition root. The only module that imports every package.
+
+It picks catalogs, simulators, policies and front ends by name and hands them to the engine.
+Sub-commands: data, eval, train, bench, chat, demo.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crs.errors import CRSError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="crs: offline-first conversational recommender.")
+data_app = typer.Typer(no_args_is_help=True, help="Catalogs and data sets.")
+eval_app = typer.Typer(no_args_is_help=True, help="Evaluation runs (JSON reports with --json).")
+train_app = typer.Typer(no_args_is_help=True, help="Train learned components (outputs go to the cache directory).")
+bench_app = typer.Typer(no_args_is_help=True, help="Speed and memory benchmarks.")
+app.add_typer(data_app, name="data")
+app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
+app.add_typer(bench_app, name="bench")
+
+console = Console()
+err_console = Console(stderr=True)
+
+CatalogOpt = typer.Option("default", "--catalog", "-c", help="default | redial | lastfm-star | jsonl")
+DataDirOpt = typer.Option(None, "--data-dir", help="Real-data directory (else $CRS_DATA_DIR, else ../shared/data).")
+PathOpt = typer.Option(None, "--path", help="Catalog file for --catalog jsonl.")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
+
+
+def _load(catalog: str, data_dir: Optional[Path], path: Optional[Path] = None):  # type: ignore[no-untyped-def]
+    from crs.catalog import load_catalog
+
+    return load_catalog(catalog, data_dir=data_dir, path=path)
+
+
+def _print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(o: object) -> object:
+    import numpy as np
+
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+@data_app.command("info")
+def data_info(
+    catalog: str = CatalogOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    path: Optional[Path] = PathOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Item count, attributes with value counts, share of items with text, interaction count."""
+    from crs.catalog import summary
+
+    s = summary(_load(catalog, data_dir, path))
+    if as_json:
+        _print_json({k: s[k] for k in ("catalog", "items", "attributes", "with_text", "interactions")})
+        return
+    _print_summary(s)
+
+
+def _print_summary(s: dict) -> None:
+    console.print(f"[bold]{s['catalog']}[/]: {s['items']:,} items, {s['with_text']:.1%} with text, "
+                  f"{s['interactions']:,} interactions from {s['users']:,} users")
+    t = Table("attribute", "kind", "values", "coverage", "most common")
+    for name, d in s["details"].items():
+        top = ", ".join(f"{k} ({n})" for k, n in d["top"][:4])
+        t.add_row(name, d["kind"], f"{s['attributes'][name]:,}", f"{d['coverage']:.0%}", top)
+    console.print(t)
+
+
+@app.command("demo")
+def demo(
+    catalog: str = CatalogOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    port: int = typer.Option(7860, "--port", help="Port for the web demo."),
+) -> None:
+    """Prepare the catalog and launch the chat demo."""
+    from crs.catalog import summary
+
+    cat = _load(catalog, data_dir)
+    _print_summary(summary(cat))
+
+
+def main() -> None:
+    """Console-script entry point: user errors become one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except CRSError as e:
+        err_console.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None
+    except (typer.Exit, SystemExit) as e:
+        code = getattr(e, "exit_code", None)
+        if code is None:
+            code = getattr(e, "code", 0)
+        raise SystemExit(code) from None
+    except typer.Abort:
+        raise SystemExit(130) from None
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            raise SystemExit(e.exit_code) from None
+        raise
+
+
+if __name__ == "__main__":
+    main()
