@@ -233,6 +233,26 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ParsedTurn:
+    """What the NLU heard in one user message; consumed by the pure tracker `update`."""
+
+    text: str
+    intent: str = "unknown"
+    mentions: tuple[Mention, ...] = ()
+    add: tuple[Constraint, ...] = ()
+    """Constraints to add (from stated preferences, negations and critiques)."""
+    remove: tuple[Constraint, ...] = ()
+    """Constraints to drop ("forget horror")."""
+    preferences: tuple[str, ...] = ()
+    """Positive preference phrases for retrieval (critiques rewritten as what the user wants)."""
+    critique: Critique | None = None
+    suggestions: tuple[str, ...] = ()
+    """"Did you mean" titles for unknown titles."""
+    notices: tuple[str, ...] = ()
+    """Notes for the user, e.g. that a very long message was truncated."""
+
+
+@dataclass(frozen=True)
 class DialogueState:
     """Everything the agent knows about one conversation. Immutable; updated by the tracker."""
 

@@ -40,3 +40,12 @@ def lastfm_catalog(data_dir):  # type: ignore[no-untyped-def]
     from crs.catalog import load_catalog
 
     return load_catalog("lastfm-star", data_dir=data_dir)
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    """Caches go to a fresh temporary directory per test run (cold start, like CI on a new machine),
+    unless CRS_TEST_CACHE_DIR points at a directory to reuse while developing."""
+    import tempfile
+
+    reuse = os.environ.get("CRS_TEST_CACHE_DIR")
+    os.environ["CRS_CACHE_DIR"] = reuse or tempfile.mkdtemp(prefix="crs-test-cache-")

