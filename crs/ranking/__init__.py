@@ -1,0 +1,1 @@
+"""Ranking: collaborative (EASE), content, order-aware sequence model, history, calibration."""

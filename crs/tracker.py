@@ -1,0 +1,185 @@
+"""Order-aware dialogue state tracking: pure functions from (state, parsed turn) to a new state.
+
+The timeline `DialogueState.mentions` is append-only: every mention the NLU heard (and every item
+the system showed) is added in the order it happened and is never dropped or reordered. Whether an
+item is currently liked or disliked is *derived* from the timeline (the latest non-neutral mention
+of an entity wins), so accept/reject and changes of mind are themselves mentions.
+
+Rules (documented in docs/tracking.md):
+- `update` increments `turn`, stamps the turn's mentions with the new turn number, appends them.
+- `remove` constraints are dropped first (exact match; value "*" matches every value of that
+  attribute and op), then `add` constraints are applied: an include/exclude on an attribute value
+  replaces its opposite; a numeric lower bound (ge/gt) replaces earlier lower bounds on the same
+  attribute, an upper bound (le/lt) earlier upper bounds, `eq` replaces every numeric bound.
+- `preferences` (and a critique's preference) are appended, skipping exact repeats within the turn.
+- accept/reject intents apply to the items of the last recommendation that the user named in this
+  turn; if none was named, accept takes the top item of the last recommendation and reject takes
+  all of it. Each becomes a +1/-1 mention and enters `accepted` / `rejected`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable, Sequence
+
+from crs.types import Action, Constraint, DialogueState, Mention, ParsedTurn, Speaker
+
+LOWER = ("ge", "gt")
+UPPER = ("le", "lt")
+NUMERIC = LOWER + UPPER + ("eq",)
+OPPOSITE = {"include": "exclude", "exclude": "include"}
+
+
+def intent_kind(intent: str) -> str | None:
+    """Map an intent label to "accept" / "reject" / None (accepts IARD's ACC / REJ codes too)."""
+    name = (intent or "").strip().lower().replace("-", "_")
+    if name in ("acc", "accept") or name.startswith("accept"):
+        return "accept"
+    if name in ("rej", "reject") or name.startswith("reject"):
+        return "reject"
+    return None
+
+
+def _dedupe_last(items: Iterable[str]) -> tuple[str, ...]:
+    """Keep each id once, at its last position."""
+    seq = list(items)
+    last = {x: i for i, x in enumerate(seq)}
+    return tuple(x for i, x in enumerate(seq) if last[x] == i)
+
+
+def _matches(rule: Constraint, c: Constraint) -> bool:
+    if rule.attribute != c.attribute or rule.op != c.op:
+        return False
+    return rule.value == "*" or rule.value == c.value
+
+
+def _supersedes(new: Constraint, old: Constraint) -> bool:
+    """True when adding `new` makes `old` obsolete (same key, opposite, or a replaced bound)."""
+    if new.attribute != old.attribute:
+        return False
+    if new.op in OPPOSITE:
+        return old.op in (new.op, OPPOSITE[new.op]) and old.value == new.value
+    if new.op == "eq":
+        return old.op in NUMERIC
+    if new.op in LOWER:
+        return old.op in LOWER or old.op == "eq"
+    if new.op in UPPER:
+        return old.op in UPPER or old.op == "eq"
+    return False
+
+
+def apply_constraints(
+    current: Sequence[Constraint], add: Sequence[Constraint] = (), remove: Sequence[Constraint] = ()
+) -> tuple[Constraint, ...]:
+    """Constraint bookkeeping shared by `update`: removals first, then additions (see module doc)."""
+    out = [c for c in current if not any(_matches(r, c) for r in remove)]
+    for new in add:
+        out = [c for c in out if not _supersedes(new, c)]
+        out.append(new)
+    return tuple(out)
+
+
+def _last_recommendation(state: DialogueState) -> tuple[str, ...]:
+    if state.last_action is not None and state.last_action.kind == "recommend" and state.last_action.items:
+        return tuple(state.last_action.items)
+    return state.recommended[-1:]
+
+
+def _feedback_targets(state: DialogueState, parsed: ParsedTurn, kind: str) -> tuple[str, ...]:
+    last = _last_recommendation(state)
+    named = [m.entity for m in parsed.mentions if m.kind == "item" and (m.entity in last or m.entity in state.recommended)]
+    if parsed.critique is not None and parsed.critique.about_item and not named:
+        named = [parsed.critique.about_item] if kind == "reject" else []
+    if named:
+        return _dedupe_last(named)
+    if not last:
+        return ()
+    return last[:1] if kind == "accept" else last
+
+
+def update(state: DialogueState, parsed: ParsedTurn) -> DialogueState:
+    """Fold one parsed user turn into the state. Pure: `state` is not changed, a new one is returned."""
+    turn = state.turn + 1
+    new_mentions = [replace(m, turn=turn) for m in parsed.mentions]
+    add, remove = tuple(parsed.add), tuple(parsed.remove)
+    prefs = list(parsed.preferences)
+    if parsed.critique is not None:
+        add += tuple(c for c in parsed.critique.add if c not in add)
+        remove += tuple(c for c in parsed.critique.remove if c not in remove)
+        prefs.append(parsed.critique.preference)
+    turn_prefs: list[str] = []
+    for p in prefs:
+        p = (p or "").strip()
+        if p and p not in turn_prefs:
+            turn_prefs.append(p)
+
+    accepted, rejected = state.accepted, state.rejected
+    kind = intent_kind(parsed.intent)
+    if kind is not None:
+        targets = _feedback_targets(state, parsed, kind)
+        polarity = 1 if kind == "accept" else -1
+        new_mentions += [
+            Mention(item, "item", turn, Speaker.USER, polarity, text=f"({kind}ed)") for item in targets
+        ]
+        if kind == "accept":
+            accepted = _dedupe_last(accepted + targets)
+            rejected = tuple(x for x in rejected if x not in targets)
+        else:
+            rejected = _dedupe_last(rejected + targets)
+            accepted = tuple(x for x in accepted if x not in targets)
+
+    return replace(
+        state,
+        turn=turn,
+        mentions=state.mentions + tuple(new_mentions),
+        constraints=apply_constraints(state.constraints, add, remove),
+        preferences=state.preferences + tuple(turn_prefs),
+        accepted=accepted,
+        rejected=rejected,
+    )
+
+
+def record_system(state: DialogueState, action: Action, shown_items: Sequence[str] = ()) -> DialogueState:
+    """Record the system's turn: shown items (or the action's items), asked attribute, last action.
+
+    Shown items become neutral SYSTEM mentions at the current turn and are appended to
+    `recommended` (once each). `turn` is not incremented: the system answers the user's turn.
+    """
+    shown = tuple(shown_items) or (tuple(action.items) if action.kind == "recommend" else ())
+    if shown and action.kind == "recommend":
+        action = replace(action, items=shown)
+    mentions = tuple(Mention(item, "item", state.turn, Speaker.SYSTEM, 0, text="(shown)") for item in shown)
+    recommended = state.recommended + tuple(x for x in dict.fromkeys(shown) if x not in state.recommended)
+    asked = state.asked
+    if action.kind == "ask" and action.attribute:
+        asked = asked + (action.attribute,)
+    return replace(state, mentions=state.mentions + mentions, recommended=recommended, asked=asked, last_action=action)
+
+
+def _polarity_timeline(state: DialogueState, kind: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Latest non-neutral polarity per entity, and the position of its latest non-neutral mention."""
+    polarity: dict[str, int] = {}
+    position: dict[str, int] = {}
+    for i, m in enumerate(state.mentions):
+        if m.kind != kind or m.polarity == 0:
+            continue
+        polarity[m.entity] = 1 if m.polarity > 0 else -1
+        position[m.entity] = i
+    return polarity, position
+
+
+def liked_items(state: DialogueState, kind: str = "item") -> list[str]:
+    """Entities whose latest non-neutral mention is positive, ordered by that mention (oldest first)."""
+    polarity, position = _polarity_timeline(state, kind)
+    return sorted((e for e, p in polarity.items() if p > 0), key=position.__getitem__)
+
+
+def disliked_items(state: DialogueState, kind: str = "item") -> list[str]:
+    """Entities whose latest non-neutral mention is negative, ordered by that mention (oldest first)."""
+    polarity, position = _polarity_timeline(state, kind)
+    return sorted((e for e, p in polarity.items() if p < 0), key=position.__getitem__)
+
+
+def mentioned_items(state: DialogueState) -> list[str]:
+    """Every item mentioned so far (either speaker, any polarity), in order of first mention."""
+    return list(dict.fromkeys(m.entity for m in state.mentions if m.kind == "item"))
