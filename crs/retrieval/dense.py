@@ -1,0 +1,158 @@
+"""Dense inner-product search over L2-normalised vectors, exact for small catalogs, IVF above.
+
+- n <= EXACT_MAX: exact (numpy matmul; for 50k x 384 about a millisecond or two).
+- larger: FAISS IVF with 8-bit scalar-quantised codes (`IVFn,SQ8`, inner product), nlist = 2*sqrt(n)
+  rounded to a power of two, `nprobe` lists scanned (default 24); the best `RERANK` x k candidates
+  are re-scored with the exact float32 vectors, so returned scores are exact inner products.
+- an allow-mask is applied inside the search: IVF gets a faiss `IDSelectorBitmap` and an nprobe
+  scaled up by 1/selectivity; masks allowing <= EXACT_FILTER_MAX rows go to exact search over the
+  allowed rows; and if the IVF still finds fewer than k allowed rows, exact search takes over.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+
+from crs.retrieval.errors import InvalidQueryError
+from crs.retrieval.persist import load_arrays, save_arrays
+from crs.retrieval.topk import top_k
+from crs.types import Results
+
+log = logging.getLogger(__name__)
+
+EXACT_MAX = 50_000
+EXACT_FILTER_MAX = 20_000
+RERANK = 2
+
+
+def clean_vectors(vectors: np.ndarray) -> np.ndarray:
+    """float32 C-contiguous (n, d); rows with NaN/inf are zeroed (they never match) with a warning."""
+    v = np.ascontiguousarray(vectors, dtype=np.float32)
+    if v.ndim != 2:
+        raise InvalidQueryError(f"item vectors must be a 2-d array, got shape {v.shape}")
+    bad = ~np.isfinite(v).all(axis=1)
+    if bad.any():
+        log.warning("%d item vectors contain NaN/inf: they are zeroed and never retrieved", int(bad.sum()))
+        v = v.copy()
+        v[bad] = 0.0
+    return v
+
+
+class DenseIndex:
+    """Inner-product index over fixed item vectors; `search(vector, k, allow) -> Results`."""
+
+    def __init__(self, vectors: np.ndarray, kind: str = "auto", nprobe: int = 24, ivf=None) -> None:
+        self.vectors = clean_vectors(vectors)
+        n = len(self.vectors)
+        self.kind = kind if kind != "auto" else ("exact" if n <= EXACT_MAX else "ivf")
+        if self.kind not in ("exact", "ivf"):
+            raise ValueError(f"unknown dense index kind {kind!r}; valid: auto, exact, ivf")
+        self.nprobe = nprobe
+        self.ivf = ivf
+        if self.kind == "ivf" and self.ivf is None:
+            self.ivf = build_ivf(self.vectors)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def check_query(self, q: np.ndarray) -> np.ndarray:
+        q = np.asarray(q, dtype=np.float32).reshape(-1)
+        if q.shape[0] != self.dim:
+            raise InvalidQueryError(f"query vector has {q.shape[0]} dimensions, the index has {self.dim}")
+        if not np.isfinite(q).all():
+            raise InvalidQueryError("query vector contains NaN or infinite values")
+        norm = float(np.linalg.norm(q))
+        if norm == 0.0:
+            raise InvalidQueryError("query vector is all zeros")
+        return q / norm
+
+    def search(self, q: np.ndarray, k: int = 10, allow: np.ndarray | None = None) -> Results:
+        q = self.check_query(q)
+        n_allowed = len(self.vectors) if allow is None else int(np.count_nonzero(allow))
+        k = min(k, n_allowed)
+        if k <= 0:
+            return Results(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        if self.kind == "exact" or n_allowed <= EXACT_FILTER_MAX:
+            return self.exact(q, k, allow)
+        res = self._ivf(q, k, allow, n_allowed)
+        if len(res) < k:
+            return self.exact(q, k, allow)
+        return res
+
+    def exact(self, q: np.ndarray, k: int, allow: np.ndarray | None = None) -> Results:
+        """Brute-force top-k (the reference for recall); over allowed rows only when masked."""
+        if allow is not None and np.count_nonzero(allow) * 4 < len(allow):
+            rows = np.flatnonzero(allow)
+            scores = self.vectors[rows] @ q
+        else:
+            rows = None
+            scores = self.vectors @ q
+            if allow is not None:
+                scores[~allow] = -np.inf
+        sel = top_k(scores, k)
+        sel = sel[np.isfinite(scores[sel])]
+        ids = sel if rows is None else rows[sel]
+        return Results(ids.astype(np.int64), scores[sel].astype(np.float32))
+
+    def _ivf(self, q: np.ndarray, k: int, allow: np.ndarray | None, n_allowed: int) -> Results:
+        import faiss
+
+        n = len(self.vectors)
+        nlist = self.ivf.nlist
+        params = faiss.SearchParametersIVF()
+        frac = n_allowed / n
+        params.nprobe = int(min(nlist, math.ceil(self.nprobe / max(frac, 1e-9))))
+        bits = None
+        if allow is not None and n_allowed < n:
+            bits = np.packbits(allow, bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
+        fetch = min(n_allowed, RERANK * k)
+        _, ids = self.ivf.search(q[None, :], fetch, params=params)
+        ids = ids[0]
+        ids = ids[ids >= 0]
+        del bits
+        scores = self.vectors[ids] @ q  # exact re-rank
+        sel = top_k(scores, k)
+        return Results(ids[sel].astype(np.int64), scores[sel].astype(np.float32))
+
+    # --- persistence (only the IVF structure; vectors are cached by crs.embed or regenerated) -------
+    def save(self, path: Path, fingerprint: str) -> None:
+        if self.ivf is None:
+            return
+        import faiss
+
+        save_arrays(path, fingerprint, {"faiss": faiss.serialize_index(self.ivf)})
+
+    @classmethod
+    def load(cls, path: Path, fingerprint: str, vectors: np.ndarray, nprobe: int = 24) -> DenseIndex | None:
+        a = load_arrays(path, fingerprint)
+        if a is None:
+            return None
+        import faiss
+
+        ivf = faiss.deserialize_index(a["faiss"])
+        if ivf.ntotal != len(vectors) or ivf.d != vectors.shape[1]:
+            log.warning("dense index %s does not match the vectors: rebuilding", path)
+            return None
+        return cls(vectors, kind="ivf", nprobe=nprobe, ivf=ivf)
+
+
+def build_ivf(vectors: np.ndarray, nlist: int | None = None, seed: int = 0, chunk: int = 200_000):
+    """Train and fill an `IVF{nlist},SQ8` inner-product index (vectors added in chunks)."""
+    import faiss
+
+    n, d = vectors.shape
+    nlist = nlist or int(2 ** round(math.log2(max(16.0, 2 * math.sqrt(n)))))
+    index = faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(seed)
+    sample = vectors[np.sort(rng.choice(n, size=min(n, 40 * nlist), replace=False))]
+    index.cp.niter = 10
+    index.train(sample)
+    for s in range(0, n, chunk):
+        index.add(vectors[s:s + chunk])
+    return index
