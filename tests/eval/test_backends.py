@@ -23,9 +23,12 @@ def test_process_pool_matches_local():
 
 @pytest.mark.slow
 def test_ray_matches_local():
-    tasks = list(range(24))
-    local = run_tasks(_episode, tasks, backend="local")
-    ray_results = run_tasks(_episode, tasks, backend="ray", workers=2)
+    # Ray workers import the task function by module: use one importable outside pytest's rootdir
+    from crs.eval.backends import flatten
+
+    tasks = [[[i, i * i]] for i in range(24)]
+    local = run_tasks(flatten, tasks, backend="local")
+    ray_results = run_tasks(flatten, tasks, backend="ray", workers=2)
     assert ray_results == local
 
 
