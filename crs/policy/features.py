@@ -1,0 +1,77 @@
+"""Fixed-size feature tensors for the Q-network and the Gymnasium observation space.
+
+Action slots: `n_ask` ask slots (the pre-selected units, in entropy order), then `recommend`,
+then `wait`. Every slot has the same per-action feature vector; a mask marks empty slots.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from crs.policy.observation import PolicyObservation
+from crs.types import Action
+
+GLOBAL_DIM = 14
+ACTION_DIM = 11
+KINDS = ("ask", "recommend", "wait")
+
+
+def n_slots(n_ask: int) -> int:
+    return n_ask + 2
+
+
+def encode(obs: PolicyObservation, n_ask: int, top_k: int) -> dict[str, np.ndarray]:
+    """Observation → {"global", "actions", "mask", "units", "items"} arrays (gym Dict space)."""
+    j = n_slots(n_ask)
+    last = obs.last_actions[-1] if obs.last_actions else ""
+    g = np.array(
+        [
+            obs.turn / obs.max_turns,
+            (obs.max_turns - obs.turn) / obs.max_turns,
+            math.log1p(obs.n_candidates) / math.log1p(obs.n_items),
+            math.log(max(obs.n_effective, 1.0)) / math.log(max(obs.n_items, 2)),
+            obs.top1_mass,
+            obs.topk_mass,
+            min(obs.noise_estimate * 5.0, 1.0),
+            min(len(obs.accepted) / 5.0, 2.0),
+            min(len(obs.rejected) / 10.0, 2.0),
+            min(obs.rejected_items / 50.0, 2.0),
+            float(last == "ask"),
+            float(last == "recommend"),
+            float(last == "wait"),
+            len(obs.units) / max(n_ask, 1),
+        ],
+        dtype=np.float32,
+    )
+    a = np.zeros((j, ACTION_DIM), dtype=np.float32)
+    mask = np.zeros(j, dtype=np.int8)
+    units = np.zeros(j, dtype=np.int64)
+    for s, (col, p, f) in enumerate(zip(obs.unit_columns[:n_ask], obs.unit_prob, obs.unit_freq)):
+        a[s] = (1.0, 0.0, 0.0, p, 4 * p * (1 - p), f, 4 * f * (1 - f), abs(p - 0.5), s / n_ask, 0.0, 0.0)
+        mask[s] = 1
+        units[s] = col + 1
+    if obs.recommend_rows:
+        a[n_ask] = (0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, obs.topk_mass, obs.top1_mass)
+        mask[n_ask] = 1
+    a[n_ask + 1, 2] = 1.0
+    mask[n_ask + 1] = 1
+    items = np.zeros(top_k, dtype=np.int64)
+    rows = obs.recommend_rows[:top_k]
+    items[: len(rows)] = np.asarray(rows, dtype=np.int64) + 1
+    return {"global": g, "actions": a, "mask": mask, "units": units, "items": items}
+
+
+def slot_action(obs: PolicyObservation, slot: int, n_ask: int, score: float = 0.0) -> Action:
+    """The Action of one slot (an empty ask slot or an empty recommendation becomes `wait`)."""
+    if slot < n_ask and slot < len(obs.units):
+        return Action("ask", attribute=obs.units[slot], score=score)
+    if slot == n_ask and obs.recommend_ids:
+        return Action("recommend", items=obs.recommend_ids, score=score)
+    return Action("wait", score=score)
+
+
+def slot_label(obs: PolicyObservation, slot: int, n_ask: int) -> str:
+    act = slot_action(obs, slot, n_ask)
+    return f"ask {act.attribute}" if act.kind == "ask" else act.kind

@@ -1,0 +1,97 @@
+"""Rule baselines, evaluated with the same env and metrics as the learned policy.
+
+- `rules`: max-entropy rule: ask the unit splitting the candidates closest to half, prune on yes
+  and on no, recommend the (≤10) most popular candidates once at most 10 remain.
+- `rules-yes-only`: the same rule pruning only on yes (SCPR/UNICORN-era candidate handling).
+- `bayes`: the soft belief with a mass threshold: recommend when the top-10 items hold at least
+  `threshold` of the belief, else ask the unit whose yes-probability is closest to half.
+- `always-recommend`, `random`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from crs.policy.belief import BeliefConfig
+from crs.policy.observation import PolicyObservation
+from crs.types import Action
+
+
+def _ask(obs: PolicyObservation, i: int = 0) -> Action:
+    split = obs.unit_prob if obs.mode == "soft" else obs.unit_freq
+    alts = tuple((f"ask {u}", round(1 - 2 * abs(p - 0.5), 4)) for u, p in zip(obs.units[:3], split[:3]))
+    return Action("ask", attribute=obs.units[i], score=alts[min(i, len(alts) - 1)][1], alternatives=alts)
+
+
+def _recommend(obs: PolicyObservation) -> Action:
+    return Action("recommend", items=obs.recommend_ids, score=obs.topk_mass, alternatives=(("recommend", obs.topk_mass),))
+
+
+@dataclass
+class MaxEntropyRule:
+    """Max-entropy rule with hard pruning (`mode="hard"`) or pruning on yes only (`"yes-only"`)."""
+
+    mode: str = "hard"
+    top_k: int = 10
+    name: str = "rules"
+    belief: BeliefConfig = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.belief = BeliefConfig(mode=self.mode)
+
+    def choose(self, obs: PolicyObservation) -> Action:
+        if obs.n_candidates <= self.top_k or not obs.units:
+            return _recommend(obs) if obs.recommend_ids else Action("wait")
+        return _ask(obs)
+
+
+@dataclass
+class BayesThreshold:
+    """Soft belief; recommend once the top-k mass reaches `threshold` (or on the last turn)."""
+
+    threshold: float = 0.5
+    name: str = "bayes"
+    belief: BeliefConfig = field(default_factory=BeliefConfig)
+
+    def choose(self, obs: PolicyObservation) -> Action:
+        last = obs.turn >= obs.max_turns - 1
+        if obs.recommend_ids and (obs.topk_mass >= self.threshold or last or not obs.units):
+            return _recommend(obs)
+        return _ask(obs) if obs.units else Action("wait")
+
+
+@dataclass
+class AlwaysRecommend:
+    name: str = "always-recommend"
+    belief: BeliefConfig = field(default_factory=lambda: BeliefConfig(mode="hard"))
+
+    def choose(self, obs: PolicyObservation) -> Action:
+        return _recommend(obs) if obs.recommend_ids else Action("wait")
+
+
+@dataclass
+class RandomPolicy:
+    """Recommend or ask (one of the pre-selected units) with equal probability."""
+
+    seed: int = 0
+    name: str = "random"
+    belief: BeliefConfig = field(default_factory=lambda: BeliefConfig(mode="hard"))
+
+    def __post_init__(self) -> None:
+        self._rng = np.random.default_rng(self.seed)
+
+    def choose(self, obs: PolicyObservation) -> Action:
+        if obs.units and (not obs.recommend_ids or self._rng.random() < 0.5):
+            return _ask(obs, int(self._rng.integers(len(obs.units))))
+        return _recommend(obs) if obs.recommend_ids else Action("wait")
+
+
+RULES = {
+    "rules": lambda: MaxEntropyRule("hard"),
+    "rules-yes-only": lambda: MaxEntropyRule("yes-only", name="rules-yes-only"),
+    "bayes": BayesThreshold,
+    "always-recommend": AlwaysRecommend,
+    "random": RandomPolicy,
+}
