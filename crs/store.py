@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -251,3 +251,41 @@ class _Tx:
             self.store._db.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:
             self.store._lock.release()
+
+
+class StoreHistory:
+    """`crs.ranking.HistorySource` over the store: past sessions per user and look-alike users.
+
+    Look-alikes are scanned among the `scan` most recently updated sessions (Jaccard overlap of liked
+    items); a deployment with many users would precompute them."""
+
+    def __init__(self, store: Store, scan: int = 500) -> None:
+        self.store, self.scan = store, scan
+
+    def sessions(self, user_id: str) -> list[Any]:
+        from crs.ranking.history import PastSession
+
+        with self.store._lock:
+            rows = self.store._db.execute("SELECT id, state FROM sessions WHERE user_id=? ORDER BY created",
+                                          (user_id,)).fetchall()
+        out = []
+        for sid, raw in rows:
+            d = json.loads(raw)
+            out.append(PastSession(sid, tuple(d.get("accepted", ())), tuple(d.get("rejected", ()))))
+        fb = self.store.feedback(user_id)
+        if fb:
+            out.append(PastSession("feedback", tuple(i for i, v in fb if v > 0), tuple(i for i, v in fb if v < 0)))
+        return [s for s in out if s.liked or s.disliked]
+
+    def lookalikes(self, liked: Iterable[str], k: int = 20, exclude_user: str = "") -> list[tuple[str, float, tuple[str, ...]]]:
+        mine = set(liked)
+        if not mine:
+            return []
+        with self.store._lock:
+            rows = self.store._db.execute("SELECT user_id, state FROM sessions WHERE user_id<>? ORDER BY updated DESC "
+                                          "LIMIT ?", (exclude_user, self.scan)).fetchall()
+        theirs: dict[str, set[str]] = {}
+        for user, raw in rows:
+            theirs.setdefault(user, set()).update(json.loads(raw).get("accepted", ()))
+        scored = [(u, len(mine & s) / len(mine | s), tuple(sorted(s - mine))) for u, s in theirs.items() if mine & s]
+        return sorted(scored, key=lambda t: -t[1])[:k]
