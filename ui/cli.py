@@ -101,6 +101,37 @@ def demo(
     _print_summary(summary(cat))
 
 
+@bench_app.command("retrieval")
+def bench_retrieval(
+    items: str = typer.Option("100000", "--items", help="Catalog sizes, comma-separated (e.g. 100000,1M)."),
+    queries: int = typer.Option(200, "--queries", help="Single queries timed per size."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic catalog."),
+    rank_bm25: bool = typer.Option(True, "--rank-bm25/--no-rank-bm25", help="Time rank-bm25 (on <= 100k docs)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Retrieval at scale on synthetic catalogs: build time, memory, p50/p99 latency, recall@100."""
+    from crs.retrieval.bench import bench_size, parse_sizes
+
+    sizes = parse_sizes(items)
+    if queries < 10:
+        raise typer.BadParameter("--queries must be at least 10")
+    for n in sizes:
+        r = bench_size(n, queries, seed=seed, rank_bm25=rank_bm25, log=lambda m: err_console.print(m, highlight=False))
+        if as_json:
+            _print_json(r)
+            continue
+        t = Table("search", "p50 ms", "p99 ms", "recall@100", title=f"{n:,} items: build {r['build_s']:.1f}s, "
+                  f"RSS {r['rss_mb']:.0f} MB, dense index {r['dense_index']}")
+        for key in ("lexical", "dense", "hybrid_filtered"):
+            m = r[key]
+            rec = "-" if m["recall_at_100"] is None else f"{m['recall_at_100']:.3f}"
+            t.add_row(key, f"{m['p50_ms']:.2f}", f"{m['p99_ms']:.2f}", rec)
+        console.print(t)
+        if "rank_bm25_speedup" in r:
+            console.print(f"rank-bm25: {r['rank_bm25_ms']:.1f} ms/query ({r['rank_bm25_basis']}); "
+                          f"lexical speed-up x{r['rank_bm25_speedup']:.0f}")
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     try:

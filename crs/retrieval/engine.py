@@ -99,13 +99,23 @@ class SearchEngine:
         concepts = [c.strip() for c in concepts if c.strip()]
         if not concepts:
             return self.popular(k, allow)
+        vec = None
+        if mode != "lexical":
+            vec = np.mean([self.encode_query(c) for c in concepts], axis=0)
+        return self.hybrid(" ".join(concepts), vec, k, allow, mode)
+
+    def hybrid(self, text: str | Sequence[str], vector: np.ndarray | None, k: int,
+               allow: np.ndarray | None = None, mode: str = "hybrid") -> Results:
+        """Search with a given text (or tokens) and query vector: the step after encoding.
+        Each list is searched to depth max(k, fuse_depth) under `allow`, then fused by RRF."""
         depth = max(k, self.fuse_depth) if mode == "hybrid" else k
         lists = []
         if mode in ("hybrid", "lexical"):
-            lists.append(self.lexical.search(" ".join(concepts), depth, allow))
+            lists.append(self.lexical.search(text, depth, allow))
         if mode in ("hybrid", "dense"):
-            vec = np.mean([self.encode_query(c) for c in concepts], axis=0)
-            lists.append(self.dense.search(vec, depth, allow))
+            if vector is None:
+                raise InvalidQueryError(f"mode {mode!r} needs a query vector")
+            lists.append(self.dense.search(vector, depth, allow))
         return lists[0] if len(lists) == 1 else rrf(lists, k)
 
     def search_vector(self, vector: np.ndarray, k: int = 10, allow: np.ndarray | None = None) -> Results:

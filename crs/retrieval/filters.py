@@ -59,7 +59,7 @@ def compile_constraints(catalog_or_columns: Catalog | AttributeColumns,
 
 
 def _include(n: int, col: SetColumn, codes: list[int]) -> np.ndarray:
-    if col.kind is AttributeKind.MULTI:
+    if col.kind is AttributeKind.MULTI and len(set(codes)) > 1:
         counts = np.zeros(n, np.int32)
         for code in set(codes):
             counts[col.rows_with(code)] += 1

@@ -1,0 +1,149 @@
+"""`crs bench retrieval`: build time, memory, latency and recall@100 on synthetic catalogs.
+
+For each size: generate a synthetic catalog (crs.retrieval.synthetic), build the BM25 and dense
+indexes (timed: `build_s`), then run single queries one at a time and time them:
+- lexical: BM25 top-100; reference = full score vector (`get_scores`) sorted;
+- dense: index top-100; reference = exact brute force;
+- hybrid_filtered: constraint compilation + filtered BM25 + filtered dense + RRF top-100;
+  reference = the same fusion of the exact filtered lists.
+rank-bm25 (`BM25Okapi.get_scores` + argsort) is timed on min(n, 100k) documents; above 100k its
+time is extrapolated linearly (rank-bm25 is linear in the corpus) and flagged as such.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from crs.retrieval.columns import AttributeColumns
+from crs.retrieval.dense import DenseIndex
+from crs.retrieval.engine import SearchEngine
+from crs.retrieval.filters import compile_constraints
+from crs.retrieval.fusion import rrf
+from crs.retrieval.lexical import BM25Index
+from crs.retrieval.synthetic import BenchQuery, SyntheticCatalog, generate, sample_queries
+from crs.retrieval.topk import top_k
+from crs.types import Results
+
+K = 100
+RANK_BM25_MAX = 100_000
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _recall(got: Results, ref: Results) -> float | None:
+    ref_ids = set(np.asarray(ref.ids).tolist())
+    if not ref_ids:
+        return None
+    return len(ref_ids & set(np.asarray(got.ids).tolist())) / len(ref_ids)
+
+
+def _exact_lexical(lex: BM25Index, tokens: list[str], allow: np.ndarray | None) -> Results:
+    scores = lex.get_scores(tokens)
+    if allow is not None:
+        scores[~allow] = 0.0
+    sel = top_k(scores, K)
+    sel = sel[scores[sel] > 0]
+    return Results(sel, scores[sel].astype(np.float32))
+
+
+def _timed(fn: Callable[[BenchQuery], Results], ref: Callable[[BenchQuery], Results],
+           queries: Sequence[BenchQuery]) -> dict:
+    for q in queries[:5]:  # warm-up
+        fn(q)
+    times, recalls = [], []
+    for q in queries:
+        t = time.perf_counter()
+        got = fn(q)
+        times.append((time.perf_counter() - t) * 1000)
+        r = _recall(got, ref(q))
+        if r is not None:
+            recalls.append(r)
+    return {"p50_ms": float(np.percentile(times, 50)), "p99_ms": float(np.percentile(times, 99)),
+            "recall_at_100": float(np.mean(recalls)) if recalls else None}
+
+
+def build(cat: SyntheticCatalog) -> SearchEngine:
+    lexical = BM25Index.from_ids(cat.doc_ptr, cat.term_ids, cat.vocab)
+    dense = DenseIndex(cat.vectors)
+    return SearchEngine(lexical, dense, cat.columns)
+
+
+def rank_bm25_ms(cat: SyntheticCatalog, queries: Sequence[BenchQuery], n_docs: int) -> float:
+    from rank_bm25 import BM25Okapi
+
+    ref = BM25Okapi([cat.tokens(i) for i in range(n_docs)])
+    times = []
+    for q in queries[:10]:
+        t = time.perf_counter()
+        np.argsort(ref.get_scores(q.tokens))[::-1][:K]
+        times.append((time.perf_counter() - t) * 1000)
+    del ref
+    gc.collect()
+    return float(np.median(times))
+
+
+def bench_size(n: int, n_queries: int = 200, seed: int = 0, rank_bm25: bool = True,
+               log: Callable[[str], None] = lambda s: None) -> dict:
+    t0 = time.perf_counter()
+    cat = generate(n, seed=seed)
+    gen_s = time.perf_counter() - t0
+    log(f"{n:,} items generated in {gen_s:.1f}s; building indexes")
+    t0 = time.perf_counter()
+    engine = build(cat)
+    build_s = time.perf_counter() - t0
+    rss = _rss_mb()
+    queries = sample_queries(cat, n_queries, seed=seed + 1)
+    cols: AttributeColumns = cat.columns
+    log(f"built in {build_s:.1f}s (dense index: {engine.dense.kind}); querying")
+    out = {"items": n, "queries": n_queries, "gen_s": gen_s, "build_s": build_s, "rss_mb": rss,
+           "dense_index": engine.dense.kind}
+    out["lexical"] = _timed(lambda q: engine.lexical.search(q.tokens, K),
+                            lambda q: _exact_lexical(engine.lexical, q.tokens, None), queries)
+    out["dense"] = _timed(lambda q: engine.dense.search(q.vector, K),
+                          lambda q: engine.dense.exact(q.vector, K), queries)
+
+    def hybrid(q: BenchQuery) -> Results:
+        return engine.hybrid(q.tokens, q.vector, K, compile_constraints(cols, q.constraints))
+
+    def hybrid_ref(q: BenchQuery) -> Results:
+        allow = compile_constraints(cols, q.constraints)
+        return rrf([_exact_lexical(engine.lexical, q.tokens, allow), engine.dense.exact(q.vector, K, allow)], K)
+
+    out["hybrid_filtered"] = _timed(hybrid, hybrid_ref, queries)
+    out["filter_selectivity"] = float(np.mean([compile_constraints(cols, q.constraints).mean()
+                                               for q in queries[:20]]))
+    if rank_bm25:
+        m = min(n, RANK_BM25_MAX)
+        log(f"timing rank-bm25 on {m:,} documents")
+        ms = rank_bm25_ms(cat, queries, m) * (n / m)
+        out["rank_bm25_ms"] = ms
+        out["rank_bm25_basis"] = "measured" if m == n else f"extrapolated linearly from {m:,} docs"
+        out["rank_bm25_speedup"] = ms / out["lexical"]["p50_ms"]
+    return out
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'100000,1M,2.5k' → [100000, 1000000, 2500]; RetrievalError on anything else."""
+    from crs.retrieval.errors import RetrievalError
+
+    sizes = []
+    for part in (p.strip().lower().replace("_", "") for p in text.split(",")):
+        mult = {"k": 1_000, "m": 1_000_000}.get(part[-1:], 1)
+        try:
+            n = int(float(part[:-1] if mult > 1 else part) * mult)
+        except ValueError:
+            raise RetrievalError(f"--items: {part!r} is not a number (e.g. 100000,1M)") from None
+        if n < 1000:
+            raise RetrievalError(f"--items: {n} is too small (at least 1000 items)")
+        sizes.append(n)
+    if not sizes:
+        raise RetrievalError("--items needs at least one size")
+    return sizes

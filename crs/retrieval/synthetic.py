@@ -1,0 +1,143 @@
+"""Synthetic catalogs with the structure of real ones, for scale benchmarks (no Item objects).
+
+- texts: ~60 tokens per item (normal, sd 15), half from a global Zipf(1.07) vocabulary, half from
+  the item's topic, whose words are the same Zipf law shifted to a topic-specific part of the
+  vocabulary (so topics have their own frequent words, as genres do);
+- vectors: 384-d, L2-normalised, a shared mean direction + topic centre + sub-topic centre +
+  anisotropic noise, calibrated so that at ~7k items the statistics match the real ReDial MiniLM
+  item vectors (pairwise cosine 0.27 vs 0.27, nearest neighbour 0.63 vs 0.65, 100th 0.44 vs 0.44);
+- attributes: `genre` (multi, 1-3 of 20, topic-correlated), `decade` (categorical, 10), `language`
+  (categorical, 30, Zipf), `year` (numeric), `rating` (numeric), plus log-normal popularity.
+Generation is chunked and seeded: the same (n, seed) gives the same catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from crs.retrieval.columns import AttributeColumns, SetColumn
+from crs.types import AttributeKind, Constraint
+
+DIM = 384
+GENRES = tuple(f"genre{i:02d}" for i in range(20))
+DECADES = tuple(f"{y}s" for y in range(1930, 2030, 10))
+LANGUAGES = tuple(f"lang{i:02d}" for i in range(30))
+# calibration (see module docstring): component scales of mean / topic / sub-topic / noise
+MEAN_SCALE, TOPIC_SCALE, SUB_SCALE, NOISE_SCALE = 0.55, 0.45, 0.35, 0.70
+
+
+@dataclass(frozen=True, eq=False)
+class SyntheticCatalog:
+    n: int
+    doc_ptr: np.ndarray  # (n + 1,) offsets into term_ids
+    term_ids: np.ndarray  # int32 flat token ids
+    vocab: tuple[str, ...]
+    vectors: np.ndarray  # (n, 384) float32, normalised
+    columns: AttributeColumns
+    topics: np.ndarray  # (n,) top-level topic per item
+
+    def tokens(self, row: int) -> list[str]:
+        return [self.vocab[t] for t in self.term_ids[self.doc_ptr[row]:self.doc_ptr[row + 1]]]
+
+
+def generate(n: int, seed: int = 0, chunk: int = 100_000) -> SyntheticCatalog:
+    if n <= 0:
+        raise ValueError("n must be positive")
+    rng = np.random.default_rng(seed)
+    n_topics = 64
+    n_sub = max(n_topics, min(20_000, n // 50))
+    vocab_size = int(min(200_000, 20_000 + n // 10))
+    topics_of_sub = rng.integers(0, n_topics, n_sub)
+    sub = rng.integers(0, n_sub, n)
+    topics = topics_of_sub[sub]
+    vectors = _vectors(rng, n, n_topics, n_sub, topics_of_sub, sub, chunk)
+    doc_ptr, term_ids = _texts(rng, n, topics, vocab_size, n_topics)
+    vocab = tuple(f"w{i}" for i in range(vocab_size))
+    return SyntheticCatalog(n, doc_ptr, term_ids, vocab, vectors, _columns(rng, n, topics, n_topics), topics)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def _vectors(rng, n, n_topics, n_sub, topics_of_sub, sub, chunk):  # type: ignore[no-untyped-def]
+    mean = _unit(rng.standard_normal(DIM)) * MEAN_SCALE
+    topic_c = _unit(rng.standard_normal((n_topics, DIM))) * TOPIC_SCALE
+    sub_c = _unit(rng.standard_normal((n_sub, DIM))) * SUB_SCALE + topic_c[topics_of_sub]
+    spectrum = (1.0 / np.sqrt(np.arange(1, DIM + 1) ** 0.5)).astype(np.float32)
+    spectrum *= NOISE_SCALE / np.linalg.norm(spectrum)
+    out = np.empty((n, DIM), np.float32)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        noise = rng.standard_normal((e - s, DIM), dtype=np.float32) * spectrum
+        out[s:e] = _unit(mean + sub_c[sub[s:e]] + noise)
+    return out
+
+
+def _zipf_cdf(size: int, a: float = 1.07) -> np.ndarray:
+    w = 1.0 / np.arange(1, size + 1) ** a
+    return np.cumsum(w) / w.sum()
+
+
+def _texts(rng, n, topics, vocab_size, n_topics):  # type: ignore[no-untyped-def]
+    lengths = np.clip(rng.normal(60, 15, n).round().astype(np.int64), 10, 150)
+    doc_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(lengths, out=doc_ptr[1:])
+    total = int(doc_ptr[-1])
+    cdf = _zipf_cdf(vocab_size)
+    ranks = np.searchsorted(cdf, rng.random(total)).astype(np.int64)
+    ranks = np.minimum(ranks, vocab_size - 1)
+    doc_topic = np.repeat(topics, lengths)
+    from_topic = rng.random(total) < 0.5
+    offsets = rng.integers(100, vocab_size, n_topics)
+    # topic words: same Zipf law, shifted to the topic's region of the vocabulary (skipping the head)
+    shifted = 100 + (ranks + offsets[doc_topic]) % (vocab_size - 100)
+    term_ids = np.where(from_topic, shifted, ranks).astype(np.int32)
+    return doc_ptr, term_ids
+
+
+def _columns(rng, n: int, topics: np.ndarray, n_topics: int) -> AttributeColumns:
+    pref = rng.dirichlet(np.full(len(GENRES), 0.3), n_topics)  # topic → genre preference
+    n_genres = rng.integers(1, 4, n)
+    rows = np.repeat(np.arange(n), n_genres)
+    cum = np.cumsum(pref[topics[rows]], axis=1)
+    codes = np.minimum((cum < rng.random(len(rows))[:, None]).sum(axis=1), len(GENRES) - 1)
+    year = np.clip(rng.normal(1995, 18, n).round(), 1930, 2029)
+    decade = ((year - 1930) // 10).astype(np.int64)
+    lang_p = 1.0 / np.arange(1, len(LANGUAGES) + 1) ** 1.2
+    lang = rng.choice(len(LANGUAGES), n, p=lang_p / lang_p.sum())
+    ar = np.arange(n)
+    sets = {
+        "genre": SetColumn.build(AttributeKind.MULTI, GENRES, rows, codes, n),
+        "decade": SetColumn.build(AttributeKind.ORDINAL, DECADES, ar, decade, n),
+        "language": SetColumn.build(AttributeKind.CATEGORICAL, LANGUAGES, ar, lang, n),
+    }
+    numeric = {"year": year.astype(np.float64), "rating": np.clip(rng.normal(6.5, 1.2, n), 1, 10)}
+    popularity = rng.lognormal(0.0, 1.5, n).astype(np.float32)
+    return AttributeColumns(n, sets, numeric, popularity)
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    tokens: list[str]
+    vector: np.ndarray
+    constraints: tuple[Constraint, ...]
+
+
+def sample_queries(cat: SyntheticCatalog, count: int, seed: int = 1) -> list[BenchQuery]:
+    """Queries built like real ones: 2-4 non-head words of an item, a vector near that item's
+    sub-topic, and a filter (one genre + a year range: 3-15% of the catalog)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for row in rng.integers(0, cat.n, count):
+        ids = cat.term_ids[cat.doc_ptr[row]:cat.doc_ptr[row + 1]]
+        ids = ids[ids >= 100] if (ids >= 100).sum() >= 2 else ids
+        words = [cat.vocab[t] for t in rng.choice(ids, size=min(len(ids), int(rng.integers(2, 5))), replace=False)]
+        vec = cat.vectors[row] + rng.standard_normal(DIM).astype(np.float32) * 0.03
+        genre = GENRES[int(rng.choice(cat.columns.sets["genre"].by_row[int(row)].indices))]
+        year = float(rng.choice([1970, 1980, 1990, 2000]))
+        cons = (Constraint("genre", "include", genre), Constraint("year", "ge", year))
+        out.append(BenchQuery(words, (vec / np.linalg.norm(vec)).astype(np.float32), cons))
+    return out
