@@ -17,9 +17,9 @@ import logging
 import random
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from crs.catalog.dialogues import Dialogue, read_dialogues
 from crs.config import atomic_write_bytes, cache_dir
@@ -66,7 +66,7 @@ class Grammar:
         return sum(len(t) for t, _ in self.templates.values())
 
     @classmethod
-    def from_counts(cls, counts: Mapping[str, Counter], genre_counts: Mapping[str, int], source: str) -> "Grammar":
+    def from_counts(cls, counts: Mapping[str, Counter], genre_counts: Mapping[str, int], source: str) -> Grammar:
         table = {}
         for key, c in counts.items():
             pairs = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -84,7 +84,7 @@ class Grammar:
                 "genre_counts": dict(self.genre_counts)}
 
     @classmethod
-    def from_json(cls, obj: dict) -> "Grammar":
+    def from_json(cls, obj: dict) -> Grammar:
         if obj.get("version") != GRAMMAR_VERSION:
             raise ValueError("grammar version mismatch")
         counts = {k: Counter({t: float(n) for t, n in pairs}) for k, pairs in obj["templates"].items()}
@@ -114,7 +114,7 @@ def templatize(text: str, movies_pol: Mapping[str, int], vocab: Vocabulary) -> t
         mid = m.group(1)
         if mid not in order:
             order.append(mid)
-        return "{item%d}" % order.index(mid)
+        return f"{{item{order.index(mid)}}}"
 
     text = re.sub(r"@(\d+)", item_slot, text)
     spans = vocab.find(text)
@@ -125,8 +125,10 @@ def templatize(text: str, movies_pol: Mapping[str, int], vocab: Vocabulary) -> t
     for s in spans:
         i = counters[s.kind]
         counters[s.kind] += 1
-        slot = "{person%d}" % i if s.kind == "person" else ("{genre%d}" % i if s.form == "base" else
-                                                            "{genre%d:%s}" % (i, s.form))
+        if s.kind == "person":
+            slot = f"{{person{i}}}"
+        else:
+            slot = f"{{genre{i}}}" if s.form == "base" else f"{{genre{i}:{s.form}}}"
         parts.append(text[last:s.start])
         parts.append(slot)
         last = s.end

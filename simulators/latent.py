@@ -9,8 +9,9 @@ disliked. `sample_latents` draws one session's `SessionLatents` from a config an
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from crs.catalog.dialogues import Dialogue
 from crs.types import Catalog
@@ -28,7 +29,7 @@ class NaturalConfig:
     """Uniform range of turns the user stays (a recommendation of the target succeeds within it)."""
     verbosity: tuple[float, float] = (2.0, 3.0)
     """Beta(a, b): chance to say two things (two liked movies, two genres) instead of one."""
-    critique_propensity: tuple[float, float] = (2.0, 3.0)
+    critique_propensity: tuple[float, float] = (1.5, 4.0)
     """Beta(a, b): chance to critique a wrong recommendation instead of just rejecting it."""
     initiative: tuple[float, float] = (2.0, 2.0)
     """Beta(a, b): chance to volunteer a preference when the system waits."""
@@ -40,10 +41,15 @@ class NaturalConfig:
         "chitchat": 0.55, "state_attribute": 0.2, "mention_liked": 0.15, "ask_rec": 0.1})
     """Act of the opening utterance."""
     volunteer: Mapping[str, float] = field(default_factory=lambda: {
-        "state_attribute": 0.45, "mention_liked": 0.45, "mention_disliked": 0.1})
+        "state_attribute": 0.35, "mention_liked": 0.55, "mention_disliked": 0.1})
     """What a user with initiative volunteers when the system waits."""
-    p_chitchat: float = 0.15
+    p_chitchat: float = 0.4
     """Chance of a chit-chat turn when the system waits and the user has nothing to volunteer."""
+    p_reply_chitchat: float = 0.3
+    """Chance to answer a wrong recommendation with chit-chat ("what is it about?") instead of a
+    reject or critique (the items still count as rejected: `act.slots['rejected']`)."""
+    p_answer_movie: float = 0.2
+    """Chance to answer a question about an attribute by naming a liked movie instead."""
     p_indifferent: float = 0.1
     """Chance of answering 'I don't mind' to a question about an attribute."""
     p_closing: float = 0.4
@@ -58,10 +64,12 @@ class NaturalConfig:
     """Most liked movies a session knows about besides the target."""
     mention_format: str = "title"
     """How titles are written: 'title' (plain text) or 'redial' (@id, as in ReDial messages)."""
-    genre_attr: str | None = "genres"
-    """The genre-like attribute whose values fill {genre} slots (None: first multi-valued one)."""
-    person_attrs: tuple[str, ...] = ("stars", "director")
-    """Attributes whose values fill {person} slots (only those present in the catalog are used)."""
+    genre_attr: str | None = None
+    """The genre-like attribute whose values fill {genre} slots (None: `genres`, else the first
+    multi-valued attribute of the schema). A name missing from the schema is an error."""
+    person_attrs: tuple[str, ...] | None = None
+    """Attributes whose values fill {person} slots (None: those of `stars`, `director` the catalog
+    has). A name missing from the schema is an error."""
 
     def __post_init__(self) -> None:
         lo, hi = self.patience
@@ -71,7 +79,7 @@ class NaturalConfig:
             a, b = getattr(self, name)
             if a <= 0 or b <= 0:
                 raise SimulatorError(f"NaturalConfig.{name} needs positive Beta parameters, got {(a, b)}")
-        for name in ("p_chitchat", "p_indifferent", "p_closing", "p_name_item", "typo_rate", "paraphrase_prob"):
+        for name in ("p_chitchat", "p_reply_chitchat", "p_answer_movie", "p_indifferent", "p_closing", "p_name_item", "typo_rate", "paraphrase_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SimulatorError(f"NaturalConfig.{name} must be a probability, got {getattr(self, name)}")
         _check_dist("register", self.register, REGISTERS)
@@ -82,7 +90,7 @@ class NaturalConfig:
                                  f"got {self.mention_format!r}")
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> "NaturalConfig":
+    def from_dict(cls, raw: Mapping[str, Any]) -> NaturalConfig:
         """Build from a plain dict; unknown keys are a SimulatorError listing the valid ones."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - known)
@@ -132,7 +140,7 @@ class GoalPool:
     source: str
 
     @classmethod
-    def from_goals(cls, catalog: Catalog, goals: Iterable[Goal], source: str = "given") -> "GoalPool":
+    def from_goals(cls, catalog: Catalog, goals: Iterable[Goal], source: str = "given") -> GoalPool:
         """Validate explicit goals: a target missing from the catalog is a SimulatorError."""
         out = []
         for g in goals:
@@ -145,7 +153,7 @@ class GoalPool:
         return cls(tuple(out), source)
 
     @classmethod
-    def from_dialogues(cls, catalog: Catalog, dialogues: Iterable[Dialogue]) -> "GoalPool":
+    def from_dialogues(cls, catalog: Catalog, dialogues: Iterable[Dialogue]) -> GoalPool:
         """Goals of real seekers: target = a suggested movie they liked, else a movie they liked."""
         goals = []
         for d in dialogues:
@@ -160,7 +168,7 @@ class GoalPool:
         return cls.from_goals(catalog, goals, "dialogues")
 
     @classmethod
-    def from_catalog(cls, catalog: Catalog, n: int = 500, seed: int = 0) -> "GoalPool":
+    def from_catalog(cls, catalog: Catalog, n: int = 500, seed: int = 0) -> GoalPool:
         """No dialogues: popular items as targets, liked items sharing an attribute value."""
         if len(catalog) == 0:
             raise SimulatorError(f"catalog {catalog.name!r} has no items to draw goals from")

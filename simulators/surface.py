@@ -9,8 +9,8 @@ the small tables of English plural/adjective forms only apply to values that exi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from crs.types import AttributeKind, Catalog
 from simulators.errors import SimulatorError
@@ -50,7 +50,7 @@ CRITIQUE = re.compile(
     r"too \{|more \{|rather|instead|prefer|anything (more|less|else))")
 NEGATION = re.compile(r"\b(don'?t|do not|not|never|hate|hated|dislike|isn'?t|aren'?t|can'?t stand|no|"
                       r"less|too|without|nothing|avoid)\b[^.!?,]{0,20}$")
-GREETING = re.compile(r"^\W*(hi+|hello+|hey+|howdy|good (morning|afternoon|evening)|greetings)\b", re.I)
+GREETING = re.compile(r"^\W*(hi+|hello+|hey+|howdy|good (morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
 CLOSING = re.compile(r"\b(bye|goodbye|good night|thanks?|thank you|have a (good|great|nice)|take care|"
                      r"you too|nice chatting|enjoy)\b")
 
@@ -78,7 +78,7 @@ class Vocabulary:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, genre_attr: str | None = "genres",
-                     person_attrs: Sequence[str] = ("stars", "director")) -> "Vocabulary":
+                     person_attrs: Sequence[str] = ("stars", "director")) -> Vocabulary:
         """Build from the schema; unknown attribute names are a SimulatorError naming them."""
         for name in ([genre_attr] if genre_attr else []) + list(person_attrs):
             if name not in catalog.schema:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 
-_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 
 
 def apply_register(text: str, register: str, rng: random.Random) -> str:

@@ -1,0 +1,223 @@
+"""Realism and diversity of simulated seeker utterances against real seeker messages.
+
+`simulate_utterances` runs episodes of a simulator against a scripted system (a test harness that
+asks, waits and recommends; it peeks at the session's target to produce some accepts, as real
+dialogues end in accepted suggestions). `real_seeker_messages` takes the seeker messages of a
+ReDial-format file with `@id` replaced by titles. `realism_report` compares the two samples:
+
+- classifier two-sample test: logistic regression on sentence embeddings, cross-validated ROC AUC
+  (0.5 = indistinguishable, 1.0 = always told apart);
+- distinct-1/2 on equal-sized samples; act entropy (bits) and Jensen-Shannon divergence between
+  act distributions (both sides labelled by the same heuristic classifier);
+- 1-Wasserstein distance between length distributions (words).
+
+The embedding function is injected (the CLI passes `crs.embed.shared_encoder().encode`), so this
+module stays free of model code.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from crs.catalog.dialogues import MENTION, Dialogue
+from crs.types import Action, Catalog
+from simulators.errors import SimulatorError
+from simulators.natural import NaturalSimulator
+from simulators.surface import Vocabulary, attr_polarity, classify
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+_TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+
+
+def simulate_utterances(sim: NaturalSimulator, n: int, seed: int = 0) -> list[tuple[str, str, str]]:
+    """`n` simulated user utterances as (text, act label, heuristic act)."""
+    rng = random.Random(seed)
+    ids = [it.id for it in sorted(sim.catalog.items, key=lambda it: -it.popularity)[:2000]]
+    askable = [a for a in (sim.vocab.genre_attr, *sim.vocab.person_attrs) if a]
+    out: list[tuple[str, str, str]] = []
+    episode = 0
+    while len(out) < n:
+        turn, after_rec = sim.reset(seed=seed * 100_003 + episode), False
+        episode += 1
+        while True:
+            out.append((turn.text, turn.act.name, _heuristic(sim.vocab, turn.text, turn.labels, after_rec)))
+            if turn.done or len(out) >= n:
+                break
+            action = _scripted_action(rng, sim, ids, askable)
+            after_rec = action.kind == "recommend"
+            turn = sim.respond(action)
+    return out
+
+
+def _scripted_action(rng: random.Random, sim: NaturalSimulator, ids: list[str], askable: list[str]) -> Action:
+    k = rng.random()
+    if k < 0.2 and askable:
+        return Action("ask", attribute=askable[0] if rng.random() < 0.8 else rng.choice(askable))
+    if k < 0.7:
+        target = sim.state.latents.target  # type: ignore[union-attr]
+        items = (target,) if rng.random() < 0.3 else tuple(rng.sample(ids, rng.choice((1, 1, 2, 3))))
+        return Action("recommend", items=items)
+    return Action("wait")
+
+
+def _heuristic(vocab: Vocabulary, text: str, labels, after_rec: bool) -> str:  # type: ignore[no-untyped-def]
+    return classify(text, [p for _, p in labels.entities], len(labels.attributes), 1, after_rec)
+
+
+def real_seeker_messages(dialogues: Sequence[Dialogue], vocab: Vocabulary | None,
+                         catalog: Catalog | None = None) -> list[tuple[str, str]]:
+    """(text with @ids replaced by titles, heuristic act) for every seeker message."""
+    out = []
+    for d in dialogues:
+        after_rec = False
+        for m in d.messages:
+            if m.role != "seeker":
+                after_rec = bool(m.movies) or (after_rec and not m.text.strip().endswith("?"))
+                continue
+            if not m.text.strip():
+                continue
+            text = MENTION.sub(lambda x, d=d: _title(x.group(1), d, catalog), m.text)
+            pols = [_pol(d.seeker_labels.get(mid, {})) for mid in dict.fromkeys(m.movies)]
+            spans = vocab.find(text) if vocab else []
+            apol = attr_polarity(text, spans[0].start) if spans else 1
+            act = classify(text, pols, len(spans), apol, after_rec)
+            out.append((" ".join(text.split()), act))
+    return out
+
+
+def _title(mid: str, d: Dialogue, catalog: Catalog | None) -> str:
+    if catalog is not None and mid in catalog:
+        return catalog.item(mid).display
+    return " ".join(d.mentions.get(mid, "").split()) or f"@{mid}"
+
+
+def _pol(q: dict) -> int:
+    return 1 if q.get("liked") == 1 else (-1 if q.get("liked") == 0 and q.get("seen") == 1 else 0)
+
+
+def distinct_n(texts: Sequence[str], n: int) -> float:
+    """Distinct n-grams / all n-grams over the sample (lower-cased word tokens)."""
+    grams: Counter = Counter()
+    for t in texts:
+        toks = _TOKEN.findall(t.lower())
+        grams.update(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+    total = sum(grams.values())
+    return len(grams) / total if total else 0.0
+
+
+def entropy(labels: Sequence[str]) -> float:
+    c = Counter(labels)
+    n = sum(c.values())
+    return -sum(v / n * math.log2(v / n) for v in c.values()) if n else 0.0
+
+
+def js_divergence(a: Sequence[str], b: Sequence[str]) -> float:
+    """Jensen-Shannon divergence (bits, in [0, 1]) between two label distributions."""
+    ca, cb = Counter(a), Counter(b)
+    keys = set(ca) | set(cb)
+    pa = np.array([ca[k] / max(1, len(a)) for k in keys])
+    pb = np.array([cb[k] / max(1, len(b)) for k in keys])
+    m = (pa + pb) / 2
+
+    def kl(p: np.ndarray) -> float:
+        mask = p > 0
+        return float(np.sum(p[mask] * np.log2(p[mask] / m[mask])))
+
+    return (kl(pa) + kl(pb)) / 2
+
+
+def two_sample_auc(x_sim: np.ndarray, x_real: np.ndarray, seed: int = 0, folds: int = 5) -> tuple[float, float]:
+    """Cross-validated ROC AUC (mean, std) of logistic regression telling simulated from real."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    x = np.vstack([x_sim, x_real])
+    y = np.r_[np.ones(len(x_sim)), np.zeros(len(x_real))]
+    aucs = []
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        clf = LogisticRegression(C=1.0, max_iter=2000).fit(x[tr], y[tr])
+        aucs.append(roc_auc_score(y[te], clf.predict_proba(x[te])[:, 1]))
+    return float(np.mean(aucs)), float(np.std(aucs))
+
+
+def realism_report(sim: Sequence[tuple[str, str]], real: Sequence[tuple[str, str]], encode: Encode,
+                   seed: int = 0) -> dict:
+    """Compare (text, heuristic act) samples; both are cut to the same size first."""
+    n = min(len(sim), len(real))
+    if n < 20:
+        raise SimulatorError(f"too few utterances to compare: {len(sim)} simulated, {len(real)} real (need 20)")
+    rng = random.Random(seed)
+    sim_s, real_s = rng.sample(list(sim), n), rng.sample(list(real), n)
+    st, rt = [t for t, _ in sim_s], [t for t, _ in real_s]
+    vecs = encode(st + rt)
+    auc, auc_std = two_sample_auc(vecs[:n], vecs[n:], seed)
+    from scipy.stats import wasserstein_distance
+
+    ls, lr = [len(t.split()) for t in st], [len(t.split()) for t in rt]
+    return {
+        "auc": auc, "auc_std": auc_std, "n_per_side": n,
+        "distinct_1": distinct_n(st, 1), "distinct_2": distinct_n(st, 2),
+        "real_distinct_1": distinct_n(rt, 1), "real_distinct_2": distinct_n(rt, 2),
+        "act_entropy": entropy([a for _, a in sim_s]), "real_act_entropy": entropy([a for _, a in real_s]),
+        "act_js_divergence": js_divergence([a for _, a in sim_s], [a for _, a in real_s]),
+        "length_wasserstein": float(wasserstein_distance(ls, lr)),
+        "mean_length": float(np.mean(ls)), "real_mean_length": float(np.mean(lr)),
+        "sim_acts": dict(Counter(a for _, a in sim_s).most_common()),
+        "real_acts": dict(Counter(a for _, a in real_s).most_common()),
+    }
+
+
+SIMULATORS = ("natural", "replay")
+
+
+def evaluate_realism(catalog: Catalog, dialogues_path, encode: Encode, simulator: str = "natural",  # type: ignore[no-untyped-def]
+                     n: int = 1000, seed: int = 0, data_dir=None, config=None, llm=None) -> dict:
+    """`crs eval realism`: simulated (or, for `replay`, real train) seeker utterances vs the file's.
+
+    Conversations of the evaluated file are excluded from the grammar and the goals, so a file
+    that overlaps the train dialogues is never compared with its own messages.
+    """
+    from pathlib import Path
+
+    from crs.catalog.dialogues import read_dialogues
+    from crs.catalog.redial import DEFAULT_DIALOGUES
+    from crs.config import data_dir as resolve
+    from simulators.natural import build_natural, resolve_attributes
+
+    if simulator not in SIMULATORS:
+        raise SimulatorError(f"unknown simulator {simulator!r} for realism; valid: {', '.join(SIMULATORS)}")
+    if n < 20:
+        raise SimulatorError(f"--n must be at least 20, got {n}")
+    df = read_dialogues(dialogues_path)
+    if not df.dialogues:
+        raise SimulatorError(f"{dialogues_path}: no ReDial-format dialogues ({len(df.bad_lines)} bad lines)")
+    exclude = {d.conversation_id for d in df.dialogues}
+    sim = build_natural(catalog, data_dir, config, seed, exclude, llm)
+    real = real_seeker_messages(df.dialogues, sim.vocab, catalog)
+    extra: dict = {}
+    if simulator == "natural":
+        utts = simulate_utterances(sim, n, seed)
+        simulated = [(t, h) for t, _, h in utts]
+        extra = {"act_entropy_labels": entropy([a for _, a, _ in utts]),
+                 "grammar_source": sim.grammar.source, "grammar_templates": sim.grammar.size(),
+                 "goals": len(sim.goals.goals)}
+    else:
+        root = resolve(data_dir)
+        files = [Path(root) / f for f in DEFAULT_DIALOGUES] if root else []
+        train = [d for f in files if f.is_file() for d in read_dialogues(f).dialogues if d.conversation_id not in exclude]
+        if not train:
+            raise SimulatorError("replay baseline needs ReDial train dialogues not in the evaluated file")
+        pool = real_seeker_messages(train, sim.vocab, catalog)
+        simulated = random.Random(seed).sample(pool, min(n, len(pool)))
+    report = realism_report(simulated, real, encode, seed)
+    report.update(extra)
+    report.update({"simulator": simulator, "dialogues": str(dialogues_path), "real_messages": len(real),
+                   "attributes": list(resolve_attributes(catalog, sim.config)[:1])})
+    return report
