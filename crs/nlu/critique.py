@@ -1,0 +1,126 @@
+"""Critique → preference rewriting: "too scary" → exclude horror/thriller + "light-hearted fun".
+
+Rules come from the lexicon data file (`critiques`): a regex, genre-like values to include or
+exclude (mapped through the schema, case-insensitively), or a *relative* constraint resolved
+against the item being discussed ("more recent" → year > that item's year). The item discussed
+is one named in the critique ("newer than X", "less like X"), else the last recommendation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from crs.nlu.entities import Link
+from crs.nlu.lexicon import SchemaLexicon
+from crs.types import Catalog, Constraint, Critique, DialogueState, Item
+
+_LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
+_MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: re.Pattern[str]
+    include: tuple[tuple[str, str], ...] = ()
+    exclude: tuple[tuple[str, str], ...] = ()
+    relative: tuple[str, str] | None = None  # (attribute, op) against the discussed item
+    preference: str = ""
+
+
+@dataclass(frozen=True)
+class CritiqueResult:
+    """A critique plus the text spans its rules consumed (their words are not read again as values)."""
+
+    critique: Critique
+    consumed: tuple[tuple[int, int], ...] = ()
+    polarity: dict[str, int] = field(default_factory=dict)  # item id → -1/+1 from "less like X, more like Y"
+
+
+def compile_rules(lexicon: SchemaLexicon) -> tuple[Rule, ...]:
+    rules = []
+    for raw in lexicon.raw.get("critiques", []):
+        inc = tuple((a, v) for a, vals in raw.get("include", {}).items() for v in lexicon.canonical(a, vals))
+        exc = tuple((a, v) for a, vals in raw.get("exclude", {}).items() for v in lexicon.canonical(a, vals))
+        rel = raw.get("relative")
+        relative = (rel["attribute"], rel["op"]) if rel and rel["attribute"] in lexicon.schema else None
+        if inc or exc or relative:
+            rules.append(Rule(re.compile(raw["pattern"], re.IGNORECASE), inc, exc, relative, raw.get("preference", "")))
+    return tuple(rules)
+
+
+def item_value(item: Item, attribute: str) -> float | None:
+    """A numeric attribute of an item (year falls back to `Item.year`)."""
+    v: Any = item.attributes.get(attribute)
+    if v is None and attribute == "year":
+        v = item.year
+    try:
+        return float(v) if v is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def discussed_item(state: DialogueState) -> str | None:
+    """The item a relative critique refers to when none is named: the last recommendation."""
+    if state.last_action is not None and state.last_action.items:
+        return state.last_action.items[0]
+    return state.recommended[-1] if state.recommended else None
+
+
+class CritiqueRules:
+    """The default, offline critique rewriter (rules + lexicon)."""
+
+    def __init__(self, catalog: Catalog, lexicon: SchemaLexicon) -> None:
+        self.catalog, self.lexicon = catalog, lexicon
+        self.rules = compile_rules(lexicon)
+
+    def rewrite(self, text: str, state: DialogueState, links: Sequence[Link]) -> CritiqueResult | None:
+        items = [lk for lk in links if lk.kind == "item" and lk.entity in self.catalog]
+        against = [lk for lk in items if _LESS_LIKE.search(text[: lk.span[0]].lower())]
+        toward = [lk for lk in items if lk not in against and _MORE_LIKE.search(text[: lk.span[0]].lower())]
+        about = against[0].entity if against else discussed_item(state)
+        if about is not None and about not in self.catalog:
+            about = None
+        add: list[Constraint] = []
+        prefs: list[str] = []
+        consumed: list[tuple[int, int]] = []
+        for rule in self.rules:
+            for m in rule.pattern.finditer(text):
+                got = [Constraint(a, "include", v) for a, v in rule.include]
+                got += [Constraint(a, "exclude", v) for a, v in rule.exclude]
+                if rule.relative and about is not None:
+                    ref = item_value(self.catalog.item(about), rule.relative[0])
+                    if ref is not None:
+                        got.append(Constraint(rule.relative[0], rule.relative[1], _num(ref)))
+                if got:  # an unresolved relative critique leaves its words to the absolute rules
+                    consumed.append(m.span())
+                    add += got
+                    prefs += [rule.preference] if rule.preference else []
+        polarity: dict[str, int] = {}
+        if against and toward:  # "less like X, more like Y"
+            add += self._contrast(against[0].entity, toward[0].entity)
+            prefs.append("more like " + self.catalog.item(toward[0].entity).display)
+            polarity = {against[0].entity: -1, toward[0].entity: 1}
+        if not add and not polarity:
+            return None
+        add = list(dict.fromkeys(add))
+        crit = Critique(text, tuple(add), (), "; ".join(dict.fromkeys(prefs)), about)
+        return CritiqueResult(crit, tuple(consumed), polarity)
+
+    def _contrast(self, worse: str, better: str) -> list[Constraint]:
+        """Genre-like values of the worse item that the better item lacks are excluded."""
+        out = []
+        attr = "genres" if "genres" in self.catalog.schema else None
+        if attr is None:
+            return out
+        keep = {v.lower() for v in self.catalog.item(better).values(attr)}
+        for v in self.catalog.item(worse).values(attr):
+            if v.lower() not in keep:
+                out.append(Constraint(attr, "exclude", v))
+        return out
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)

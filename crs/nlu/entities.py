@@ -1,0 +1,245 @@
+"""Entity linking: item titles (exact, fuzzy, year-disambiguated, ReDial `@id`), people, attribute values.
+
+`EntityLinker(catalog).link(text)` returns `Link`s (entity, kind, span, surface text) in text order.
+Attribute values come from the schema plus the synonym lexicon; people from the catalog's person
+attributes (any multi-valued attribute whose values look like names: director, writers, stars).
+Unknown titles give "did you mean" suggestions instead of failing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from crs.nlu.lexicon import SchemaLexicon
+from crs.nlu.text import normalise, tokens
+from crs.types import Catalog
+
+PERSON_ATTRIBUTES = ("director", "writers", "stars")
+"""Schema attributes whose values are people (used only when the catalog has them)."""
+
+_AT_ID = re.compile(r"@(\d+)(?:\s*<[^>]{0,200}>)?")
+_YEAR = re.compile(r"^\s*\(?\s*((?:19|20)\d\d)\s*\)?")
+_DECADE = re.compile(r"(?<![0-9])(?:(19|20)?(\d)0)'?s(?![a-z0-9])|\b(?:the )?(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b")
+_DECADE_WORDS = {"twenties": "2", "thirties": "3", "forties": "4", "fifties": "5", "sixties": "6", "seventies": "7",
+                 "eighties": "8", "nineties": "9"}
+_QUOTED = re.compile(r"\"([^\"]{2,80})\"|(?<![a-z])'([^']{2,80})'(?![a-z])")
+_CAPS_RUN = re.compile(r"\b(?:[A-Z][\w'’:-]*|\d+)(?:\s+(?:of|the|and|a|in|on|to|at|for|from|&|[A-Z][\w'’:-]*|\d+)){1,7}")
+_COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
+
+
+@dataclass(frozen=True)
+class Link:
+    """One linked entity in the text."""
+
+    entity: str  # item id | "attr=value" | "person:Name"
+    kind: str  # "item" | "attribute" | "person"
+    span: tuple[int, int]
+    text: str
+    score: float = 1.0
+    attribute: str = ""  # for attribute and person links: the schema attribute
+    value: str = ""  # for attribute and person links: the schema value
+
+
+class EntityLinker:
+    """Links titles, people and attribute values of one catalog. Built once per catalog (a few seconds)."""
+
+    def __init__(self, catalog: Catalog, lexicon: SchemaLexicon | None = None, max_title_tokens: int = 8) -> None:
+        self.catalog = catalog
+        self.lexicon = lexicon or SchemaLexicon.build(catalog.schema)
+        self._attr_re = self.lexicon.phrase_regex()
+        self.max_n = max_title_tokens
+        self.titles: dict[str, list[str]] = defaultdict(list)  # normalised title -> ids, most popular first
+        for it in sorted(catalog.items, key=lambda i: -i.popularity):
+            key = normalise(it.title)
+            if key:
+                self.titles[key].append(it.id)
+                if key.startswith("the "):
+                    self.titles.setdefault(key[4:], []).append(it.id) if len(key[4:].split()) > 1 else None
+        self._title_keys = list(self.titles)
+        self.people = self._people(catalog)
+        self.decades = {v.lower(): v for v in catalog.schema.get("decade").values} if "decade" in catalog.schema else {}
+
+    @staticmethod
+    def _people(catalog: Catalog) -> dict[str, tuple[str, str, frozenset[str]]]:
+        """normalised name → (default attribute, name, all attributes). The default is where the
+        person appears most, except that a director is a director first (users say "a Nolan film")."""
+        counts: dict[str, Counter] = defaultdict(Counter)
+        spelled: dict[str, str] = {}
+        attrs = [a for a in PERSON_ATTRIBUTES if a in catalog.schema]
+        for it in catalog.items:
+            for a in attrs:
+                for name in it.values(a):
+                    key = normalise(name)
+                    if len(key.split()) >= 2:
+                        counts[key][a] += 1
+                        spelled.setdefault(key, name)
+        out = {}
+        for k, c in counts.items():
+            best = c.most_common(1)[0][0]
+            if best == "writers" and "director" in c:
+                best = "director"
+            out[k] = (best, spelled[k], frozenset(c))
+        return out
+
+    # -- public ------------------------------------------------------------------------------
+    def link(self, text: str) -> list[Link]:
+        """All links in text order; longer matches win over overlapping shorter ones. Links of kind
+        "unlinked" mark `@id` spans this catalog does not know (callers drop them)."""
+        found = self._at_ids(text)
+        taken = [lk.span for lk in found]
+        for finder in (self._titles_exact, self._people_exact, self._attributes):
+            for lk in finder(text):
+                if not any(_overlap(lk.span, s) for s in taken):
+                    found.append(lk)
+                    taken.append(lk.span)
+        return sorted(found, key=lambda lk: lk.span)
+
+    def unknown_titles(self, text: str, links: list[Link]) -> list[tuple[tuple[int, int], str]]:
+        """Spans that look like titles (quoted or Capitalised Runs) but were not linked."""
+        spans = []
+        for m in _QUOTED.finditer(text):
+            g = 1 if m.group(1) else 2
+            spans.append(((m.start(g), m.end(g)), m.group(g)))
+        for m in _CAPS_RUN.finditer(text):
+            spans.append(((m.start(), m.end()), m.group(0)))
+        out: list[tuple[tuple[int, int], str]] = []
+        for span, surface in spans:
+            if any(_overlap(span, lk.span) for lk in links) or any(_overlap(span, s) for s, _ in out):
+                continue
+            words = normalise(surface).split()
+            if not words or all(w in _COMMON for w in words):
+                continue
+            out.append((span, surface))
+        return out
+
+    def fuzzy(self, surface: str, limit: int = 3, cutoff: float = 75.0) -> list[tuple[str, float]]:
+        """(item id, score 0..100) of the closest titles (rapidfuzz), best first."""
+        key = normalise(surface)
+        if not key or len(key) > 200:
+            return []
+        hits = process.extract(key, self._title_keys, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)
+        return [(self.titles[k][0], float(s)) for k, s, _ in hits]
+
+    # -- finders -----------------------------------------------------------------------------
+    def _at_ids(self, text: str) -> list[Link]:
+        """ReDial `@123` (optionally followed by `<Title (Year)>`); an id from another catalog is
+        linked through its bracketed title when it has one, else left as an unlinked span."""
+        out = []
+        for m in _AT_ID.finditer(text):
+            span = (m.start(), m.end())
+            if m.group(1) in self.catalog:
+                out.append(Link(m.group(1), "item", span, m.group(0)))
+                continue
+            inner = re.search(r"<([^>]*)>", m.group(0))
+            key = normalise(re.sub(r"\(\s*\d{4}\s*\)", "", inner.group(1))) if inner else ""
+            if key in self.titles:
+                year = re.search(r"\((\d{4})\)", inner.group(1)) if inner else None
+                item_id, _ = self._disambiguate(key, f"({year.group(1)})" if year else "", 0)
+                out.append(Link(item_id, "item", span, m.group(0), 0.9))
+            else:
+                out.append(Link(f"@{m.group(1)}", "unlinked", span, m.group(0), 0.0))
+        return out
+
+    def _titles_exact(self, text: str) -> list[Link]:
+        toks = tokens(text)
+        out: list[Link] = []
+        i = 0
+        while i < len(toks):
+            hit = None
+            for n in range(min(self.max_n, len(toks) - i), 0, -1):
+                key = " ".join(t for t, _, _ in toks[i:i + n])
+                if key in self.titles and self._plausible(text, toks[i:i + n]):
+                    hit = (n, key)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            n, key = hit
+            start, end = toks[i][1], toks[i + n - 1][2]
+            item_id, end = self._disambiguate(key, text, end)
+            out.append(Link(item_id, "item", (start, end), text[start:end]))
+            i += n
+        return out
+
+    def _plausible(self, text: str, toks: list[tuple[str, int, int]]) -> bool:
+        """Short or common-word titles ("It", "Up", "Heat") must be Capitalised in the text."""
+        words = [t for t, _, _ in toks]
+        if len(words) >= 3 and not all(w in _COMMON for w in words):
+            return True
+        if len(words) == 2 and not any(w in _COMMON for w in words):
+            return True
+        surface = [text[s:e] for _, s, e in toks]
+        content = [w for w in surface if w.lower() not in ("of", "the", "and", "a", "an", "in", "on", "to")]
+        caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
+        first_in_sentence = toks[0][1] == 0 or text[: toks[0][1]].rstrip()[-1:] in ".!?"
+        return caps and not (first_in_sentence and len(words) == 1)
+
+    def _disambiguate(self, key: str, text: str, end: int) -> tuple[str, int]:
+        """Pick among same-title items by a year written after the title, else the most popular."""
+        ids = self.titles[key]
+        m = _YEAR.match(text[end:])
+        if m:
+            year = int(m.group(1))
+            for item_id in ids:
+                if self.catalog.item(item_id).year == year:
+                    return item_id, end + m.end()
+        return ids[0], end
+
+    def _people_exact(self, text: str) -> list[Link]:
+        toks = tokens(text)
+        out = []
+        i = 0
+        while i < len(toks):
+            for n in (4, 3, 2):
+                key = " ".join(t for t, _, _ in toks[i:i + n])
+                if len(toks) - i >= n and key in self.people:
+                    attr, name, roles = self.people[key]
+                    span = (toks[i][1], toks[i + n - 1][2])
+                    attr = _role_from_context(text, span, roles) or attr
+                    out.append(Link(f"person:{name}", "person", span, text[span[0]:span[1]], 1.0, attr, name))
+                    i += n - 1
+                    break
+            i += 1
+        return out
+
+    def _attributes(self, text: str) -> list[Link]:
+        low = text.lower()
+        out = []
+        for m in self._attr_re.finditer(low):
+            for attr, value in self.lexicon.phrases[m.group(0)]:
+                out.append(Link(f"{attr}={value}", "attribute", (m.start(), m.end()), text[m.start():m.end()],
+                                1.0, attr, value))
+        for m in _DECADE.finditer(low):
+            value = self._decade(m)
+            if value:
+                out.append(Link(f"decade={value}", "attribute", (m.start(), m.end()), text[m.start():m.end()],
+                                1.0, "decade", value))
+        return out
+
+    def _decade(self, m: re.Match[str]) -> str | None:
+        if m.group(3):
+            digit, century = _DECADE_WORDS[m.group(3)], "19"
+        else:
+            digit, century = m.group(2), m.group(1) or ("20" if m.group(2) in "01" else "19")
+        return self.decades.get(f"{century}{digit}0s")
+
+
+_ROLE_CUES = (("director", re.compile(r"\b(direct(ed|or|s)?|by)\b")), ("writers", re.compile(r"\b(writ(ten|er|es)|screenplay)\b")),
+              ("stars", re.compile(r"\b(starring|stars?|with|actor|actress|acted|plays?)\b")))
+
+
+def _role_from_context(text: str, span: tuple[int, int], roles: frozenset[str]) -> str | None:
+    """The role named just before a person ("directed by X", "with X"), if the person has it."""
+    before = text[max(0, span[0] - 25): span[0]].lower()
+    for role, cue in _ROLE_CUES:
+        if role in roles and cue.search(before):
+            return role
+    return None
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]

@@ -1,0 +1,158 @@
+"""The NLU pipeline: sanitise → link entities → negation scopes → critique → polarity → constraints → intent.
+
+`NLUPipeline.parse(text, state)` never raises: any internal failure is logged and answered with a
+minimal `ParsedTurn` carrying a notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from crs.nlu.critique import CritiqueResult, CritiqueRules
+from crs.nlu.entities import EntityLinker, Link
+from crs.nlu.lexicon import SchemaLexicon
+from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals, year_constraints
+from crs.nlu.text import ScopeFinder, inside, sanitise
+from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
+
+log = logging.getLogger(__name__)
+
+FUZZY_LINK = 90.0
+"""rapidfuzz score from which an unknown title is linked (below: only suggested)."""
+
+
+@dataclass
+class NLUModels:
+    """Optional learned parts; None means the rule/VADER fallback is used."""
+
+    sentiment: Any = None  # MentionSentiment
+    intent: Any = None  # IntentClassifier
+    llm_critique: Any = None  # LLMCritique
+
+
+class NLUPipeline:
+    """Parses user messages for one catalog. Build with `crs.nlu.build_nlu`."""
+
+    def __init__(self, linker: EntityLinker, models: NLUModels | None = None) -> None:
+        from crs.nlu.sentiment import VaderBaseline
+
+        self.linker = linker
+        self.catalog = linker.catalog
+        self.lexicon: SchemaLexicon = linker.lexicon
+        raw = self.lexicon.raw
+        self.scopes = ScopeFinder(raw["negation_cues"], raw.get("negation_exceptions", []), raw["scope_breakers"],
+                                  raw.get("short_negation_cues", []))
+        self.critiques = CritiqueRules(self.catalog, self.lexicon)
+        self.models = models or NLUModels()
+        self.vader = VaderBaseline()
+
+    def parse(self, text: str, state: DialogueState) -> ParsedTurn:
+        """Parse one user message. Never raises."""
+        clean = sanitise(text)
+        try:
+            return self._parse(clean.text, state, clean.notices)
+        except Exception:
+            log.exception("NLU failed on a message of %d characters", len(clean.text))
+            return ParsedTurn(clean.text[:2000], "other", notices=clean.notices + ("sorry, I could not understand that message",))
+
+    def _parse(self, text: str, state: DialogueState, notices: tuple[str, ...]) -> ParsedTurn:
+        if not re.search(r"\w", text):
+            return ParsedTurn(text, "other", notices=notices + (() if text else ("empty message",)))
+        links = [lk for lk in self.linker.link(text) if lk.kind != "unlinked"]
+        suggestions, fuzzy = self._unknown_titles(text, links)
+        links = sorted(links + fuzzy, key=lambda lk: lk.span)
+        scopes = self.scopes.scopes(text)
+        crit = self.critiques.rewrite(text, state, links)
+        critique = self._llm_critique(text, state, crit)
+        mentions = self._mentions(text, links, scopes, crit, state)
+        add = self._constraints(text, links, scopes, crit, critique)
+        remove = removals(text, links, add, state)
+        intent = self._intent(text, critique is not None, len(links))
+        prefs = []
+        if critique is not None and critique.preference:
+            prefs.append(critique.preference)
+        if intent in ("ask_rec", "add_details", "critique"):
+            pos = positive_text(text, scopes, crit.consumed if crit else ())
+            if pos:
+                prefs.append(pos)
+        return ParsedTurn(text, intent, tuple(mentions), tuple(add), tuple(remove), tuple(dict.fromkeys(prefs)),
+                          critique, tuple(suggestions), notices)
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _unknown_titles(self, text: str, links: list[Link]) -> tuple[list[str], list[Link]]:
+        suggestions: list[str] = []
+        fuzzy: list[Link] = []
+        for span, surface in self.linker.unknown_titles(text, links)[:5]:
+            hits = self.linker.fuzzy(surface)
+            if not hits:
+                continue
+            if hits[0][1] >= FUZZY_LINK and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 3):
+                fuzzy.append(Link(hits[0][0], "item", span, surface, hits[0][1] / 100))
+            else:
+                suggestions += [self.catalog.item(i).display for i, _ in hits]
+        return list(dict.fromkeys(suggestions)), fuzzy
+
+    def _llm_critique(self, text: str, state: DialogueState, crit: CritiqueResult | None) -> Critique | None:
+        rules = crit.critique if crit else None
+        if self.models.llm_critique is None or crit is None:
+            return rules
+        out = self.models.llm_critique.rewrite(text, rules.about_item if rules else None)
+        return out if out is not None else rules
+
+    def _mentions(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
+                  state: DialogueState) -> list[Mention]:
+        items = [lk for lk in links if lk.kind == "item"]
+        liked = self._item_polarity(text, items)
+        excluded = {c.value for c in (crit.critique.add if crit else ()) if c.op == "exclude"}
+        out = []
+        for lk in links:
+            if lk.kind == "item":
+                pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
+            else:
+                pol = -1 if inside(lk.span, scopes) or lk.value in excluded else 1
+            out.append(Mention(lk.entity, lk.kind, state.turn, Speaker.USER, pol, lk.span, lk.text))
+        return out
+
+    def _item_polarity(self, text: str, items: list[Link]) -> dict[tuple[int, int], int]:
+        if not items:
+            return {}
+        if self.models.sentiment is not None:
+            pred = self.models.sentiment.predict([text] * len(items), [lk.span for lk in items])
+            return {lk.span: 1 if p else -1 for lk, p in zip(items, pred)}
+        from crs.nlu.sentiment import clause
+
+        out = {}
+        for lk in items:
+            c = self.vader.compound(clause(text, lk.span))
+            out[lk.span] = 1 if c >= 0.05 else -1 if c <= -0.05 else 0
+        return out
+
+    def _constraints(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
+                     critique: Critique | None) -> list[Constraint]:
+        consumed = crit.consumed if crit else ()
+        out: list[Constraint] = list(critique.add) if critique else []
+        skip = list(consumed) + removal_windows(text)
+        for lk in links:
+            if lk.kind not in ("attribute", "person") or inside(lk.span, skip):
+                continue
+            out.append(Constraint(lk.attribute, "exclude" if inside(lk.span, scopes) else "include", lk.value))
+        taken = {c.attribute for c in out}
+        out += [c for c in year_constraints(text, links, self.catalog.schema) if c.attribute not in taken]
+        taken = {c.attribute for c in out}
+        out += [c for c in absolute_constraints(text, self.lexicon, self.catalog, scopes, consumed) if c.attribute not in taken]
+        excluded = {(c.attribute, c.value) for c in out if c.op == "exclude"}
+        out = [c for c in out if not (c.op == "include" and (c.attribute, c.value) in excluded)]
+        return list(dict.fromkeys(out))
+
+    def _intent(self, text: str, has_critique: bool, n_links: int) -> str:
+        from crs.nlu.intent import rule_intent
+
+        if self.models.intent is None:
+            return rule_intent(text, has_critique, n_links)
+        intent = self.models.intent.predict([text])[0]
+        if has_critique and intent not in ("ask_about_item",):
+            return "critique"
+        return intent

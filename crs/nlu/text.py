@@ -1,0 +1,114 @@
+"""Text hygiene and scope helpers shared by the NLU: sanitising, normalising, negation scopes.
+
+Everything here is pure and total: any string in, a string (or spans) out, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_CHARS = 2000
+"""Messages longer than this are truncated (with a notice) before parsing."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00b4": "'", "`": "'"})
+_TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """A sanitised message; `notices` say what was changed."""
+
+    text: str
+    notices: tuple[str, ...] = ()
+
+
+def sanitise(raw: object, max_chars: int = MAX_CHARS) -> CleanText:
+    """Make any input safe to parse: str(), NFKC, no control/bidi characters, bounded length."""
+    notices: list[str] = []
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raw = str(raw)
+        notices.append("input was not text; it was converted")
+    text = raw.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
+    if len(text) > 4 * max_chars:  # normalise a bounded prefix only: NFKC on 100k chars is wasted work
+        text = text[: 4 * max_chars]
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    cleaned = _CONTROL.sub(" ", text)
+    if cleaned != text:
+        notices.append("control characters were removed")
+    text = _SPACES.sub(" ", cleaned).strip()
+    if len(raw) > max_chars:
+        cut = text[:max_chars]
+        text = cut.rsplit(" ", 1)[0] if " " in cut[-50:] else cut
+        notices.append(f"your message was {len(raw):,} characters long; only the first {len(text):,} were read")
+    return CleanText(text, tuple(notices))
+
+
+def normalise(text: str) -> str:
+    """Lower-case, accents folded, punctuation → spaces, '&' → 'and'; for matching titles and names."""
+    t = unicodedata.normalize("NFKD", text.lower())
+    t = "".join(c for c in t if not unicodedata.combining(c)).replace("&", " and ")
+    return " ".join(_TOKEN.findall(t.replace("'", "")))
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Lower-case word tokens with their character spans in `text` (same length as the input)."""
+    return [(m.group(0).replace("'", ""), m.start(), m.end()) for m in _TOKEN.finditer(text.lower())]
+
+
+def _phrase_regex(phrases: list[str]) -> re.Pattern[str]:
+    alts = sorted({re.escape(p.lower()) for p in phrases}, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9'])(?:" + "|".join(alts) + r")(?![a-z0-9])")
+
+
+class ScopeFinder:
+    """Negation scopes: from a cue ("not", "anything but", "I hate") to the end of its clause.
+
+    A clause ends at sentence punctuation, a comma/semicolon, or a scope breaker ("but", "instead",
+    "more like") that does not itself belong to a cue ("anything but").
+    """
+
+    def __init__(self, cues: list[str], exceptions: list[str], breakers: list[str], short: list[str] | None = None) -> None:
+        self.cues = _phrase_regex(cues)
+        self.short = _phrase_regex(short) if short else None
+        self.exceptions = _phrase_regex(exceptions) if exceptions else None
+        self.breakers = _phrase_regex(breakers)
+
+    def scopes(self, text: str) -> list[tuple[int, int]]:
+        low = text.lower().replace("\u2019", "'")
+        masked = set()
+        if self.exceptions is not None:
+            for m in self.exceptions.finditer(low):
+                masked.update(range(m.start(), m.end()))
+        out: list[tuple[int, int]] = []
+        for m in self.cues.finditer(low):
+            if m.start() in masked:
+                continue
+            end = _clause_end(low, m.end(), self.breakers)
+            out.append((m.start(), end))
+        if self.short is not None:  # "less scary": the cue negates only the next word
+            for m in self.short.finditer(low):
+                nxt = re.match(r"\s+[\w'-]+", low[m.end():])
+                if nxt and not any(s <= m.start() < e for s, e in out):
+                    out.append((m.start(), m.end() + nxt.end()))
+        return sorted(out)
+
+
+def _clause_end(low: str, start: int, breakers: re.Pattern[str]) -> int:
+    punct = re.compile(r"[.!?;,\n]|\s-\s")
+    p = punct.search(low, start)
+    end = p.start() if p else len(low)
+    b = breakers.search(low, start)
+    if b and b.start() < end:
+        end = b.start()
+    return end
+
+
+def inside(span: tuple[int, int], scopes: list[tuple[int, int]]) -> bool:
+    """Whether a span starts inside any of the scopes."""
+    return any(s <= span[0] < e for s, e in scopes)
