@@ -132,6 +132,51 @@ def bench_retrieval(
                           f"lexical speed-up x{r['rank_bm25_speedup']:.0f}")
 
 
+@eval_app.command("realism")
+def eval_realism(
+    simulator: str = typer.Option("natural", "--simulator", help="natural | replay (real train messages: a baseline)."),
+    dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL whose seeker messages are the real side."),
+    n: int = typer.Option(1000, "--n", help="Simulated utterances (the real side is sampled to the same size)."),
+    seed: int = typer.Option(0, "--seed"),
+    data_dir: Optional[Path] = DataDirOpt,
+    config: Optional[Path] = typer.Option(None, "--config", help="JSON file of NaturalConfig fields."),
+    llm: str = typer.Option("none", "--llm", help="Paraphrase backend: none | smollm2 | openai:URL[#model]."),
+    paraphrase_prob: float = typer.Option(0.5, "--paraphrase-prob", help="Share of utterances paraphrased when --llm is set."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Realism of simulated seeker utterances vs the file's real ones: classifier AUC, distinct-n, acts, lengths."""
+    from crs.embed import shared_encoder
+    from simulators.latent import NaturalConfig
+    from simulators.realism import evaluate_realism
+
+    raw = {}
+    if config is not None:
+        try:
+            raw = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            raise typer.BadParameter(f"--config {config}: {e}") from None
+    backend = None
+    if llm != "none":
+        from crs.llm import build_llm
+
+        backend = build_llm(llm)
+        raw = {**raw, "paraphrase_prob": paraphrase_prob}
+    cat = _load("redial", data_dir)
+    r = evaluate_realism(cat, dialogues, shared_encoder().encode, simulator, n=n, seed=seed, data_dir=data_dir,
+                         config=NaturalConfig.from_dict(raw), llm=backend)
+    r["llm"] = llm
+    if as_json:
+        _print_json(r)
+        return
+    t = Table("metric", "simulated", "real", title=f"realism of {simulator} vs {dialogues} ({r['n_per_side']} each)")
+    t.add_row("classifier AUC (0.5 = indistinguishable)", f"{r['auc']:.3f} ± {r['auc_std']:.3f}", "")
+    for key in ("distinct_1", "distinct_2", "act_entropy", "mean_length"):
+        t.add_row(key, f"{r[key]:.3f}", f"{r['real_' + key]:.3f}")
+    t.add_row("act JS divergence", f"{r['act_js_divergence']:.3f}", "")
+    t.add_row("length Wasserstein (words)", f"{r['length_wasserstein']:.2f}", "")
+    console.print(t)
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     try:
