@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crs.retrieval.errors import InvalidQueryError
+from crs.retrieval.errors import InvalidQueryError, check_k
 from crs.retrieval.persist import load_arrays, save_arrays
 from crs.retrieval.topk import top_k
 from crs.types import Results
@@ -72,6 +72,7 @@ class DenseIndex:
         return q / norm
 
     def search(self, q: np.ndarray, k: int = 10, allow: np.ndarray | None = None) -> Results:
+        k = check_k(k)
         q = self.check_query(q)
         n_allowed = len(self.vectors) if allow is None else int(np.count_nonzero(allow))
         k = min(k, n_allowed)

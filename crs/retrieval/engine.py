@@ -17,7 +17,7 @@ import numpy as np
 
 from crs.retrieval.columns import AttributeColumns, columns_for
 from crs.retrieval.dense import EXACT_MAX, DenseIndex
-from crs.retrieval.errors import InvalidQueryError
+from crs.retrieval.errors import InvalidQueryError, check_k
 from crs.retrieval.filters import compile_constraints
 from crs.retrieval.fusion import rrf
 from crs.retrieval.lexical import BM25Index
@@ -76,8 +76,7 @@ class SearchEngine:
         return compile_constraints(self.columns, constraints)
 
     def _check(self, k: int, allow: np.ndarray | None) -> tuple[int, np.ndarray | None]:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
-            raise InvalidQueryError(f"k must be a positive integer, got {k!r}")
+        k = check_k(k)
         if allow is not None:
             allow = np.asarray(allow)
             if allow.dtype != bool or allow.shape != (self.n,):

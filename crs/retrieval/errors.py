@@ -32,3 +32,12 @@ def listing(values: Iterable[str], limit: int = 25) -> str:
     vals = list(values)
     head = ", ".join(vals[:limit])
     return head if len(vals) <= limit else f"{head}, ... (+{len(vals) - limit} more)"
+
+
+def check_k(k: object) -> int:
+    """k as an int >= 1, or InvalidQueryError (bool, float and non-positive values are rejected)."""
+    import numbers
+
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) <= 0:
+        raise InvalidQueryError(f"k must be a positive integer, got {k!r}")
+    return int(k)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from crs.retrieval.errors import check_k
 from crs.retrieval.persist import load_arrays, save_arrays
 from crs.retrieval.text import tokenize
 from crs.retrieval.topk import top_k
@@ -83,6 +84,7 @@ class BM25Index:
 
     def search(self, query: str | Sequence[str], k: int = 10, allow: np.ndarray | None = None) -> Results:
         """Top-k documents with a positive score among `allow` (exact with respect to the mask)."""
+        k = check_k(k)
         rows, w = self._gather(self.query_terms(query))
         if len(rows) == 0:
             return Results(np.zeros(0, np.int64), np.zeros(0, np.float32))

@@ -3,9 +3,12 @@
 - texts: ~60 tokens per item (normal, sd 15), half from a global Zipf(1.07) vocabulary, half from
   the item's topic, whose words are the same Zipf law shifted to a topic-specific part of the
   vocabulary (so topics have their own frequent words, as genres do);
-- vectors: 384-d, L2-normalised, a shared mean direction + topic centre + sub-topic centre +
-  anisotropic noise, calibrated so that at ~7k items the statistics match the real ReDial MiniLM
-  item vectors (pairwise cosine 0.27 vs 0.27, nearest neighbour 0.63 vs 0.65, 100th 0.44 vs 0.44);
+- vectors: 384-d, L2-normalised: a shared mean direction + topic centre + sub-topic centre +
+  anisotropic noise, and 30% "franchise" items that are close variants of another item. Calibrated
+  against the real MiniLM item vectors of the ReDial + default catalogs (16k items): the IVF
+  recall@100 curve (nlist 128, nprobe 8/16/32) is 0.74/0.82/0.91 here vs 0.73/0.84/0.91 real; mean
+  pairwise cosine 0.27 vs 0.30, nearest neighbour 0.70 vs 0.72, 100th neighbour 0.41 vs 0.52.
+  (iid vectors would make every ANN index look broken; tightly clustered ones make it look perfect);
 - attributes: `genre` (multi, 1-3 of 20, topic-correlated), `decade` (categorical, 10), `language`
   (categorical, 30, Zipf), `year` (numeric), `rating` (numeric), plus log-normal popularity.
 Generation is chunked and seeded: the same (n, seed) gives the same catalog.
@@ -25,7 +28,8 @@ GENRES = tuple(f"genre{i:02d}" for i in range(20))
 DECADES = tuple(f"{y}s" for y in range(1930, 2030, 10))
 LANGUAGES = tuple(f"lang{i:02d}" for i in range(30))
 # calibration (see module docstring): component scales of mean / topic / sub-topic / noise
-MEAN_SCALE, TOPIC_SCALE, SUB_SCALE, NOISE_SCALE = 0.55, 0.45, 0.35, 0.70
+MEAN_SCALE, TOPIC_SCALE, SUB_SCALE, NOISE_SCALE = 0.60, 0.38, 0.20, 0.85
+FRANCHISE_SHARE, FRANCHISE_NOISE = 0.30, 0.70
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +77,14 @@ def _vectors(rng, n, n_topics, n_sub, topics_of_sub, sub, chunk):  # type: ignor
         e = min(n, s + chunk)
         noise = rng.standard_normal((e - s, DIM), dtype=np.float32) * spectrum
         out[s:e] = _unit(mean + sub_c[sub[s:e]] + noise)
+    # franchises / near-duplicates: some items are close variants of another item of their sub-topic
+    first = np.full(n_sub, -1, np.int64)
+    first[sub[::-1]] = np.arange(n)[::-1]
+    variant = (rng.random(n) < FRANCHISE_SHARE) & (first[sub] != np.arange(n))
+    for s in range(0, n, chunk):
+        rows = np.flatnonzero(variant[s:s + chunk]) + s
+        jitter = rng.standard_normal((len(rows), DIM), dtype=np.float32) * spectrum * FRANCHISE_NOISE
+        out[rows] = _unit(out[first[sub[rows]]] + jitter)
     return out
 
 
