@@ -19,8 +19,8 @@ Rules (documented in docs/tracking.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Iterable, Sequence
 
 from crs.types import Action, Constraint, DialogueState, Mention, ParsedTurn, Speaker
 
