@@ -12,9 +12,9 @@ system turns. Every turn is a `crs.types.Act` with its ground-truth slots.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -114,7 +114,7 @@ class AttributeSimulator:
     def _answer(self, attribute: str | None) -> Act:
         if not attribute:
             raise SimulatorError("ask action without an attribute")
-        name, sep, value = attribute.partition("=")
+        name, sep, _value = attribute.partition("=")
         if name not in self.attributes:
             raise SimulatorError(f"unknown attribute {name!r}; valid: {', '.join(self.attributes)}")
         if not sep:
@@ -199,4 +199,28 @@ def _redial_episodes(path: Path, catalog: Catalog) -> list[Episode]:
                 eps.append(Episode(d.seeker or d.conversation_id, mid))
     if not eps:
         raise SimulatorError(f"{path}: no liked movie of the dialogues is in catalog {catalog.name!r}")
+    return eps
+
+
+def episodes_from_interactions(catalog: Catalog, part: str = "train", per_user: int = 3, dev_fraction: float = 0.2,
+                               seed: int = 0) -> list[Episode]:
+    """Episodes from the catalog's users × items matrix (e.g. MovieLens ratings of a movie catalog):
+    up to `per_user` items per user; users are split deterministically into train / dev parts."""
+    if catalog.interactions is None:
+        raise SimulatorError(f"catalog {catalog.name!r} has no interactions: pass --split FILE")
+    if part not in ("train", "dev"):
+        raise SimulatorError(f"part must be 'train' or 'dev', got {part!r}")
+    inter = catalog.interactions.tocsr()
+    rng = np.random.default_rng(seed)
+    ids = catalog.ids
+    eps = []
+    for u in range(inter.shape[0]):
+        in_dev = (u * 2654435761 + seed) % 1000 < dev_fraction * 1000
+        cols = inter.indices[inter.indptr[u] : inter.indptr[u + 1]]
+        if (part == "dev") != in_dev or cols.size == 0:
+            continue
+        for c in rng.choice(cols, size=min(per_user, cols.size), replace=False):
+            eps.append(Episode(str(u), ids[int(c)]))
+    if not eps:
+        raise SimulatorError(f"catalog {catalog.name!r}: no interactions in the {part} part")
     return eps

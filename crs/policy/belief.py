@@ -42,7 +42,11 @@ class BeliefConfig:
 
 
 class Belief:
-    """Mutable per-episode belief over catalog rows (owned by one env or one chat session)."""
+    """Mutable per-episode belief over catalog rows (owned by one env or one chat session).
+
+    Only the rows still allowed (after the user's certain statements and rejections) are kept,
+    with the CSR entries of their units, so every update and read-out costs O(active nnz).
+    """
 
     def __init__(self, space: AskSpace, config: BeliefConfig, log_prior: np.ndarray) -> None:
         if log_prior.shape != (space.n_items,):
@@ -57,52 +61,76 @@ class Belief:
             self._log_h = np.log(prior / prior.sum())[:, None]
         self._levels = levels
         self.log_prior = config.prior_weight * np.asarray(log_prior, dtype=np.float64)
-        n = space.n_items
-        self.allowed = np.ones(n, dtype=bool)  # certain: opening attributes, not rejected
-        self.rejected = np.zeros(n, dtype=bool)
-        self.disagree = np.zeros(n, dtype=np.int32)
         self.n_answers = 0
         self.yes: list[int] = []
         self.no: list[int] = []
         self.asked: set[int] = set()
+        self.asked_mask = np.zeros(space.n_units, dtype=bool)
+        self.n_rejected = 0
+        self._restrict(np.arange(space.n_items), np.zeros(space.n_items, dtype=np.int32))
+
+    def _restrict(self, rows: np.ndarray, disagree: np.ndarray) -> None:
+        """Keep only `rows` (global, sorted) with their disagreement counts; rebuild local CSR views."""
+        m = self.space.items
+        self.rows = rows
+        self.disagree = disagree
         self._post: np.ndarray | None = None
-        self._noise: float = 0.0
+        self._noise = 0.0
+        if rows.size == self.space.n_items:
+            self._nnz_row = self.space.nnz_rows
+            self.units, self._nnz_unit = np.arange(self.space.n_units), m.indices
+            return
+        starts, ends = m.indptr[rows], m.indptr[rows + 1]
+        lens = ends - starts
+        pos = np.repeat(ends - np.cumsum(lens), lens) + np.arange(int(lens.sum()))
+        self._nnz_row = np.repeat(np.arange(rows.size), lens)
+        idx = m.indices[pos]
+        present = np.zeros(self.space.n_units, dtype=bool)
+        present[idx] = True
+        self.units = np.flatnonzero(present)
+        lut = np.zeros(self.space.n_units, dtype=np.int64)
+        lut[self.units] = np.arange(self.units.size)
+        self._nnz_unit = lut[idx]
 
     # --- updates ----------------------------------------------------------------------------
+    def _has(self, unit: int) -> np.ndarray:
+        """Local boolean mask of active rows that have `unit`."""
+        j = np.searchsorted(self.units, unit)
+        has = np.zeros(self.rows.size, dtype=bool)
+        if j < self.units.size and self.units[j] == unit:
+            has[self._nnz_row[self._nnz_unit == j]] = True
+        return has
+
     def inform(self, unit: int) -> None:
         """The user stated the target has `unit` (certain)."""
-        mask = np.zeros(self.space.n_items, dtype=bool)
-        mask[self.space.item_rows(unit)] = True
-        self.allowed &= mask
+        keep = self._has(unit)
         self.asked.add(unit)
+        self.asked_mask[unit] = True
         if unit not in self.yes:
             self.yes.append(unit)
-        self._post = None
+        self._restrict(self.rows[keep], self.disagree[keep])
 
     def answer(self, unit: int, yes: bool) -> None:
         """A yes/no answer to `ask(unit)` (possibly noisy)."""
         self.asked.add(unit)
+        self.asked_mask[unit] = True
         (self.yes if yes else self.no).append(unit)
-        rows = self.space.item_rows(unit)
         if self.config.mode == "yes-only" and not yes:
             return
+        has = self._has(unit)
         self.n_answers += 1
-        if yes:
-            self.disagree += 1
-            self.disagree[rows] -= 1
-        else:
-            self.disagree[rows] += 1
+        self.disagree = self.disagree + (~has if yes else has)
         self._post = None
 
     def reject(self, rows: np.ndarray) -> None:
         """Recommended items the user rejected are never the target."""
-        self.rejected[np.asarray(rows, dtype=np.int64)] = True
-        self.allowed[np.asarray(rows, dtype=np.int64)] = False
-        self._post = None
+        keep = ~np.isin(self.rows, np.asarray(rows, dtype=np.int64))
+        self.n_rejected += int((~keep).sum())
+        self._restrict(self.rows[keep], self.disagree[keep])
 
-    # --- read-outs ----------------------------------------------------------------------------
+    # --- read-outs (local: aligned with `self.rows` / `self.units`) ------------------------------
     def posterior(self) -> np.ndarray:
-        """P(target = row) over catalog rows (float64, sums to 1 unless every row is excluded)."""
+        """P(target = self.rows[i]) (float64; all zero if no row is left)."""
         if self._post is None:
             self._post, self._noise = self._compute()
         return self._post
@@ -113,20 +141,29 @@ class Belief:
         return self._noise
 
     def candidates(self) -> np.ndarray:
-        """Boolean mask of rows consistent with every answer (hard candidate set)."""
-        return self.allowed & (self.disagree == 0)
+        """Local boolean mask of rows consistent with every answer (hard candidate set)."""
+        return self.disagree == 0
+
+    def unit_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """(P(target has unit), share of hard candidates with unit) for every unit in `self.units`."""
+        post = self.posterior()
+        cand = self.candidates()
+        prob = np.bincount(self._nnz_unit, weights=post[self._nnz_row], minlength=self.units.size)
+        freq = np.bincount(self._nnz_unit, weights=cand[self._nnz_row], minlength=self.units.size)
+        return prob, freq / max(int(cand.sum()), 1)
 
     def _compute(self) -> tuple[np.ndarray, float]:
+        if self.rows.size == 0:
+            return np.zeros(0), 0.0
         d = self.disagree[None, :]
         with np.errstate(invalid="ignore"):
             logw = self._log_h + (self.n_answers - d) * self._log_ok + np.where(d > 0, d * self._log_err, 0.0)
-        logw = logw + np.where(self.allowed, self.log_prior, -np.inf)[None, :]
+        logw = logw + self.log_prior[self.rows][None, :]
         top = np.max(logw)
         if not np.isfinite(top):
-            return np.zeros(self.space.n_items), 0.0
+            return np.zeros(self.rows.size), 0.0
         w = np.exp(logw - top)
         per_h = w.sum(axis=1)
         post = w.sum(axis=0)
         post /= post.sum()
-        noise = float((per_h / per_h.sum()) @ self._levels)
-        return post, noise
+        return post, float((per_h / per_h.sum()) @ self._levels)

@@ -10,8 +10,9 @@ episode is its hDCG; failures earn 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -50,7 +51,7 @@ def popularity_prior(catalog: Catalog) -> np.ndarray:
 class DialogueEnv(gym.Env):
     """One MCR dialogue per episode; actions are slots (see `crs.policy.features`)."""
 
-    metadata = {"render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
     def __init__(
         self,

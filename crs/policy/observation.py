@@ -57,64 +57,64 @@ def observe(
     last_actions: tuple[str, ...] = (),
 ) -> PolicyObservation:
     """Summarise a belief for the policy: top askable units by entropy, top-k items by belief."""
-    space = belief.space
     post = belief.posterior()
     cand = belief.candidates()
-    n_cand = int(cand.sum())
-    unit_prob = space.items.T @ post if post.any() else np.zeros(space.n_units)
-    unit_freq = space.items.T @ cand.astype(np.float32) / max(n_cand, 1)
-    cols = _select_units(belief, unit_prob, unit_freq, n_units)
-    rows = _top_items(belief, post, cand, top_k)
+    prob, freq = belief.unit_stats()
+    sel = _select_units(belief, prob, freq, n_units)
+    top = _top_items(belief, post, cand, top_k)
+    rows = belief.rows[top]
     nz = post[post > 0]
     ent = float(-(nz * np.log(nz)).sum()) if nz.size else 0.0
-    labels = space.labels
+    labels = belief.space.labels
+    cols = belief.units[sel]
     return PolicyObservation(
         turn=turn,
         max_turns=max_turns,
-        n_items=space.n_items,
-        n_candidates=n_cand,
+        n_items=belief.space.n_items,
+        n_candidates=int(cand.sum()),
         n_effective=float(np.exp(ent)),
-        top1_mass=float(post[rows[0]]) if rows.size else 0.0,
-        topk_mass=float(post[rows].sum()) if rows.size else 0.0,
+        top1_mass=float(post[top[0]]) if top.size else 0.0,
+        topk_mass=float(post[top].sum()) if top.size else 0.0,
         noise_estimate=belief.noise_estimate(),
         units=tuple(labels[c] for c in cols),
-        unit_columns=tuple(int(c) for c in cols),
-        unit_prob=tuple(float(unit_prob[c]) for c in cols),
-        unit_freq=tuple(float(unit_freq[c]) for c in cols),
+        unit_columns=tuple(cols.tolist()),
+        unit_prob=tuple(prob[sel].tolist()),
+        unit_freq=tuple(freq[sel].tolist()),
         recommend_ids=tuple(item_ids[r] for r in rows),
-        recommend_rows=tuple(int(r) for r in rows),
-        recommend_scores=tuple(float(post[r]) for r in rows),
+        recommend_rows=tuple(rows.tolist()),
+        recommend_scores=tuple(post[top].tolist()),
         accepted=tuple(labels[u] for u in belief.yes),
         rejected=tuple(labels[u] for u in belief.no),
-        rejected_items=int(belief.rejected.sum()),
+        rejected_items=belief.n_rejected,
         last_actions=last_actions,
         mode=belief.config.mode,
     )
 
 
-def _select_units(belief: Belief, unit_prob: np.ndarray, unit_freq: np.ndarray, n: int) -> np.ndarray:
-    """The `n` unasked units whose yes-probability is closest to one half (most informative)."""
-    split = unit_prob if belief.config.mode == "soft" else unit_freq
+def _select_units(belief: Belief, prob: np.ndarray, freq: np.ndarray, n: int) -> np.ndarray:
+    """Local indices of the `n` unasked units whose yes-share is closest to one half."""
+    split = prob if belief.config.mode == "soft" else freq
     score = np.abs(split - 0.5)
     score[(split <= 1e-9) | (split >= 1 - 1e-9)] = np.inf
-    if belief.asked:
-        score[list(belief.asked)] = np.inf
+    score[belief.asked_mask[belief.units]] = np.inf
     k = min(n, score.size)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
     part = np.argpartition(score, k - 1)[:k] if k < score.size else np.arange(score.size)
     part = part[np.isfinite(score[part])]
-    return part[np.lexsort((part, score[part]))]
+    return part[np.lexsort((belief.units[part], score[part]))]
 
 
 def _top_items(belief: Belief, post: np.ndarray, cand: np.ndarray, k: int) -> np.ndarray:
-    """Top-k rows by belief (ties broken by prior); falls back to the prior over allowed rows."""
+    """Local indices of the top-k rows by belief; hard modes rank candidates (else all rows) by prior."""
     if belief.config.mode == "soft" and post.any():
         score = post
-    elif cand.any():
-        score = np.where(cand, belief.log_prior - belief.log_prior.min() + 1.0, 0.0)
     else:
-        score = np.where(~belief.rejected, belief.log_prior - belief.log_prior.min() + 1.0, 0.0)
+        prior = belief.log_prior[belief.rows]
+        base = prior - prior.min() + 1.0 if prior.size else prior
+        score = np.where(cand, base, 0.0) if cand.any() else base
     k = min(k, int((score > 0).sum()))
     if k == 0:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-score, k - 1)[:k]
-    return part[np.argsort(-score[part], kind="stable")]
+    return part[np.lexsort((belief.rows[part], -score[part]))]

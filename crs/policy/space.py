@@ -42,9 +42,14 @@ class AskSpace:
     fingerprint: str
     index: dict[str, int] = field(default_factory=dict, repr=False)
 
+    nnz_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    """Row of every stored entry of `items` (CSR order)."""
+
     def __post_init__(self) -> None:
         if not self.index:
             self.index.update({lab: j for j, lab in enumerate(self.labels)})
+        if self.nnz_rows.size != self.items.nnz:
+            object.__setattr__(self, "nnz_rows", np.repeat(np.arange(self.n_items), np.diff(self.items.indptr)))
 
     @property
     def n_units(self) -> int:

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, episode runners and reports."""

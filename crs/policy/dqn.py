@@ -1,0 +1,205 @@
+"""Double DQN trainer for the unified dialogue policy, in one readable file (CleanRL style).
+
+Reads top to bottom: arguments, environment factory (passed in: crs never imports a simulator),
+replay buffer, network (`crs.policy.network.QNetwork`), training loop with periodic evaluation,
+checkpoint. Episodes alternate between the answer-noise levels of `train_noise` so the policy
+learns when to recommend both with exact and with noisy users. The reward of an episode is its
+hDCG@(15,10), so the return is the metric we report.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crs.policy.belief import BeliefConfig
+from crs.policy.env import DialogueEnv
+from crs.policy.features import ACTION_DIM, GLOBAL_DIM, n_slots
+from crs.policy.policy import DQNPolicy, checkpoint_path, save_checkpoint
+from crs.types import Catalog
+
+
+@dataclass(frozen=True)
+class Args:
+    """Training arguments (the resolved values are saved next to the checkpoint)."""
+
+    seed: int = 0
+    minutes: float = 10.0
+    """Wall-clock budget; training stops at `minutes` or `total_steps`, whichever comes first."""
+    total_steps: int = 300_000
+    buffer_size: int = 100_000
+    learning_rate: float = 5e-4
+    gamma: float = 0.99
+    batch_size: int = 128
+    learning_starts: int = 1_000
+    train_every: int = 2
+    """Environment steps per gradient step."""
+    target_every: int = 1_000
+    """Gradient steps between target-network syncs."""
+    eps_start: float = 1.0
+    eps_end: float = 0.03
+    eps_steps: int = 15_000
+    train_noise: tuple[float, ...] = (0.0, 0.1)
+    eval_every: int = 10_000
+    eval_episodes: int = 300
+    n_ask: int = 10
+    top_k: int = 10
+    hidden: int = 128
+    emb: int = 8
+    threads: int = 1
+    belief: BeliefConfig = field(default_factory=BeliefConfig)
+
+
+EnvFactory = Callable[[float, int], DialogueEnv]
+"""(answer_noise, seed) → env. Built by the caller (the CLI) around a simulator of its choice."""
+
+
+@dataclass
+class TrainResult:
+    path: Path | None
+    steps: int
+    episodes: int
+    seconds: float
+    best: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+class ReplayBuffer:
+    def __init__(self, size: int, j: int, k: int, seed: int) -> None:
+        self.size, self.n, self.pos = size, 0, 0
+        self.rng = np.random.default_rng(seed)
+        shapes = {"global": ((GLOBAL_DIM,), np.float32), "actions": ((j, ACTION_DIM), np.float32),
+                  "units": ((j,), np.int64), "items": ((k,), np.int64), "mask": ((j,), np.int8)}
+        self.obs = {key: np.zeros((size, *s), dt) for key, (s, dt) in shapes.items()}
+        self.next = {key: np.zeros((size, *s), dt) for key, (s, dt) in shapes.items()}
+        self.action = np.zeros(size, np.int64)
+        self.reward = np.zeros(size, np.float32)
+        self.done = np.zeros(size, np.float32)
+
+    def add(self, obs: dict, action: int, reward: float, nxt: dict, done: bool) -> None:
+        for key in self.obs:
+            self.obs[key][self.pos] = obs[key]
+            self.next[key][self.pos] = nxt[key]
+        self.action[self.pos], self.reward[self.pos], self.done[self.pos] = action, reward, done
+        self.pos = (self.pos + 1) % self.size
+        self.n = min(self.n + 1, self.size)
+
+    def sample(self, b: int) -> tuple[dict, np.ndarray, np.ndarray, dict, np.ndarray]:
+        i = self.rng.integers(0, self.n, b)
+        return ({k: v[i] for k, v in self.obs.items()}, self.action[i], self.reward[i],
+                {k: v[i] for k, v in self.next.items()}, self.done[i])
+
+
+def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator) -> int:
+    import torch
+
+    from crs.policy.network import to_tensors
+
+    valid = np.flatnonzero(obs["mask"])
+    if rng.random() < eps:
+        return int(rng.choice(valid))
+    with torch.no_grad():
+        return int(net(*to_tensors(obs))[0].argmax())
+
+
+def _learn(net: Any, target: Any, opt: Any, buf: ReplayBuffer, args: Args) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    from crs.policy.network import to_tensors
+
+    obs, action, reward, nxt, done = buf.sample(args.batch_size)
+    with torch.no_grad():
+        nxt_t = to_tensors(nxt)
+        best = net(*nxt_t).argmax(dim=1, keepdim=True)  # double DQN: online net picks, target net scores
+        q_next = target(*nxt_t).gather(1, best).squeeze(1)
+        y = torch.as_tensor(reward) + args.gamma * q_next * (1 - torch.as_tensor(done))
+    q = net(*to_tensors(obs)).gather(1, torch.as_tensor(action).unsqueeze(1)).squeeze(1)
+    loss = F.smooth_l1_loss(q, y)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+    opt.step()
+    return float(loss.item())
+
+
+def _evaluate(net: Any, envs: dict[float, DialogueEnv], args: Args) -> dict[str, Any]:
+    from crs.eval.episodes import mcr_metrics, run_episodes
+
+    net.eval()
+    policy = DQNPolicy(net, args.n_ask, args.top_k, args.belief)
+    out: dict[str, Any] = {}
+    for noise, env in envs.items():
+        m = mcr_metrics(run_episodes(env, policy, args.eval_episodes, seed=args.seed + 999))
+        out[f"noise_{noise}"] = {k: m[k] for k in ("sr_at_15", "avg_turns", "hdcg")}
+    out["score"] = float(np.mean([v["hdcg"] for v in out.values() if isinstance(v, dict)]))
+    net.train()
+    return out
+
+
+def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: EnvFactory | None = None,
+          cache: str | Path | None = None, progress: bool = True, save: bool = True) -> TrainResult:
+    """Train, evaluate every `eval_every` steps, keep the best network, save it under the cache."""
+    import torch
+    from tqdm import tqdm
+
+    from crs.policy.network import QNetwork
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    envs = [make_env(noise, args.seed + i) for i, noise in enumerate(args.train_noise)]
+    eval_envs = {noise: (make_eval_env or make_env)(noise, args.seed + 100 + i) for i, noise in enumerate(args.train_noise)}
+    space = envs[0].space
+    net = QNetwork(space.n_units, space.n_items, args.n_ask, args.hidden, args.emb)
+    target = copy.deepcopy(net)
+    opt = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
+    buf = ReplayBuffer(args.buffer_size, n_slots(args.n_ask), args.top_k, args.seed)
+    t0, steps, episodes, updates = time.perf_counter(), 0, 0, 0
+    best: dict[str, Any] = {"score": -1.0}
+    best_state, history = copy.deepcopy(net.state_dict()), []
+    bar = tqdm(total=args.total_steps, disable=not progress, desc="dqn", unit="step")
+    while steps < args.total_steps and time.perf_counter() - t0 < args.minutes * 60:
+        env = envs[int(rng.integers(len(envs)))]
+        obs, _ = env.reset()
+        done = False
+        while not done:
+            eps = max(args.eps_end, args.eps_start - (args.eps_start - args.eps_end) * steps / args.eps_steps)
+            a = _epsilon_greedy(net, obs, eps, rng)
+            nxt, r, term, trunc, _ = env.step(a)
+            done = term or trunc
+            buf.add(obs, a, r, nxt, term)
+            obs, steps = nxt, steps + 1
+            if steps > args.learning_starts and steps % args.train_every == 0:
+                _learn(net, target, opt, buf, args)
+                updates += 1
+                if updates % args.target_every == 0:
+                    target.load_state_dict(net.state_dict())
+            if steps % args.eval_every == 0:
+                ev = _evaluate(net, eval_envs, args) | {"step": steps, "seconds": round(time.perf_counter() - t0, 1)}
+                history.append(ev)
+                bar.set_postfix(score=f"{ev['score']:.3f}")
+                if ev["score"] > best["score"]:
+                    best, best_state = ev, copy.deepcopy(net.state_dict())
+        episodes += 1
+        bar.update(steps - bar.n)
+    bar.close()
+    final = _evaluate(net, eval_envs, args) | {"step": steps, "seconds": round(time.perf_counter() - t0, 1)}
+    history.append(final)
+    if final["score"] >= best["score"]:
+        best, best_state = final, copy.deepcopy(net.state_dict())
+    net.load_state_dict(best_state)
+    seconds = time.perf_counter() - t0
+    path = None
+    if save:
+        path = checkpoint_path(catalog, space, cache)
+        meta = {**asdict(args), "catalog": catalog.name, "steps": steps, "episodes": episodes,
+                "seconds": round(seconds, 1), "best": best, "history": history}
+        save_checkpoint(path, net, space, meta)
+    return TrainResult(path, steps, episodes, seconds, best, history)
