@@ -94,11 +94,14 @@ def demo(
     data_dir: Optional[Path] = DataDirOpt,
     port: int = typer.Option(7860, "--port", help="Port for the web demo."),
 ) -> None:
-    """Prepare the catalog and launch the chat demo."""
-    from crs.catalog import summary
+    """Prepare the catalog and launch the chat demo (Gradio, http://127.0.0.1:PORT)."""
+    from crs.agent import AgentConfig, build_agent
+    from ui.gradio_app import build_demo
 
-    cat = _load(catalog, data_dir)
-    _print_summary(summary(cat))
+    err_console.print(f"loading the {catalog} catalog and building indexes (first run: a few minutes)…")
+    agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None))
+    err_console.print(f"ready: {len(agent.catalog):,} items; open http://127.0.0.1:{port}")
+    build_demo(agent).launch(server_name="127.0.0.1", server_port=port, show_error=True)
 
 
 @bench_app.command("retrieval")
@@ -130,6 +133,46 @@ def bench_retrieval(
         if "rank_bm25_speedup" in r:
             console.print(f"rank-bm25: {r['rank_bm25_ms']:.1f} ms/query ({r['rank_bm25_basis']}); "
                           f"lexical speed-up x{r['rank_bm25_speedup']:.0f}")
+
+
+@app.command("chat")
+def chat(
+    catalog: str = CatalogOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    user: str = typer.Option("", "--user", help="User id (returning users get their history)."),
+    session: Optional[str] = typer.Option(None, "--session", help="Resume a session by id."),
+    store: Optional[Path] = typer.Option(None, "--store", help="SQLite store (default: cache dir/chat.db)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per turn (reply, action, recommendations, state)."),
+) -> None:
+    """Chat in the terminal; with piped stdin, one message per line."""
+    from crs.agent import AgentConfig, build_agent
+    from ui.terminal import chat as run_chat
+
+    agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None,
+                                    store=str(store) if store else None))
+    run_chat(agent, user_id=user, session_id=session, as_json=as_json)
+
+
+@bench_app.command("turn")
+def bench_turn(
+    items: Optional[str] = typer.Option(None, "--items", help="Synthetic catalog size (e.g. 1M); default: the --catalog."),
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog when --items is not given."),
+    data_dir: Optional[Path] = DataDirOpt,
+    turns: int = typer.Option(300, "--turns", help="Timed turns."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Latency of one agent turn without an LLM (p50/p99 ms) on a real or synthetic catalog."""
+    from crs.agent_bench import run_bench
+
+    if turns < 20:
+        raise typer.BadParameter("--turns must be at least 20")
+    r = run_bench(catalog=catalog, data_dir=str(data_dir) if data_dir else None, items=items, turns=turns,
+                  log=lambda m: err_console.print(m, highlight=False))
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"{r['items']:,} items ({r['catalog']}): one turn p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
+                  f"over {r['turns']} turns (build {r['build_s']:.1f} s)")
 
 
 @eval_app.command("realism")
@@ -231,6 +274,98 @@ def eval_order(
     console.print(f"Recall@50 ordered − shuffled: {e['recall_at_50_diff']:+.4f} "
                   f"(95% CI {e['ci95'][0]:+.4f} … {e['ci95'][1]:+.4f}; {e['better_cases']} turns better, "
                   f"{e['worse_cases']} worse)")
+
+
+def _policy_episodes(cat, data_dir: Optional[Path], split: Optional[Path], part: str):  # type: ignore[no-untyped-def]
+    """Episodes of the attribute simulator: --split FILE, else LastFM*'s train/valid split, else interactions."""
+    from simulators.attribute import episodes_from_interactions, load_episodes
+
+    if split is not None:
+        return load_episodes(split, cat)
+    if cat.name == "lastfm-star":
+        name = "review_dict_train.json" if part == "train" else "review_dict_valid.json"
+        return load_episodes(Path(cat.meta["root"]) / "UI_Interaction_data" / name, cat)
+    return episodes_from_interactions(cat, part)
+
+
+def _policy_env_factory(cat, episodes, simulator: str, initiative: float = 0.0):  # type: ignore[no-untyped-def]
+    """(answer_noise, seed) -> DialogueEnv around the named simulator (the env never imports simulators)."""
+    from crs.policy.env import DialogueEnv, EnvConfig
+    from crs.policy.space import build_ask_space
+    from simulators.attribute import AttributeSimConfig, AttributeSimulator
+
+    if simulator != "attribute":
+        raise CRSError(f"unknown simulator {simulator!r} for the attribute-level policy env; valid: attribute")
+    space = build_ask_space(cat)
+
+    def make(noise: float, seed: int, belief=None):  # type: ignore[no-untyped-def]
+        sim = AttributeSimulator(cat, episodes, AttributeSimConfig(answer_noise=noise, initiative=initiative, seed=seed))
+        return DialogueEnv(cat, space, sim, EnvConfig() if belief is None else EnvConfig(belief=belief))
+
+    return make
+
+
+@train_app.command("policy")
+def train_policy(
+    catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
+    data_dir: Optional[Path] = DataDirOpt,
+    simulator: str = typer.Option("attribute", "--simulator", help="Simulator to train against."),
+    split: Optional[Path] = typer.Option(None, "--split", help="Training split (default: LastFM* train / catalog interactions)."),
+    dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: LastFM* valid)."),
+    minutes: float = typer.Option(10.0, "--minutes", help="Wall-clock training budget."),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Train the unified ask/recommend/wait DQN policy; the checkpoint goes to the cache directory."""
+    import torch
+
+    from crs.policy.dqn import Args, train
+
+    torch.set_num_threads(1)
+    cat = _load(catalog, data_dir)
+    make = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "train"), simulator)
+    make_dev = _policy_env_factory(cat, _policy_episodes(cat, data_dir, dev_split, "dev"), simulator)
+    res = train(Args(minutes=minutes, seed=seed), cat, make, make_dev, progress=not as_json)
+    out = {"checkpoint": str(res.path), "steps": res.steps, "episodes": res.episodes,
+           "seconds": round(res.seconds, 1), "best": res.best}
+    if as_json:
+        _print_json(out)
+    else:
+        console.print(out)
+
+
+@eval_app.command("simulate")
+def eval_simulate(
+    catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
+    split: Path = typer.Option(..., "--split", help="{user: [items]} JSON (LastFM* review_dict_*.json) or ReDial JSONL."),
+    data_dir: Optional[Path] = DataDirOpt,
+    simulator: str = typer.Option("attribute", "--simulator", help="attribute"),
+    policy: str = typer.Option("dqn", "--policy", help="dqn | rules | rules-yes-only | bayes | always-recommend | random"),
+    answer_noise: float = typer.Option(0.0, "--answer-noise", help="Probability of flipping each yes/no answer."),
+    initiative: float = typer.Option(0.0, "--initiative", help="Probability the user volunteers an attribute on wait."),
+    episodes: int = typer.Option(3000, "--episodes"),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """MCR evaluation (15 turns, top-10): SR@5/10/15, average turns, hDCG, episodes/s, action counts."""
+    import torch
+
+    from crs.eval.episodes import evaluate
+    from crs.policy import load_policy
+
+    torch.set_num_threads(1)
+    cat = _load(catalog, data_dir)
+    pol = load_policy(cat, policy)
+    env = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "dev"), simulator, initiative)(answer_noise, seed, pol.belief)
+    m = evaluate(env, pol, episodes, seed=seed)
+    m.update({"policy": policy, "catalog": catalog, "answer_noise": answer_noise, "split": str(split)})
+    if as_json:
+        _print_json(m)
+        return
+    t = Table("metric", "value")
+    for k, v in m.items():
+        t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    console.print(t)
 
 
 def main() -> None:
