@@ -11,6 +11,7 @@ the dialogue files' bytes, the excluded conversation ids and the catalog.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import logging
@@ -33,6 +34,7 @@ MAX_WORDS = 40
 SLOT = re.compile(r"\{(item|genre|person|value)(\d)(?::(\w+))?\}")
 
 
+@functools.lru_cache(maxsize=512)
 def template_key(act: str, items: int = 0, genres: int = 0, persons: int = 0, polarity: int = 1,
                  sub: str = "", values: int = 0) -> str:
     """Group key of templates: act, slot signature, polarity of the attribute slots, sub-kind."""

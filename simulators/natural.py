@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from crs.protocols import LLM
 from crs.types import Act, Action, AttributeKind, Catalog
@@ -37,6 +37,13 @@ class EpisodeState:
     rejected: frozenset[str] = frozenset()
     done: bool = False
     success: bool = False
+
+
+def replace(state: EpisodeState, **changes: object) -> EpisodeState:
+    """`dataclasses.replace` without its per-call field introspection (hot path)."""
+    fields = dict(state.__dict__)
+    fields.update(changes)
+    return EpisodeState(**fields)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
