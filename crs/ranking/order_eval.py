@@ -164,8 +164,6 @@ def run_order_eval(
     files = [read_dialogues(p) for p in dialogue_paths]  # missing file → CatalogError before any training
     catalog = load_catalog("redial", data_dir=data_dir)
     train, _dev = redial_train_split(resolve_data_dir(data_dir) or "")
-    config = SequenceConfig() if epochs is None else replace(SequenceConfig(), epochs=epochs)
-    model, path, trained = train_or_load(catalog, train, config, log=log)
     seen_ids = {d.conversation_id for d in train}
     dialogues = [d for f in files for d in f.dialogues if d.conversation_id not in seen_ids]
     cases = order_cases(dialogues, catalog, context)
@@ -174,6 +172,8 @@ def run_order_eval(
             f"no evaluable turn in {', '.join(map(str, dialogue_paths))}: need recommender messages that "
             "mention a new catalog movie after at least one liked movie (dialogues used in training are left out)"
         )
+    config = SequenceConfig() if epochs is None else replace(SequenceConfig(), epochs=epochs)
+    model, path, trained = train_or_load(catalog, train, config, log=log)
     report = evaluate_order(model, catalog, cases, shuffles=shuffles, seed=seed)
     report.update({
         "dialogues": len(dialogues),

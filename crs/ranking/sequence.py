@@ -103,13 +103,13 @@ def movielens_sequences(catalog: Catalog, min_rating: float = 3.5) -> list[list[
 def windows(seqs: Sequence[Sequence[int]], max_len: int) -> list[list[int]]:
     """Cut sequences into consecutive windows of at most max_len items (the last ends at the end)."""
     out = []
-    stride = max_len
     for s in seqs:
-        if len(s) <= max_len:
-            out.append(list(s))
-            continue
-        for end in range(len(s), max_len - 1, -stride):
-            out.append(list(s[end - max_len:end]))
+        end = len(s)
+        while end > 0:
+            start = max(0, end - max_len)
+            if end - start >= 2:
+                out.append(list(s[start:end]))
+            end = start
     return out
 
 
@@ -322,7 +322,7 @@ def redial_train_split(root: str | Path, dev_fraction: float = 0.2, seed: int = 
 
 def fingerprint(catalog: Catalog, dialogues: Sequence[Any], config: SequenceConfig) -> str:
     """Hash of the catalog, the training dialogues' mention sequences and the config."""
-    h = hashlib.sha256(b"sequence-v1")
+    h = hashlib.sha256(b"sequence-v2")
     h.update(catalog.fingerprint().encode())
     h.update(json.dumps(asdict(config), sort_keys=True).encode())
     for d in dialogues:
