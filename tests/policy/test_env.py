@@ -1,0 +1,118 @@
+"""Env API conformance, belief correctness, metrics, rule baselines and checkpoint errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from crs.eval.episodes import EpisodeOutcome, evaluate, hdcg, mcr_metrics
+from crs.policy import Belief, BeliefConfig, PolicyError, load_policy, observe
+from crs.policy.rules import RULES
+from crs.types import Action
+
+
+def test_gymnasium_env_checker(make_env) -> None:
+    env = make_env()
+    check_env(env, skip_render_check=True)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    done, steps = False, 0
+    while not done:
+        obs, reward, term, trunc, info = env.step(env.action_space.sample())
+        done, steps = term or trunc, steps + 1
+    assert steps <= 15 and (term == info["success"])
+
+
+def test_hard_belief_matches_brute_force(lastfm_catalog, lastfm_space) -> None:
+    b = Belief(lastfm_space, BeliefConfig(mode="hard"), np.zeros(lastfm_space.n_items))
+    b.inform(lastfm_space.unit("tags=1"))
+    b.answer(lastfm_space.unit("tags=11"), True)
+    b.answer(lastfm_space.unit("tags=5"), False)
+    b.reject(np.array([lastfm_catalog.row(lastfm_catalog.ids[b.rows[0]])]))
+    expect = {it.id for it in lastfm_catalog.items
+              if {"1", "11"} <= set(it.values("tags")) and "5" not in it.values("tags")}
+    got = {lastfm_catalog.ids[r] for r in b.rows[b.candidates()]}
+    assert got == expect - {lastfm_catalog.ids[b.rows[0]]} or got == expect
+    post = b.posterior()
+    assert math.isclose(post.sum(), 1.0) and set(np.flatnonzero(post > 0)) == set(np.flatnonzero(b.candidates()))
+
+
+def test_soft_belief_keeps_target_after_a_wrong_answer_and_detects_noise(lastfm_catalog, lastfm_space) -> None:
+    target = lastfm_catalog.row(lastfm_catalog.ids[100])
+    tags = lastfm_space.item_units(target)
+    b = Belief(lastfm_space, BeliefConfig(), np.zeros(lastfm_space.n_items))
+    b.inform(int(tags[0]))
+    assert b.noise_estimate() == pytest.approx(sum(np.array((0.0, 0.05, 0.1, 0.2)) * np.array((0.4, 0.2, 0.2, 0.2))))
+    for u in tags[1:4]:
+        b.answer(int(u), False)  # three wrong answers
+    post = b.posterior()
+    i = int(np.flatnonzero(b.rows == target)[0])
+    assert post[i] > 0
+    prior_mean = b.noise_estimate()
+    b.answer(int(tags[5]), True)
+    b.answer(int(tags[5]), False)  # a self-contradiction: no noise-free explanation exists
+    assert b.noise_estimate() > max(prior_mean, 0.08)
+
+
+def test_observation_summarises_candidates(lastfm_space, lastfm_catalog) -> None:
+    b = Belief(lastfm_space, BeliefConfig(), np.log1p(lastfm_catalog.popularity().astype(float)))
+    b.inform(lastfm_space.unit("tags=1"))
+    obs = observe(b, lastfm_catalog.ids, turn=0, n_units=10, top_k=10)
+    assert len(obs.units) == 10 and "tags=1" not in obs.units and obs.accepted == ("tags=1",)
+    gaps = [abs(p - 0.5) for p in obs.unit_prob]
+    assert gaps == sorted(gaps)
+    assert len(obs.recommend_ids) == 10 and all("1" in lastfm_catalog.item(i).values("tags") for i in obs.recommend_ids)
+    assert 0 < obs.topk_mass <= 1 and obs.n_candidates == int(b.candidates().sum())
+
+
+def test_hdcg_and_metrics() -> None:
+    assert hdcg(1, 1) == pytest.approx(1.0)
+    assert hdcg(3, 1) == pytest.approx(0.5)
+    assert hdcg(5, 10) < hdcg(5, 1)
+    m = mcr_metrics([EpisodeOutcome(True, 3, 1, {"ask": 2, "recommend": 1}), EpisodeOutcome(False, 15, None, {"ask": 15})])
+    assert m["sr_at_5"] == 0.5 and m["avg_turns"] == 9.0 and m["hdcg"] == pytest.approx(0.25)
+    assert m["actions"] == {"ask": 17, "recommend": 1, "wait": 0}
+
+
+def test_rules_beat_random_and_yes_only_on_real_episodes(make_env) -> None:
+    res = {}
+    for name in ("rules", "rules-yes-only", "random"):
+        pol = RULES[name]()
+        res[name] = evaluate(make_env(pol), pol, 150, seed=0)
+    assert res["rules"]["sr_at_15"] > 0.85
+    assert res["rules"]["hdcg"] > res["random"]["hdcg"]
+    assert res["rules"]["sr_at_15"] > res["rules-yes-only"]["sr_at_15"] + 0.2
+
+
+def test_missing_and_incompatible_checkpoints_are_clear_errors(tmp_path, lastfm_catalog, default_catalog) -> None:
+    with pytest.raises(PolicyError, match="crs train policy --catalog lastfm-star"):
+        load_policy(lastfm_catalog, "dqn", cache=tmp_path)
+    with pytest.raises(PolicyError, match="unknown policy"):
+        load_policy(lastfm_catalog, "smart", cache=tmp_path)
+    import torch
+
+    from crs.policy.network import QNetwork
+    from crs.policy.policy import save_checkpoint
+    from crs.policy.space import build_ask_space
+
+    space = build_ask_space(default_catalog)
+    path = tmp_path / "other.pt"
+    meta = {"n_ask": 10, "top_k": 10, "hidden": 16, "emb": 4, "belief": {"mode": "soft"}}
+    save_checkpoint(path, QNetwork(space.n_units, space.n_items, 10, 16, 4), space, meta)
+    with pytest.raises(PolicyError, match="trained for catalog 'default'.*crs train policy"):
+        load_policy(lastfm_catalog, "dqn", path=path)
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(lastfm_catalog, "dqn", path=path)
+    assert torch.is_tensor(torch.zeros(1))
+
+
+def test_rule_actions_carry_alternatives(make_env) -> None:
+    pol = RULES["rules"]()
+    env = make_env(pol)
+    obs = env.reset_episode(0)
+    act = pol.choose(obs)
+    assert isinstance(act, Action) and act.kind in ("ask", "recommend") and act.alternatives
