@@ -368,6 +368,86 @@ def eval_simulate(
     console.print(t)
 
 
+@eval_app.command("nlu")
+def eval_nlu_cmd(
+    dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL (or an IARD JSON file for intents)."),
+    data_dir: Optional[Path] = DataDirOpt,
+    include_training: bool = typer.Option(False, "--include-training", help="Also score dialogues the model was trained on."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Mention sentiment macro-F1 (learned vs VADER) on seeker mentions labelled liked 0/1; intents if labelled."""
+    import torch
+
+    from crs.nlu.evaluate import eval_nlu
+
+    torch.set_num_threads(1)
+    report = eval_nlu(dialogues, data_dir=data_dir, include_training=include_training)
+    if as_json:
+        _print_json(report)
+        return
+    t = Table("task", "metric", "value")
+    for task in ("sentiment", "intent"):
+        for k, v in (report.get(task) or {}).items():
+            t.add_row(task, k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    console.print(t)
+
+
+@eval_app.command("critiques")
+def eval_critiques_cmd(
+    critique_set: Optional[Path] = typer.Option(None, "--set", help="Labelled critiques JSONL (default tests/data/critiques.jsonl)."),
+    llm: str = typer.Option("none", "--llm", help="Also score an LLM backend: smollm2 | openai:URL[#model]."),
+    data_dir: Optional[Path] = DataDirOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Exact match and constraint F1 of critique rewriting (rules, and an LLM backend if given)."""
+    from crs.llm import build_llm
+    from crs.nlu.critique_eval import eval_critiques
+
+    path = critique_set or Path(__file__).resolve().parents[1] / "tests" / "data" / "critiques.jsonl"
+    backends = {"rules": None} | ({} if llm == "none" else {f"llm:{llm}": build_llm(llm)})
+    report = eval_critiques(path, backends, lambda name: _load(name, data_dir))
+    if as_json:
+        _print_json(report)
+        return
+    t = Table("backend", "n", "exact match", "precision", "recall", "F1")
+    for name in backends:
+        r = report[name]
+        t.add_row(name, str(r["n"]), f"{r['exact_match']:.3f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}")
+    console.print(t)
+    if report["skipped"]:
+        console.print(f"skipped {report['skipped']} critiques whose catalog is unavailable")
+
+
+@eval_app.command("redial")
+def eval_redial(
+    dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL file to evaluate (e.g. a dev split)."),
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog (redial)."),
+    data_dir: Optional[Path] = DataDirOpt,
+    collaborative: str = typer.Option("ease", "--collaborative", help="ease | knn | pop"),
+    without: list[str] = typer.Option([], "--without", help="Switch off a fusion signal (repeatable), for ablations."),
+    no_history: bool = typer.Option(False, "--no-history", help="Ignore past sessions and look-alike users."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Recall@1/10/50 (all / dedup / new_item_turns) of the fused ranker vs popularity and repeat-context."""
+    from crs.ranking.evaluate import RedialEvalConfig, evaluate_redial
+
+    cat = _load(catalog, data_dir)
+    cfg = RedialEvalConfig(collaborative=collaborative, without=tuple(without), history=not no_history)
+    r = evaluate_redial(cat, dialogues, cfg, log=None if as_json else (lambda m: err_console.print(m)))
+    if as_json:
+        _print_json(r)
+        return
+    t = Table("setting", "R@1", "R@10", "R@50", "turns", title=f"ReDial recommendation: {dialogues}")
+    rows = [(m, r[m]) for m in ("all", "dedup", "new_item_turns")]
+    rows += [(f"baseline {b}", r["baselines"][b]) for b in ("popularity", "repeat_context")]
+    for name, v in rows:
+        t.add_row(name, f"{v['recall_at_1']:.4f}", f"{v['recall_at_10']:.4f}", f"{v['recall_at_50']:.4f}", str(v["n_turns"]))
+    console.print(t)
+    i = r["input"]
+    console.print(f"input: {i['dialogues']} dialogues, {i['bad_lines']} bad lines, {i['empty_dialogues']} empty, "
+                  f"{i['unknown_movie_ids']} unknown movie ids; diversity@10: {r['diversity_at_10']['fused']}")
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     try:
