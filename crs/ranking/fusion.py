@@ -1,0 +1,210 @@
+"""FusionRanker: collaborative + content + sequence + history signals under hard constraints.
+
+Every signal is a score over all catalog rows, z-normalised over the catalog, and the fused score is
+a weighted sum (weights in `FusionWeights`, tuned on a ReDial dev split: see docs/ranking.md).
+A signal that has nothing to say for this state (no liked items, no preference text, no history,
+no sequence model) is simply absent, so its weight does not matter.
+
+`recommend` applies the hard constraints of the state (and an allow-mask or candidate rows),
+removes items already mentioned / recommended / rejected, returns the top-k with per-item
+explanations, and when nothing is left says which constraint to relax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crs.ranking.constraints import Relaxation, allowed_mask, suggest_relaxation
+from crs.ranking.content import ContentScorer
+from crs.ranking.history import HistorySource, build_profile
+from crs.types import Catalog, DialogueState, Results
+
+SIGNALS = ("collab", "content_query", "content_items", "popularity", "history", "lookalike", "sequence")
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the z-normalised signals (tuned on the ReDial dev split; see docs/ranking.md)."""
+
+    collab: float = 0.25
+    """EASE scores from the dialogue's liked/disliked items."""
+    content_query: float = 0.6
+    """Cosine of the preference phrases with item vectors."""
+    content_items: float = 0.8
+    """Cosine of the liked-items centroid with item vectors."""
+    popularity: float = 0.5
+    """Log interaction count: the prior that carries cold turns."""
+    history: float = 0.06
+    """EASE scores from the user's past sessions (profile)."""
+    lookalike: float = 0.0
+    """Liked items of look-alike users, weighted by overlap (tuned to 0 on ReDial: see docs/ranking.md)."""
+    sequence: float = 0.0
+    """Order-aware sequence model (next item given the ordered mentions); 0 until tuned with it."""
+
+    def get(self, name: str) -> float:
+        return float(getattr(self, name))
+
+    def replace(self, **kw: float) -> FusionWeights:
+        return FusionWeights(**{**asdict(self), **kw})
+
+
+@dataclass(frozen=True)
+class Explanation:
+    signal: str
+    contribution: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Recommendation(Results):
+    """Results (catalog rows, fused scores) plus why each item is there, or why nothing is."""
+
+    explanations: tuple[tuple[Explanation, ...], ...] = ()
+    relaxation: Relaxation | None = None
+    message: str = ""
+    candidates: int = 0
+
+
+@dataclass(frozen=True)
+class StateItems:
+    liked: tuple[int, ...] = ()
+    disliked: tuple[int, ...] = ()
+    ordered: tuple[str, ...] = ()
+    seen: tuple[int, ...] = field(default=())
+
+
+def state_items(catalog: Catalog, state: DialogueState, neutral_as_liked: bool = True) -> StateItems:
+    """Liked / disliked rows from the state's item mentions (ordered), accepted and rejected lists."""
+    liked: dict[int, None] = {}
+    disliked: dict[int, None] = {}
+    ordered: list[str] = []
+    for m in state.mentions:
+        if m.kind != "item" or m.entity not in catalog:
+            continue
+        r = catalog.row(m.entity)
+        ordered.append(m.entity)
+        if m.polarity > 0 or (m.polarity == 0 and neutral_as_liked):
+            liked[r] = None
+            disliked.pop(r, None)
+        elif m.polarity < 0:
+            disliked[r] = None
+            liked.pop(r, None)
+    for i in state.accepted:
+        if i in catalog:
+            liked[catalog.row(i)] = None
+    for i in state.rejected:
+        if i in catalog:
+            disliked[catalog.row(i)] = None
+            liked.pop(catalog.row(i), None)
+    seen = {*liked, *disliked, *(catalog.row(i) for i in state.recommended if i in catalog)}
+    return StateItems(tuple(liked), tuple(disliked), tuple(ordered), tuple(sorted(seen)))
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 0 else np.zeros_like(x)
+
+
+class FusionRanker:
+    """Implements `crs.protocols.Ranker` (score) plus `recommend` for the agent and the UI."""
+
+    def __init__(self, catalog: Catalog, collab: Any, content: ContentScorer | None, popularity: np.ndarray,
+                 weights: FusionWeights | None = None, history: HistorySource | None = None,
+                 sequence: Any = None, lookalike_k: int = 20) -> None:
+        self.catalog = catalog
+        self.collab = collab
+        self.content = content
+        self.weights = weights or FusionWeights()
+        self.history = history
+        self.sequence = sequence
+        self.lookalike_k = lookalike_k
+        self._pop = _z(popularity)
+
+    # --- signals -----------------------------------------------------------------------------
+    def signals(self, state: DialogueState) -> dict[str, np.ndarray]:
+        """z-normalised signals over all catalog rows; absent signals are left out."""
+        si = state_items(self.catalog, state)
+        out: dict[str, np.ndarray] = {"popularity": self._pop}
+        if si.liked or si.disliked:
+            out["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))
+            if self.content is not None and (c := self.content.item_scores(si.liked, si.disliked)) is not None:
+                out["content_items"] = _z(c)
+        if self.content is not None and (q := self.content.query_scores(state.preferences)) is not None:
+            out["content_query"] = _z(q)
+        if self.sequence is not None and si.ordered:
+            out["sequence"] = _z(np.asarray(self.sequence.score(list(si.ordered)), dtype=np.float32))
+        out.update(self._history_signals(state, si))
+        return {k: v for k, v in out.items() if v.any()}
+
+    def _history_signals(self, state: DialogueState, si: StateItems) -> dict[str, np.ndarray]:
+        if self.history is None or not state.user_id:
+            return {}
+        out: dict[str, np.ndarray] = {}
+        cat = self.catalog
+        profile = build_profile(state.user_id, self.history.sessions(state.user_id))
+        p_liked = [cat.row(i) for i in profile.liked if i in cat]
+        p_disliked = [cat.row(i) for i in profile.disliked if i in cat]
+        if p_liked or p_disliked:
+            out["history"] = _z(self.collab.score_from_items(p_liked, p_disliked))
+        mine = {cat.items[r].id for r in si.liked} | set(profile.liked)
+        look = self.history.lookalikes(mine, k=self.lookalike_k, exclude_user=state.user_id)
+        if look:
+            s = np.zeros(len(cat), dtype=np.float32)
+            for _u, sim, items in look:
+                rows = [cat.row(i) for i in items if i in cat]
+                s[rows] += sim
+            out["lookalike"] = _z(s)
+        return out
+
+    def combine(self, signals: Mapping[str, np.ndarray], weights: FusionWeights | None = None) -> np.ndarray:
+        w = weights or self.weights
+        total = np.zeros(len(self.catalog), dtype=np.float32)
+        for name, s in signals.items():
+            total += w.get(name) * s
+        return total
+
+    # --- Ranker protocol ---------------------------------------------------------------------
+    def score(self, state: DialogueState, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.combine(self.signals(state))[rows]
+
+    def recommend(self, state: DialogueState, allow: np.ndarray | Sequence[int] | None = None, k: int = 10,
+                  exclude_seen: bool = True, explain: bool = True) -> Recommendation:
+        """Top-k catalog rows under the state's hard constraints (and `allow`), with explanations."""
+        mask = allowed_mask(self.catalog, state.constraints, None if allow is None else np.asarray(allow))
+        if not mask.any():
+            relax = suggest_relaxation(self.catalog, state.constraints,
+                                       None if allow is None else np.asarray(allow))
+            return Recommendation([], np.zeros(0, np.float32), relaxation=relax, message=relax.message)
+        si = state_items(self.catalog, state)
+        if exclude_seen and si.seen:
+            mask[list(si.seen)] = False
+        n = int(mask.sum())
+        if n == 0:
+            return Recommendation([], np.zeros(0, np.float32), message="Every matching item was already discussed.")
+        sig = self.signals(state)
+        total = self.combine(sig)
+        cand = np.flatnonzero(mask)
+        k = min(k, n)
+        top = cand[np.argpartition(-total[cand], k - 1)[:k]] if k < n else cand
+        top = top[np.argsort(-total[top], kind="stable")]
+        expl = tuple(self._explain(int(r), sig, si) for r in top) if explain else ()
+        return Recommendation([int(r) for r in top], total[top], explanations=expl, candidates=n)
+
+    def _explain(self, row: int, sig: Mapping[str, np.ndarray], si: StateItems) -> tuple[Explanation, ...]:
+        parts = []
+        for name, s in sig.items():
+            c = self.weights.get(name) * float(s[row])
+            if c <= 0:
+                continue
+            detail = ""
+            if name == "collab" and hasattr(self.collab, "contributions"):
+                because = self.collab.contributions(si.liked, row)[:2]
+                detail = ", ".join(self.catalog.items[r].display for r, _ in because)
+            parts.append(Explanation(name, c, detail))
+        return tuple(sorted(parts, key=lambda e: -e.contribution))
