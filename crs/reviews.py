@@ -114,9 +114,15 @@ def read_opinion(text: str) -> Opinion:
     return Opinion(pol, stances)
 
 
+_REQUESTY = re.compile(r"\b(looking for|recommend|suggest|something like|movies like|films like|similar to|"
+                       r"have you seen|any ideas)\b|\?", re.IGNORECASE)
+
+
 def _quality(text: str, aspects: Sequence[tuple[str, bool]], polarity: int) -> float:
+    """Longer, opinionated, aspect-bearing snippets first; requests ("looking for something like X") last."""
     words = len(text.split())
-    return min(words, 25) / 25 + 0.5 * len(aspects) + 0.3 * abs(polarity)
+    requesty = 0.8 if _REQUESTY.search(text) else 0.0
+    return min(words, 25) / 25 + 0.5 * len(aspects) + 0.3 * abs(polarity) - requesty
 
 
 def make_snippet(item_id: str, text: str, polarity: int, source: str) -> Snippet:
@@ -224,7 +230,7 @@ def snippets_from_tags(catalog: Catalog, attribute: str = "tags") -> list[Snippe
     for it in catalog.items:
         tags = it.values(attribute)
         if tags:
-            text = "People tagged it " + ", ".join(f"“{t}”" for t in tags[:5])
+            text = ", ".join(f"“{t}”" for t in tags[:5])
             out.append(make_snippet(it.id, text, polarity_of(" ".join(tags)), "movielens"))
     return out
 

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -72,10 +72,20 @@ class UserHistory:
 
 
 def state_to_dict(state: DialogueState) -> dict[str, Any]:
-    d = asdict(state)
-    for m in d["mentions"]:
-        m["speaker"] = m["speaker"].value if isinstance(m["speaker"], Speaker) else str(m["speaker"])
-    return d
+    """JSON-ready dict of a state (hand-written: `dataclasses.asdict` costs milliseconds per turn)."""
+    la = state.last_action
+    return {
+        "session_id": state.session_id, "user_id": state.user_id, "turn": state.turn,
+        "mentions": [{"entity": m.entity, "kind": m.kind, "turn": m.turn, "speaker": Speaker(m.speaker).value,
+                      "polarity": m.polarity, "span": list(m.span), "text": m.text} for m in state.mentions],
+        "constraints": [{"attribute": c.attribute, "op": c.op, "value": c.value} for c in state.constraints],
+        "preferences": list(state.preferences), "accepted": list(state.accepted), "rejected": list(state.rejected),
+        "recommended": list(state.recommended), "asked": list(state.asked),
+        "last_action": None if la is None else {
+            "kind": la.kind, "attribute": la.attribute, "items": list(la.items), "score": float(la.score),
+            "alternatives": [[a, float(s)] for a, s in la.alternatives]},
+        "candidate_handle": state.candidate_handle,
+    }
 
 
 def state_from_dict(d: Mapping[str, Any]) -> DialogueState:

@@ -16,7 +16,7 @@ PHRASES: dict[str, str] = {
     "director": "directed by {v}",
     "writers": "written by {v}",
     "stars": "starring {v}",
-    "genres": "a {v} pick",
+    "genres": "{v}",
     "tags": "tagged “{v}”",
     "decade": "from the {v}",
     "mpaa": "rated {v}",
@@ -99,6 +99,7 @@ def explain(item: Item, state: DialogueState, catalog: Catalog, liked: Sequence[
     clauses = constraint_reasons(item, state) + preference_reasons(item, state, catalog)
     similar = shared_with(item, liked, catalog)
     if similar is not None:
+        clauses = [c for c in clauses if c not in similar[1]]  # no "also action; it's action"
         clauses.insert(0, "it's also " + similar[1])
     clauses = list(dict.fromkeys(clauses))[:3]
     if not clauses:

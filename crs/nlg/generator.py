@@ -91,10 +91,14 @@ class TemplateGenerator:
         if ctx.suggestions:
             parts.append(pick("did_you_mean", seed, options=join_words([f"“{s}”" for s in ctx.suggestions[:3]])))
             strategies += ("preference_confirmation",)
-        said = [describe_constraint(c) for c in ctx.changes] + [f"dropping {c.value}" for c in ctx.removed]
+        said = list(dict.fromkeys(describe_constraint(c) for c in ctx.changes))
         if said:
             parts.append(pick("preference_confirmation", seed, prefs=join_words(said, "and")))
             strategies += ("preference_confirmation",)
+        dropped = list(dict.fromkeys(str(c.value) for c in ctx.removed if str(c.value) != "*"))
+        if dropped:
+            parts.append(f"Okay, I'll forget about {join_words(dropped, 'and')}.")
+            strategies += ("acknowledgment",)
         return " ".join(parts), strategies
 
     def _recommend(self, action: Action, state: DialogueState, ctx: RenderContext,
@@ -117,7 +121,10 @@ class TemplateGenerator:
             votes = top.attributes.get("imdb_votes") or 0
             parts.append(pick("credibility_rating", seed, rating=f"{rating:.1f}", votes=f"{int(votes):,}"))
             strategies.append("credibility")
-        if cards[0].snippet:
+        if cards[0].snippet and cards[0].snippet_source == "movielens":
+            parts.append(f"MovieLens users tagged it {cards[0].snippet}.")
+            strategies.append("credibility")
+        elif cards[0].snippet:
             parts.append(pick("credibility_review", seed, snippet=cards[0].snippet))
             strategies.append("credibility")
         parts.append(pick("encouragement", seed))

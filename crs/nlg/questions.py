@@ -31,6 +31,6 @@ def question_attribute(text: str, schema: AttributeSchema) -> str | None:
     if not _QUESTION.search(text):
         return None
     for attr, rx in PATTERNS:
-        if (attr == "text" or attr in schema) and rx.search(text):
-            return attr
+        if rx.search(text):
+            return attr  # may be absent from the schema: the generator then says it does not know
     return None

@@ -1,0 +1,377 @@
+"""The dialogue manager: `Agent.step(state, text) -> (state, Reply)` and `build_agent(config)`.
+
+One turn: clean the text → NLU parse → (resolve a yes/no answer to the last question) → tracker
+`update` → chat opinions into the review store → hard-constraint candidate set (candidate store
+handle) → ranker top-k, re-ordered with review evidence → policy observation → the policy's
+ask / recommend / wait, overridden only by the user's initiative (an explicit request or a
+rejection → recommend, a question about an item → answer, a thank-you for a pick → wait) →
+template generator (optional LLM paraphrase with a grounding check) → tracker `record_system` →
+store. Every title in a reply is a catalog item returned by the ranker over the retrieval
+engine's columns; nothing is invented.
+
+`build_agent(config)` is the only place that wires components.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from crs.agent_observe import askable, observe_candidates, value_counts
+from crs.nlg import RenderContext, Reply, TemplateGenerator
+from crs.nlg.questions import question_attribute
+from crs.reviews import Opinion, ReviewStore, find_aspects, read_opinion
+from crs.store import Store
+from crs.tracker import intent_kind, liked_items, record_system, update
+from crs.types import Action, Catalog, Constraint, DialogueState, ParsedTurn
+
+log = logging.getLogger(__name__)
+
+_GREET = re.compile(r"^\s*(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE)
+_REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|something|anything|one|movie|film)\b|"
+                      r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
+                      r"\bsomething else\b|\banother one\b", re.IGNORECASE)
+_YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|absolutely|sounds good|why not)\b", re.IGNORECASE)
+_NO = re.compile(r"^\s*(no|nope|nah|not really|not at all|never)\b", re.IGNORECASE)
+_REJECT = re.compile(r"^\s*(no|nope|nah|not (that|this)( one)?|seen it|already seen|something else|another one|"
+                     r"i don'?t like (that|it)|not for me|boring)\b", re.IGNORECASE)
+_ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
+                     r"love it|that works|yes)\b", re.IGNORECASE)
+_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+@dataclass(frozen=True)
+class TurnReply(Reply):
+    """A `Reply` plus what the side panel shows: candidate count, alternatives, notices."""
+
+    candidates: int = -1
+    alternatives: tuple[tuple[str, float], ...] = ()
+    notices: tuple[str, ...] = ()
+
+
+def clean_text(text: object, max_chars: int = 2000) -> tuple[str, tuple[str, ...]]:
+    """Coerce to str, drop control/format characters, collapse whitespace, truncate."""
+    s = text if isinstance(text, str) else ("" if text is None else str(text))
+    s = s.encode("utf-8", "replace").decode("utf-8")
+    s = "".join(ch if unicodedata.category(ch) not in _CONTROL else " " for ch in s[: max_chars * 2])
+    s = " ".join(s.split())
+    notices: tuple[str, ...] = ()
+    if len(s) > max_chars:
+        s = s[:max_chars]
+        notices = (f"Your message was long, so I read only the first {max_chars} characters.",)
+    return s, notices
+
+
+class Agent:
+    """Implements `crs.protocols.Agent`. Holds shared read-only components; state is per call."""
+
+    def __init__(self, catalog: Catalog, nlu: Any, engine: Any, candidates: Any, ranker: Any, policy: Any,
+                 reviews: ReviewStore, generator: TemplateGenerator | None = None, store: Store | None = None,
+                 paraphrase: Callable[[Reply], Reply] | None = None, k: int = 3, noun: str = "movie",
+                 strict: bool = False, max_chars: int = 2000) -> None:
+        self.catalog, self.nlu, self.engine, self.candidates = catalog, nlu, engine, candidates
+        self.ranker, self.policy, self.reviews = ranker, policy, reviews
+        self.generator = generator or TemplateGenerator()
+        self.store, self.paraphrase, self.k, self.noun = store, paraphrase, k, noun
+        self.strict, self.max_chars = strict, max_chars
+        self._askable = askable(catalog)
+
+    # --- sessions -------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Run one throwaway turn (no store) so lazy models load before the first user arrives."""
+        store, self.store = self.store, None
+        try:
+            self.step(DialogueState(session_id="warm-up", user_id="warm-up"), "something fun and exciting")
+        finally:
+            self.store = store
+
+    def new_session(self, user_id: str = "") -> DialogueState:
+        if self.store is not None:
+            return self.store.new_session(user_id, self.catalog.name)
+        import uuid
+
+        return DialogueState(session_id=uuid.uuid4().hex, user_id=user_id or "anonymous")
+
+    def resume(self, session_id: str) -> DialogueState:
+        if self.store is None:
+            from crs.errors import CRSError
+
+            raise CRSError("this agent has no store: sessions cannot be resumed")
+        return self.store.load_state(session_id)
+
+    def feedback(self, state: DialogueState, item_id: str, value: int) -> None:
+        """Thumbs up/down on a card: stored as feedback (and as a chat opinion for reviews)."""
+        if self.store is not None and item_id in self.catalog:
+            self.store.add_feedback(state.session_id, state.user_id, item_id, value)
+
+    # --- one turn -------------------------------------------------------------------------
+    def step(self, state: DialogueState, text: str) -> tuple[DialogueState, TurnReply]:
+        clean, notices = clean_text(text, self.max_chars)
+        try:
+            new_state, reply = self._step(state, clean, notices)
+        except Exception:
+            if self.strict:
+                raise
+            log.exception("turn failed; answering without losing the session")
+            new_state = replace(state, turn=state.turn + 1)
+            reply = TurnReply("Sorry, I got confused there. Could you say that another way?", "wait",
+                              ("transparency",), notices=notices)
+        if self.store is not None:
+            self.store.save_turn(new_state, clean, reply.text, reply.action, turn_payload(reply, new_state))
+        return new_state, reply
+
+    def _step(self, state: DialogueState, text: str, notices: tuple[str, ...]) -> tuple[DialogueState, TurnReply]:
+        parsed = self._parse(text, state)
+        intent = self._intent(text, parsed, state)
+        new = update(state, parsed)
+        self._record_opinions(new, parsed, text)
+        mask = self._mask(new)
+        handle = self.candidates.create(np.flatnonzero(mask))
+        n_cand = self.candidates.size(handle)
+        rec_ids = self._recommend_ids(new, mask) if n_cand else ()
+        counts = value_counts(self.engine.columns, self._askable, mask)
+        obs = observe_candidates(counts, n_cand, self.catalog, new, rec_ids)
+        action = self._override(self.policy.choose(obs), intent, rec_ids, new)
+        ctx = self._context(new, parsed, intent, action, text, counts)
+        reply = self.generator.render(action, new, ctx)
+        if self.paraphrase is not None and reply.cards:
+            reply = self.paraphrase(reply)
+        new = record_system(replace(new, candidate_handle=handle), action)
+        if state.candidate_handle and state.candidate_handle in self.candidates:
+            self.candidates.drop(state.candidate_handle)
+        return new, TurnReply(**vars(reply), candidates=n_cand, alternatives=action.alternatives,
+                              notices=notices + tuple(parsed.notices))
+
+    # --- pieces ---------------------------------------------------------------------------
+    def _parse(self, text: str, state: DialogueState) -> ParsedTurn:
+        parsed = self.nlu.parse(text, state) if text else ParsedTurn(text="", intent="empty")
+        last = state.last_action
+        if last is not None and last.kind == "ask" and last.attribute and "=" in last.attribute \
+                and not parsed.add and not parsed.remove:
+            name, value = last.attribute.split("=", 1)
+            if _YES.search(text):
+                parsed = replace(parsed, intent="inform", add=(Constraint(name, "include", value),))
+            elif _NO.search(text):
+                parsed = replace(parsed, intent="inform", add=(Constraint(name, "exclude", value),))
+        elif last is not None and last.kind == "recommend" and intent_kind(parsed.intent) is None \
+                and not parsed.add and len(text.split()) <= 8:  # a reaction to the recommendation
+            if _REJECT.search(text):
+                parsed = replace(parsed, intent="reject")
+            elif _ACCEPT.search(text):
+                parsed = replace(parsed, intent="accept")
+        return parsed
+
+    def _intent(self, text: str, parsed: ParsedTurn, state: DialogueState) -> str:
+        """greet | question | request | accept | reject | off_topic | chitchat | inform | empty.
+
+        Built on the NLU's intent (IARD taxonomy: ask_rec, add_details, accept, reject, critique,
+        seen, ask_about_item, neutral, chitchat, other) with a few surface cues for the turns the
+        agent must route itself (greetings, "just give me something", questions about an item)."""
+        if not text:
+            return "empty"
+        name = (parsed.intent or "").lower()
+        kind = intent_kind(name)
+        last_rec = state.last_action is not None and state.last_action.kind in ("recommend", "answer")
+        if kind and last_rec:
+            return kind
+        has_item = bool(parsed.mentions) or bool(state.recommended)
+        if has_item and (question_attribute(text, self.catalog.schema) or name == "ask_about_item"):
+            return "question"
+        informative = parsed.mentions or parsed.add or parsed.remove or parsed.preferences or parsed.critique
+        if _REQUEST.search(text) or (name == "ask_rec" and not informative):
+            return "request"
+        if informative or find_aspects(text):
+            return "inform"
+        if _GREET.search(text):
+            return "greet"
+        if name in ("chitchat", "other", "unknown", "neutral", ""):
+            return "off_topic" if len(text.split()) >= 3 and not _YES.search(text) else "chitchat"
+        return "inform"
+
+    def _record_opinions(self, state: DialogueState, parsed: ParsedTurn, text: str) -> None:
+        if len(text.split()) < 4:
+            return
+        for m in parsed.mentions:
+            if m.kind == "item" and m.polarity and m.entity in self.catalog:
+                self.reviews.add_opinion(m.entity, text, m.polarity, state.user_id, state.session_id)
+
+    def _mask(self, state: DialogueState) -> np.ndarray:
+        mask = np.asarray(self.engine.mask(state.constraints), dtype=bool).copy()
+        for i in state.rejected:
+            if i in self.catalog:
+                mask[self.catalog.row(i)] = False
+        return mask
+
+    def _opinion(self, state: DialogueState, text: str) -> Opinion:
+        op = read_opinion(" ".join((*state.preferences[-3:], text)))
+        return Opinion(1, op.aspects)  # recommended items are explained with positive, aspect-aligned snippets
+
+    def _recommend_ids(self, state: DialogueState, mask: np.ndarray) -> tuple[str, ...]:
+        """Top-k allowed, not yet discussed items by the ranker's fused score (`Ranker.score`), then
+        re-ordered with review evidence. Constraints are already in `mask` (columnar filters)."""
+        seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
+        allow = mask.copy()
+        allow[[self.catalog.row(i) for i in seen if i in self.catalog]] = False
+        rows = np.flatnonzero(allow)
+        if len(rows) == 0:
+            return ()
+        scores = np.asarray(self.ranker.score(replace(state, constraints=()), rows), dtype=np.float32)
+        n = min(self.k * 4, len(rows))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        ids = [self.catalog.items[int(rows[i])].id for i in top]
+        opinion = self._opinion(state, " ".join(state.preferences[-1:]))
+        evidence = np.asarray(self.reviews.evidence(ids, opinion), dtype=np.float32)
+        order = np.argsort(-(scores[top] + REVIEW_WEIGHT * evidence), kind="stable")
+        return tuple(ids[i] for i in order[: self.k])
+
+    def _override(self, action: Action, intent: str, rec_ids: tuple[str, ...], state: DialogueState) -> Action:
+        """The user's initiative wins over the policy (documented in docs/agent.md)."""
+        if intent == "question":
+            return Action("answer", score=1.0, alternatives=((f"policy: {action.kind}", action.score),))
+        if intent in ("request", "reject") and action.kind != "recommend":
+            return Action("recommend", items=rec_ids, score=1.0,
+                          alternatives=((f"policy: {label_of(action)}", action.score), *action.alternatives[:2]))
+        if intent == "accept":
+            return Action("wait", score=1.0, alternatives=((f"policy: {label_of(action)}", action.score),))
+        if action.kind == "recommend" and tuple(action.items) != rec_ids and rec_ids:
+            return replace(action, items=rec_ids)  # same ranking the cards show, review evidence included
+        return action
+
+    def _context(self, state: DialogueState, parsed: ParsedTurn, intent: str, action: Action, text: str,
+                 attributes: Any) -> RenderContext:
+        snippets = {}
+        if action.kind == "recommend" and action.items:
+            opinion = self._opinion(state, text)
+            for i in action.items:
+                best = self.reviews.retrieve(i, opinion, k=1)
+                if best:
+                    snippets[i] = best[0]
+        answer_item = None
+        if action.kind == "answer":
+            named = [m.entity for m in parsed.mentions if m.kind == "item" and m.entity in self.catalog]
+            answer_item = named[-1] if named else last_top(state)
+        options: tuple[str, ...] = ()
+        if action.kind == "ask" and action.attribute and "=" not in action.attribute:
+            options = tuple(str(v) for v, _ in attributes.get(action.attribute, [])[:3])
+        return RenderContext(
+            catalog=self.catalog, noun=self.noun, intent=intent, snippets=snippets,
+            liked=tuple(liked_items(state)), options=options, answer_item=answer_item,
+            answer_attribute=question_attribute(text, self.catalog.schema) if action.kind == "answer" else None,
+            suggestions=tuple(parsed.suggestions), changes=tuple(parsed.add), removed=tuple(parsed.remove))
+
+
+def last_top(state: DialogueState) -> str | None:
+    """The top item of the most recent recommendation (the one "it" refers to)."""
+    if state.last_action is not None and state.last_action.kind == "recommend" and state.last_action.items:
+        return state.last_action.items[0]
+    shown = [m for m in state.mentions if m.kind == "item" and m.speaker.value == "system"]
+    if shown:
+        last_turn = shown[-1].turn
+        return next(m.entity for m in shown if m.turn == last_turn)
+    return state.recommended[-1] if state.recommended else None
+
+
+REVIEW_WEIGHT = 0.05
+"""Weight of review evidence (aligned snippets) added to the ranker's fused z-scores: a tie-breaker."""
+
+
+def label_of(action: Action) -> str:
+    return f"ask {action.attribute}" if action.kind == "ask" else action.kind
+
+
+def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:
+    """The JSON view of a turn (what `crs chat --json` prints and the store keeps)."""
+    from crs.store import state_to_dict
+
+    d = state_to_dict(state)
+    return {
+        "reply": reply.text, "action": reply.action, "strategies": list(reply.strategies),
+        "recommendations": [c.to_json() for c in reply.cards],
+        "candidates": reply.candidates, "alternatives": [list(a) for a in reply.alternatives],
+        "state": {"preferences": d["preferences"], "constraints": d["constraints"], "mentions": d["mentions"],
+                  "accepted": d["accepted"], "rejected": d["rejected"], "turn": d["turn"],
+                  "session_id": d["session_id"], "user_id": d["user_id"]},
+    }
+
+
+# --- wiring -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """How to build an agent. Unknown keys are errors (`crs.config.from_dict`)."""
+
+    catalog: str = "default"
+    """Catalog name: default | redial | lastfm-star | jsonl."""
+    data_dir: str | None = None
+    """Real-data directory (else $CRS_DATA_DIR, else ../shared/data); only non-default catalogs need it."""
+    path: str | None = None
+    """Catalog file for catalog=jsonl."""
+    nlu: str = "learned"
+    """learned (ReDial sentiment + IARD intent models when a data dir exists) | rules (VADER + keywords, faster)."""
+    policy: str = "bayes"
+    """bayes | rules (rule policies from crs.policy.rules) or a name `crs.policy.load_policy` knows."""
+    store: str | None = None
+    """SQLite file for users, sessions, turns, feedback and chat reviews (None: cache_dir()/chat.db)."""
+    llm: str = "none"
+    """none | a backend name for `crs.llm.build_llm` (paraphrase with a title grounding check)."""
+    k: int = 3
+    """Recommendations per turn."""
+    noun: str = "movie"
+    strict: bool = False
+    """Re-raise component errors instead of answering with an apology (tests)."""
+
+
+def build_policy(catalog: Catalog, name: str) -> Any:
+    from crs.policy.rules import BayesThreshold, MaxEntropyRule
+
+    policies: dict[str, Callable[[], Any]] = {"bayes": lambda: BayesThreshold(threshold=0.5),
+                                              "rules": lambda: MaxEntropyRule(mode="hard")}
+    if name in policies:
+        return policies[name]()
+    try:  # INTEGRATION POINT: learned policies (dqn) through crs.policy.load_policy when it lands
+        from crs.policy import load_policy  # type: ignore[attr-defined]
+    except ImportError:
+        from crs.errors import CRSError
+
+        raise CRSError(f"unknown policy {name!r}; valid: {', '.join(policies)}") from None
+    return load_policy(catalog, name)
+
+
+def build_agent(config: AgentConfig | None = None, catalog: Catalog | None = None, store: Store | None = None,
+                engine: Any = None) -> Agent:
+    """The one place that wires NLU, tracker, candidate store, policy, ranker, reviews and generator.
+
+    `catalog` / `store` / `engine` may be passed in to share them (tests, the Gradio app, the
+    synthetic benchmark); otherwise they are loaded or built from `config`."""
+    from crs.catalog import load_catalog
+    from crs.config import cache_dir
+    from crs.config import data_dir as resolve_data_dir
+    from crs.nlu import build_nlu  # INTEGRATION POINT: crs.nlu (owned by the NLU engineer)
+    from crs.ranking import build_ranker
+    from crs.retrieval import CandidateStore, build_engine
+    from crs.reviews import build_reviews
+    from crs.store import StoreHistory
+
+    cfg = config or AgentConfig()
+    cat = catalog or load_catalog(cfg.catalog, data_dir=cfg.data_dir, path=cfg.path)
+    st = store or Store(cfg.store or cache_dir() / "chat.db")
+    engine = engine or build_engine(cat, progress=False)
+    ranker = build_ranker(cat, engine=engine, history=StoreHistory(st))
+    reviews = build_reviews(cat, resolve_data_dir(cfg.data_dir) if cat.name == "redial" else None, store=st)
+    paraphrase = None
+    if cfg.llm != "none":  # INTEGRATION POINT: crs.llm backends
+        from crs.llm import build_llm  # type: ignore[import-not-found]
+        from crs.nlg import Paraphraser
+
+        paraphrase = Paraphraser(build_llm(cfg.llm), cat)
+    nlu = build_nlu(cat, data_dir=cfg.data_dir, learned=cfg.nlu == "learned")
+    return Agent(cat, nlu, engine, CandidateStore(engine.columns), ranker, build_policy(cat, cfg.policy),
+                 reviews, TemplateGenerator(), st, paraphrase, k=cfg.k, noun=cfg.noun, strict=cfg.strict)

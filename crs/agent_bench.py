@@ -1,0 +1,97 @@
+"""`crs bench turn`: latency of one agent turn (no LLM) on a real catalog or a synthetic one.
+
+A scripted conversation (greeting, preference, liked title, critique, request, item questions,
+change of mind) is replayed over fresh sessions until `turns` turns are timed; each timed call is
+`Agent.step` including the SQLite write. Synthetic catalogs reuse the retrieval benchmark's
+generator (`crs.retrieval.synthetic`) turned into `Item`s with titles built from their words.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from crs.types import Attribute, AttributeKind, AttributeSchema, Catalog, Item
+
+
+def script(catalog: Catalog) -> list[str]:
+    """A conversation that exercises every path, using real titles and attribute values of the catalog."""
+    pop = np.argsort(-catalog.popularity())[:2]
+    liked = catalog.items[int(pop[0])].title
+    genre_attr = next((a for a in catalog.schema if a.kind is AttributeKind.MULTI and a.values), None)
+    value = genre_attr.values[0] if genre_attr else "drama"
+    other = genre_attr.values[1] if genre_attr and len(genre_attr.values) > 1 else "comedy"
+    return ["hi there", f"I'm in the mood for {value}", f"I really loved {liked}", f"no {other} please",
+            "just give me something", "who directed it?", "what's it about?", "something more recent",
+            "not that one", f"forget {other}", "yes", "thanks, that looks great"]
+
+
+def parse_items(text: str) -> int:
+    t = text.strip().lower().replace("_", "").replace(",", "")
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    return int(float(t[:-1] if mult > 1 else t) * mult)
+
+
+def synthetic_catalog(n: int, seed: int = 0) -> tuple[Catalog, object]:
+    """A Catalog of n synthetic items and its search engine (built from ids, no encoding)."""
+    from crs.retrieval.bench import build
+    from crs.retrieval.synthetic import DECADES, GENRES, LANGUAGES, generate
+
+    syn = generate(n, seed=seed)
+    cols = syn.columns
+    genre_rows = cols.sets["genre"].by_row
+    decade = cols.sets["decade"].by_row.indices
+    lang = cols.sets["language"].by_row.indices
+    items = []
+    for i in range(n):
+        words = syn.vocab_words(i, 3) if hasattr(syn, "vocab_words") else syn.tokens(i)[:3]
+        g = tuple(GENRES[j] for j in genre_rows.indices[genre_rows.indptr[i]:genre_rows.indptr[i + 1]])
+        year = int(cols.numeric["year"][i])
+        items.append(Item(str(i), f"{' '.join(words).title()} {i}", year, "",
+                          {"genre": g, "decade": DECADES[decade[i]], "language": LANGUAGES[lang[i]], "year": year,
+                           "rating": round(float(cols.numeric["rating"][i]), 1)}, float(cols.popularity[i])))
+    schema = AttributeSchema((Attribute("genre", AttributeKind.MULTI, GENRES),
+                              Attribute("decade", AttributeKind.ORDINAL, DECADES),
+                              Attribute("language", AttributeKind.CATEGORICAL, LANGUAGES),
+                              Attribute("year", AttributeKind.NUMERIC), Attribute("rating", AttributeKind.NUMERIC)))
+    return Catalog(f"synthetic-{n}", tuple(items), schema), build(syn)
+
+
+def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str | None = None, turns: int = 300,
+              log: Callable[[str], None] = lambda m: None) -> dict:
+    from crs.agent import AgentConfig, build_agent
+    from crs.store import Store
+
+    t0 = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="crs-bench-"))
+    store = Store(tmp / "bench.db")
+    if items:
+        n = parse_items(items)
+        log(f"generating a synthetic catalog of {n:,} items")
+        cat, engine = synthetic_catalog(n)
+        agent = build_agent(AgentConfig(catalog=cat.name), catalog=cat, store=store, engine=engine)
+    else:
+        agent = build_agent(AgentConfig(catalog=catalog, data_dir=data_dir), store=store)
+        cat = agent.catalog
+    build_s = time.perf_counter() - t0
+    log(f"agent ready on {len(cat):,} items in {build_s:.1f}s; timing {turns} turns")
+    msgs = script(cat)
+    times: list[float] = []
+    state = agent.new_session("bench")
+    agent.step(state, msgs[1])  # warm-up: lazy encoder and caches
+    while len(times) < turns:
+        state = agent.new_session("bench")
+        for m in msgs:
+            t = time.perf_counter()
+            state, _ = agent.step(state, m)
+            times.append((time.perf_counter() - t) * 1000)
+            if len(times) >= turns:
+                break
+    store.close()
+    arr = np.asarray(times)
+    return {"catalog": cat.name, "items": len(cat), "turns": len(arr), "p50_ms": float(np.percentile(arr, 50)),
+            "p99_ms": float(np.percentile(arr, 99)), "mean_ms": float(arr.mean()), "build_s": build_s}
