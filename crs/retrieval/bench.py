@@ -1,5 +1,9 @@
 """`crs bench retrieval`: build time, memory, latency and recall@100 on synthetic catalogs.
 
+Latencies are wall-clock (`p50_ms`, `p99_ms`) and on-CPU time of the querying thread
+(`cpu_p50_ms`, `cpu_p99_ms`): on a shared, overloaded machine the wall clock includes time spent
+descheduled, the CPU time does not.
+
 For each size: generate a synthetic catalog (crs.retrieval.synthetic), build the BM25 and dense
 indexes (timed: `build_s`), then run single queries one at a time and time them:
 - lexical: BM25 top-100; reference = full score vector (`get_scores`) sorted;
@@ -38,6 +42,12 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+def _load_avg() -> float:
+    import os
+
+    return float(os.getloadavg()[0])
+
+
 def _recall(got: Results, ref: Results) -> float | None:
     ref_ids = set(np.asarray(ref.ids).tolist())
     if not ref_ids:
@@ -58,15 +68,17 @@ def _timed(fn: Callable[[BenchQuery], Results], ref: Callable[[BenchQuery], Resu
            queries: Sequence[BenchQuery]) -> dict:
     for q in queries[:5]:  # warm-up
         fn(q)
-    times, recalls = [], []
+    times, cpu, recalls = [], [], []
     for q in queries:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         got = fn(q)
         times.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.thread_time() - c) * 1000)
         r = _recall(got, ref(q))
         if r is not None:
             recalls.append(r)
     return {"p50_ms": float(np.percentile(times, 50)), "p99_ms": float(np.percentile(times, 99)),
+            "cpu_p50_ms": float(np.percentile(cpu, 50)), "cpu_p99_ms": float(np.percentile(cpu, 99)),
             "recall_at_100": float(np.mean(recalls)) if recalls else None}
 
 
@@ -104,7 +116,7 @@ def bench_size(n: int, n_queries: int = 200, seed: int = 0, rank_bm25: bool = Tr
     cols: AttributeColumns = cat.columns
     log(f"built in {build_s:.1f}s (dense index: {engine.dense.kind}); querying")
     out = {"items": n, "queries": n_queries, "gen_s": gen_s, "build_s": build_s, "rss_mb": rss,
-           "dense_index": engine.dense.kind}
+           "dense_index": engine.dense.kind, "load_avg": _load_avg()}
     out["lexical"] = _timed(lambda q: engine.lexical.search(q.tokens, K),
                             lambda q: _exact_lexical(engine.lexical, q.tokens, None), queries)
     out["dense"] = _timed(lambda q: engine.dense.search(q.vector, K),

@@ -1,12 +1,14 @@
 """Dense inner-product search over L2-normalised vectors, exact for small catalogs, IVF above.
 
-- n <= EXACT_MAX: exact (numpy matmul; for 50k x 384 about a millisecond or two).
-- larger: FAISS IVF with 8-bit scalar-quantised codes (`IVFn,SQ8`, inner product), nlist = 2*sqrt(n)
-  rounded to a power of two, `nprobe` lists scanned (default 24); the best `RERANK` x k candidates
-  are re-scored with the exact float32 vectors, so returned scores are exact inner products.
+- n <= EXACT_MAX: exact (numpy matmul over the float32 vectors).
+- larger: FAISS IVF with 4-bit fast-scan product quantisation (`IVF{nlist},PQ{d/2}x4fs`, inner
+  product, 96 bytes per 384-d vector), nlist = sqrt(n) rounded to a power of two, nprobe = nlist/16
+  lists scanned; the best RERANK x k candidates are re-scored with the exact float32 vectors, so
+  returned scores are exact inner products (PQ alone stalls at low recall; re-ranking fixes it).
 - an allow-mask is applied inside the search: IVF gets a faiss `IDSelectorBitmap` and an nprobe
-  scaled up by 1/selectivity; masks allowing <= EXACT_FILTER_MAX rows go to exact search over the
-  allowed rows; and if the IVF still finds fewer than k allowed rows, exact search takes over.
+  scaled by 1/sqrt(selectivity); when reading the allowed rows' float32 vectors touches fewer bytes
+  than the IVF would scan, exact search over the allowed rows is used instead; and if the IVF still
+  finds fewer than k allowed rows, exact search takes over (results are never short).
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from crs.types import Results
 log = logging.getLogger(__name__)
 
 EXACT_MAX = 50_000
-EXACT_FILTER_MAX = 20_000
-RERANK = 2
+RERANK = 5
 
 
 def clean_vectors(vectors: np.ndarray) -> np.ndarray:
@@ -45,16 +46,16 @@ def clean_vectors(vectors: np.ndarray) -> np.ndarray:
 class DenseIndex:
     """Inner-product index over fixed item vectors; `search(vector, k, allow) -> Results`."""
 
-    def __init__(self, vectors: np.ndarray, kind: str = "auto", nprobe: int = 24, ivf=None) -> None:
+    def __init__(self, vectors: np.ndarray, kind: str = "auto", nprobe: int | None = None, ivf=None) -> None:
         self.vectors = clean_vectors(vectors)
         n = len(self.vectors)
         self.kind = kind if kind != "auto" else ("exact" if n <= EXACT_MAX else "ivf")
         if self.kind not in ("exact", "ivf"):
             raise ValueError(f"unknown dense index kind {kind!r}; valid: auto, exact, ivf")
-        self.nprobe = nprobe
         self.ivf = ivf
         if self.kind == "ivf" and self.ivf is None:
             self.ivf = build_ivf(self.vectors)
+        self.nprobe = nprobe or (max(8, self.ivf.nlist // 16) if self.ivf is not None else 0)
 
     @property
     def dim(self) -> int:
@@ -78,12 +79,21 @@ class DenseIndex:
         k = min(k, n_allowed)
         if k <= 0:
             return Results(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        if self.kind == "exact" or n_allowed <= EXACT_FILTER_MAX:
+        if self.kind == "exact" or self._exact_is_cheaper(n_allowed):
             return self.exact(q, k, allow)
         res = self._ivf(q, k, allow, n_allowed)
         if len(res) < k:
             return self.exact(q, k, allow)
         return res
+
+    def _nprobe(self, n_allowed: int) -> int:
+        frac = max(n_allowed / len(self.vectors), 1e-9)
+        return int(min(self.ivf.nlist, math.ceil(self.nprobe / math.sqrt(frac))))
+
+    def _exact_is_cheaper(self, n_allowed: int) -> bool:
+        """Cost model in bytes touched: float32 rows of the allowed set vs the IVF codes scanned."""
+        scanned = self._nprobe(n_allowed) / self.ivf.nlist * len(self.vectors) * self.ivf.code_size
+        return n_allowed * self.dim * 4 <= scanned
 
     def exact(self, q: np.ndarray, k: int, allow: np.ndarray | None = None) -> Results:
         """Brute-force top-k (the reference for recall); over allowed rows only when masked."""
@@ -104,10 +114,8 @@ class DenseIndex:
         import faiss
 
         n = len(self.vectors)
-        nlist = self.ivf.nlist
         params = faiss.SearchParametersIVF()
-        frac = n_allowed / n
-        params.nprobe = int(min(nlist, math.ceil(self.nprobe / max(frac, 1e-9))))
+        params.nprobe = self._nprobe(n_allowed)
         bits = None
         if allow is not None and n_allowed < n:
             bits = np.packbits(allow, bitorder="little")
@@ -130,7 +138,7 @@ class DenseIndex:
         save_arrays(path, fingerprint, {"faiss": faiss.serialize_index(self.ivf)})
 
     @classmethod
-    def load(cls, path: Path, fingerprint: str, vectors: np.ndarray, nprobe: int = 24) -> DenseIndex | None:
+    def load(cls, path: Path, fingerprint: str, vectors: np.ndarray, nprobe: int | None = None) -> DenseIndex | None:
         a = load_arrays(path, fingerprint)
         if a is None:
             return None
@@ -144,14 +152,15 @@ class DenseIndex:
 
 
 def build_ivf(vectors: np.ndarray, nlist: int | None = None, seed: int = 0, chunk: int = 200_000):
-    """Train and fill an `IVF{nlist},SQ8` inner-product index (vectors added in chunks)."""
+    """Train and fill an `IVF{nlist},PQ{d/2}x4fs` inner-product index (vectors added in chunks)."""
     import faiss
 
     n, d = vectors.shape
-    nlist = nlist or int(2 ** round(math.log2(max(16.0, 2 * math.sqrt(n)))))
-    index = faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    nlist = nlist or int(2 ** round(math.log2(max(16.0, math.sqrt(n)))))
+    m = d // 2 if d % 2 == 0 else d
+    index = faiss.index_factory(d, f"IVF{nlist},PQ{m}x4fs", faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(seed)
-    sample = vectors[np.sort(rng.choice(n, size=min(n, 40 * nlist), replace=False))]
+    sample = vectors[np.sort(rng.choice(n, size=min(n, max(40 * nlist, 20_000)), replace=False))]
     index.cp.niter = 10
     index.train(sample)
     for s in range(0, n, chunk):

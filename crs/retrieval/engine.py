@@ -191,7 +191,7 @@ def _dense(name: str, cat_fp: str, vectors: np.ndarray, root: Path) -> DenseInde
     if len(vectors) <= EXACT_MAX:
         return DenseIndex(vectors)
     vec_fp = hashlib.sha256(np.ascontiguousarray(vectors).tobytes()).hexdigest()[:16]
-    fp = fingerprint(cat_fp, vec_fp, "ivf-sq8-v1")
+    fp = fingerprint(cat_fp, vec_fp, "ivf-pq-fastscan-v1")
     path = root / f"{name}-{fp}-ivf.npz"
     index = DenseIndex.load(path, fp, vectors)
     if index is None:
