@@ -81,8 +81,9 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
     history = InMemoryHistory.from_dialogues(train) if cfg.history and train else None
     weights = FusionWeights().replace(**dict.fromkeys(cfg.without, 0.0))
     say(f"{len(turns)} turns from {stats.dialogues} dialogues; fitting {cfg.collaborative} on {len(train)} training dialogues")
+    content = not {"content_query", "content_items"} <= set(cfg.without)
     ranker = build_ranker(catalog, cache, history=history, weights=weights, sequence=sequence,
-                          collaborative=cfg.collaborative, interactions=X)
+                          collaborative=cfg.collaborative, interactions=X, content=content)
     pop_counts = (Popularity().fit(X, row_weights(catalog, X)).counts if X is not None and X.nnz
                   else catalog.popularity())
     states = [context_state(t, catalog, with_user=cfg.history) for t in turns]

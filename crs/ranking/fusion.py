@@ -156,7 +156,7 @@ class FusionRanker:
         if look:
             s = np.zeros(len(cat), dtype=np.float32)
             for _u, sim, items in look:
-                rows = [cat.row(i) for i in items if i in cat]
+                rows = [cat.row(i) for i in items if i in cat and i not in mine]
                 s[rows] += sim
             out["lookalike"] = _z(s)
         return out
