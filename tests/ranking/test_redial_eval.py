@@ -87,10 +87,10 @@ def test_bad_input_is_counted_not_fatal(redial_catalog, bad_file, tmp_path) -> N
 def test_cli_eval_redial_json(bad_file, data_dir) -> None:  # type: ignore[no-untyped-def]
     cmd = [sys.executable, "-m", "ui.cli", "eval", "redial", "--dialogues", str(bad_file), "--data-dir", str(data_dir),
            "--collaborative", "pop", "--without", "content_query", "--without", "content_items", "--json"]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert {"all", "dedup", "new_item_turns", "baselines"} <= set(out)
     bad = subprocess.run(cmd[:6] + [str(bad_file) + ".missing", "--without", "nonsense", "--json"],
-                         capture_output=True, text=True, timeout=600)
+                         check=False, capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "error" in bad.stderr and "Traceback" not in bad.stderr
