@@ -11,6 +11,7 @@ only reads the system `Action` (and, optionally, the reply text).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from simulators.textnoise import add_typo, apply_register, title_surface
 from simulators.types import SimTurn, TurnLabels
 
 ACTION_KINDS = ("ask", "recommend", "wait", "answer")
+_ASSISTANT = re.compile(r"rewritten|paraphrase|as an? (ai|chat)|assist|i'm here to help|language model")
 
 
 @dataclass(frozen=True)
@@ -266,16 +268,19 @@ class NaturalSimulator:
             template = add_typo(template, rng)
         surfaces = {name: self._surface(kind, value) for name, (kind, value) in plan.fills.items()}
 
+        said: list[str] = []
+
         def fill(m) -> str:  # type: ignore[no-untyped-def]
             name = f"{m.group(1)}{m.group(2)}"
             if name not in surfaces:
                 raise SimulatorError(f"template {template!r} has slot {name!r} that key {plan.key!r} lacks")
             kind, value = plan.fills[name]
-            return self.vocab.surface(value, m.group(3) or "base") if kind == "genre" else surfaces[name]
+            said.append(self.vocab.surface(value, m.group(3) or "base") if kind == "genre" else surfaces[name])
+            return said[-1]
 
         text = SLOT.sub(fill, template)
         if self.llm is not None and rng.random() < self.config.paraphrase_prob:
-            text = self._paraphrase(text, surfaces.values())
+            text = self._paraphrase(text, said)
         return text
 
     def _surface(self, kind: str, value: str) -> str:
@@ -293,7 +298,8 @@ class NaturalSimulator:
                   f"same meaning, keep names and titles exactly, one line:\n{text}\nRewritten:")
         out = " ".join(self.llm.complete(prompt, max_tokens=48).strip().split("\n")[:1]).strip()  # type: ignore[union-attr]
         low = out.lower()
-        if not out or len(out) > 3 * len(text) + 40 or any(k.lower() not in low for k in keep):
+        if (not out or len(out) > 3 * len(text) + 40 or any(k.lower() not in low for k in keep)
+                or _ASSISTANT.search(low)):
             return text
         return out
 
