@@ -4,8 +4,10 @@
 `MentionSentiment`: logistic regression on MiniLM vectors of the message with the mention masked
 ("[MOVIE]", other movies → "another movie") plus TF-IDF n-grams of the mention's clause; class
 weights balanced and the decision threshold chosen by 5-fold cross-validation on the training
-part (liked is ~96% of labels, so the threshold matters). Trained on ReDial seeker mentions whose
-post-chat answer `initiatorQuestions[id].liked` is 0 or 1.
+part (liked is ~96% of labels, so the threshold matters). `predict` adds one lexical veto: a
+mention whose own clause has a VADER compound ≤ `VETO` ("@X was terrible and boring") is not liked
+(the constant was chosen on the ReDial dev split; without it dev macro-F1 is 0.762 instead of 0.773).
+Trained on ReDial seeker mentions whose post-chat answer `initiatorQuestions[id].liked` is 0 or 1.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy as np
 from crs.catalog.dialogues import Dialogue
 
 Span = tuple[int, int]
+VETO = -0.6
+"""Clause-level VADER compound at or below which a mention is predicted not liked."""
 _AT = re.compile(r"@\d+(?:\s*<[^>]{0,200}>)?")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\bbut\b|\bhowever\b|\balthough\b")
 
@@ -79,8 +83,9 @@ class VaderBaseline:
 class MentionSentiment:
     """Learned liked/not-liked classifier for one mention in its message."""
 
-    def __init__(self, C: float = 1.0, threshold: float | None = None) -> None:
-        self.C = C
+    def __init__(self, C: float = 1.0, threshold: float | None = None, veto: float | None = VETO) -> None:
+        self.C, self.veto = C, veto
+        self._vader: VaderBaseline | None = None
         self.threshold = threshold if threshold is not None else 0.5
         self._tfidf = None
         self._clf = None
@@ -118,7 +123,14 @@ class MentionSentiment:
         return self._clf.predict_proba(self._features(texts, spans))[:, 1].astype(np.float32)
 
     def predict(self, texts: Sequence[str], spans: Sequence[Span]) -> np.ndarray:
-        return (self.predict_proba(texts, spans) >= self.threshold).astype(int)
+        """1 liked / 0 not liked: P(liked) ≥ threshold, unless the mention's clause is strongly negative."""
+        liked = self.predict_proba(texts, spans) >= self.threshold
+        if self.veto is not None and len(texts):
+            if self._vader is None:
+                self._vader = VaderBaseline()
+            vader = self._vader
+            liked &= np.array([vader.compound(clause(t, s)) > self.veto for t, s in zip(texts, spans)])
+        return liked.astype(int)
 
     def save(self, path) -> None:  # type: ignore[no-untyped-def]
         from crs.nlu.models import save_pickle

@@ -1,0 +1,77 @@
+"""Learned NLU models on real data: mention sentiment (ReDial liked labels) and intents (IARD)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crs.types import DialogueState
+
+pytestmark = pytest.mark.slow
+
+
+def test_sentiment_beats_vader_on_dev_split(redial_nlu, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from crs.nlu.evaluate import _f1
+    from crs.nlu.sentiment import VaderBaseline, mention_examples
+    from crs.nlu.train import redial_split
+
+    train, dev = redial_split(data_dir)
+    assert not {d.conversation_id for d in train} & {d.conversation_id for d in dev}
+    ex = mention_examples(dev)
+    y = np.array([e.label for e in ex])
+    assert len(ex) > 500 and (y == 0).sum() >= 20
+    model = redial_nlu.models.sentiment
+    f1, _ = _f1(y, model.predict([e.text for e in ex], [e.span for e in ex]))
+    vader, _ = _f1(y, VaderBaseline().predict([e.text for e in ex]))
+    assert f1 >= vader + 0.10, (f1, vader)
+
+
+def test_sentiment_save_load_roundtrip(redial_nlu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from crs.nlu.sentiment import MentionSentiment
+
+    model = redial_nlu.models.sentiment
+    model.save(tmp_path / "s.pkl")
+    again = MentionSentiment.load(tmp_path / "s.pkl")
+    texts = ["I loved @123 so much", "I really did not like @123, it was boring"]
+    spans = [(8, 12), (22, 26)]
+    assert np.allclose(model.predict_proba(texts, spans), again.predict_proba(texts, spans))
+    (tmp_path / "bad.pkl").write_bytes(b"not a pickle")
+    assert MentionSentiment.load(tmp_path / "bad.pkl") is None
+
+
+def test_intent_classifier_on_heldout_iard(redial_nlu, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.metrics import f1_score
+
+    from crs.nlu.intent import read_iard, split_iard
+    from crs.nlu.train import iard_path
+
+    _, dev = split_iard(read_iard(iard_path(data_dir)))
+    pred = redial_nlu.models.intent.predict([e.text for e in dev])
+    assert f1_score([e.intent for e in dev], pred, average="macro") >= 0.6
+
+
+def test_real_utterances_through_learned_pipeline(redial_nlu) -> None:  # type: ignore[no-untyped-def]
+    state = DialogueState(turn=1)
+    p = redial_nlu.parse("Hi can you help me find a movie to watch", state)
+    assert p.intent == "ask_rec"
+    p = redial_nlu.parse("I don't really like horror movies what about thrillers", state)
+    adds = {(c.attribute, c.op, c.value) for c in p.add}
+    assert {("genres", "exclude", "horror"), ("genres", "include", "thriller")} <= adds
+    p = redial_nlu.parse("I have seen @125431 and loved it, but @163704 was terrible and boring", state)
+    pol = {m.entity: m.polarity for m in p.mentions if m.kind == "item"}
+    assert pol == {"125431": 1, "163704": -1}
+    p = redial_nlu.parse("Thanks, I will watch that one! Bye", state)
+    assert p.intent in ("accept", "chitchat")
+
+
+def test_build_nlu_without_data_dir_falls_back(default_catalog, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from crs.nlu import build_nlu
+
+    with caplog.at_level(logging.INFO, logger="crs.nlu"):
+        nlu = build_nlu(default_catalog, data_dir=tmp_path / "missing", learned=True)
+    assert nlu.models.sentiment is None and nlu.models.intent is None
+    assert "VADER" in caplog.text
+    p = nlu.parse("I loved Toy Story, can you recommend something similar?", DialogueState())
+    assert p.intent == "ask_rec" and [m.polarity for m in p.mentions if m.kind == "item"] == [1]
