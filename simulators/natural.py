@@ -73,6 +73,8 @@ class NaturalSimulator:
         self.llm = llm
         self._rng = random.Random(seed)
         self.state: EpisodeState | None = None
+        self.paraphrase_stats = {"asked": 0, "kept": 0}
+        """LLM paraphrases requested and kept (the others failed validation)."""
 
     # --- protocol -----------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> SimTurn:
@@ -296,11 +298,13 @@ class NaturalSimulator:
         """LLM rephrasing, kept only if every title/name/value survives verbatim."""
         prompt = ("Rewrite this message from a person asking for movie recommendations in a chat, "
                   f"same meaning, keep names and titles exactly, one line:\n{text}\nRewritten:")
+        self.paraphrase_stats["asked"] += 1
         out = " ".join(self.llm.complete(prompt, max_tokens=48).strip().split("\n")[:1]).strip()  # type: ignore[union-attr]
         low = out.lower()
         if (not out or len(out) > 3 * len(text) + 40 or any(k.lower() not in low for k in keep)
                 or _ASSISTANT.search(low)):
             return text
+        self.paraphrase_stats["kept"] += 1
         return out
 
 

@@ -207,7 +207,7 @@ def evaluate_realism(catalog: Catalog, dialogues_path, encode: Encode, simulator
         simulated = [(t, h) for t, _, h in utts]
         extra = {"act_entropy_labels": entropy([a for _, a, _ in utts]),
                  "grammar_source": sim.grammar.source, "grammar_templates": sim.grammar.size(),
-                 "goals": len(sim.goals.goals)}
+                 "goals": len(sim.goals.goals), "paraphrases": dict(sim.paraphrase_stats)}
     else:
         root = resolve(data_dir)
         files = [Path(root) / f for f in DEFAULT_DIALOGUES] if root else []

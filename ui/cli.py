@@ -448,6 +448,29 @@ def eval_redial(
                   f"{i['unknown_movie_ids']} unknown movie ids; diversity@10: {r['diversity_at_10']['fused']}")
 
 
+@bench_app.command("simulator")
+def bench_simulator(
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog of the natural-language simulator."),
+    data_dir: Optional[Path] = DataDirOpt,
+    episodes: int = typer.Option(2000, "--episodes", help="Timed episodes."),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Episodes/s of the natural-language simulator against random ask / recommend / wait actions."""
+    from simulators.bench import bench_natural
+    from simulators.natural import build_natural
+
+    if episodes < 10:
+        raise typer.BadParameter("--episodes must be at least 10")
+    sim = build_natural(_load(catalog, data_dir), data_dir, seed=seed)
+    r = bench_natural(sim, episodes, seed)
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"natural simulator ({r['grammar']} grammar): {r['episodes_per_s']:.0f} episodes/s, "
+                  f"{r['turns_per_s']:.0f} turns/s, {r['turns_per_episode']:.1f} turns/episode")
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     try:
