@@ -170,7 +170,8 @@ def run_order_eval(
     if not cases:
         raise CRSError(
             f"no evaluable turn in {', '.join(map(str, dialogue_paths))}: need recommender messages that "
-            "mention a new catalog movie after at least one liked movie (dialogues used in training are left out)"
+            "mention a new catalog movie after at least one liked movie (dialogues used in training are left out; "
+            "for files without seeker `liked` labels use --context all)"
         )
     config = SequenceConfig() if epochs is None else replace(SequenceConfig(), epochs=epochs)
     model, path, trained = train_or_load(catalog, train, config, log=log)

@@ -205,6 +205,8 @@ class SequenceModel:
         import torch
 
         cfg = self.config
+        if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.max_len < 2:
+            raise SequenceModelError(f"invalid sequence config: epochs={cfg.epochs}, batch_size={cfg.batch_size}, max_len={cfg.max_len}")
         torch.manual_seed(cfg.seed)
         rng = np.random.default_rng(cfg.seed)
         encoded = [[self._row[x] + OFFSET for x in s if x in self._row] for s in sequences]

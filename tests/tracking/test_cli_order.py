@@ -22,6 +22,11 @@ def test_missing_file_and_bad_options_exit_2(tmp_path):
     assert r.returncode == 2 and "redial" in r.stderr
 
 
+def test_invalid_epochs_is_a_clear_error(data_dir):
+    r = crs("train", "sequence", "--catalog", "redial", "--data-dir", str(data_dir), "--epochs", "0")
+    assert r.returncode == 2 and "epochs=0" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_file_without_evaluable_turns_is_a_clear_error(tmp_path, data_dir):
     f = tmp_path / "junk.jsonl"
     f.write_text('{"broken": \nnot json\n{"messages": [{"text": "hi", "senderWorkerId": 1}]}\n')
