@@ -25,7 +25,9 @@ from simulators.textnoise import add_typo, apply_register, title_surface
 from simulators.types import SimTurn, TurnLabels
 
 ACTION_KINDS = ("ask", "recommend", "wait", "answer")
-_ASSISTANT = re.compile(r"rewritten|paraphrase|as an? (ai|chat)|assist|i'm here to help|language model")
+_ASSISTANT = re.compile(r"rewrit|paraphrase|as an? (ai|chat)|assist|here to help|language model|glad i could|"
+                        r"can i do for you|happy to (help|recommend)")
+_WORDS = re.compile(r"[a-z']{3,}")
 
 
 @dataclass(frozen=True)
@@ -302,10 +304,16 @@ class NaturalSimulator:
         out = " ".join(self.llm.complete(prompt, max_tokens=48).strip().split("\n")[:1]).strip()  # type: ignore[union-attr]
         low = out.lower()
         if (not out or len(out) > 3 * len(text) + 40 or any(k.lower() not in low for k in keep)
-                or _ASSISTANT.search(low)):
+                or _ASSISTANT.search(low) or _overlap(text, out) < 0.3):
             return text
         self.paraphrase_stats["kept"] += 1
         return out
+
+
+def _overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the words (3+ letters) of two texts; 1.0 when the original has none."""
+    wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
+    return len(wa & wb) / len(wa | wb) if wa else 1.0
 
 
 def resolve_attributes(catalog: Catalog, config: NaturalConfig) -> tuple[str | None, tuple[str, ...]]:
