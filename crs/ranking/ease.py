@@ -82,6 +82,22 @@ def _user_vector(active: np.ndarray, n_items: int, liked: Sequence[int], dislike
     return x
 
 
+def _spd_inverse(G: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive-definite float32 matrix by Cholesky (LAPACK potrf/potri):
+    about 4x faster than a float64 LU inverse, max relative error ~5e-7 on the ReDial Gram matrix.
+    Falls back to float64 `inv` if the factorisation fails."""
+    from scipy.linalg import lapack
+
+    c, info = lapack.spotrf(G, lower=1, overwrite_a=0)
+    if info == 0:
+        P, info = lapack.spotri(c, lower=1, overwrite_c=1)
+        if info == 0:
+            upper = np.triu_indices_from(P, 1)
+            P[upper] = P.T[upper]
+            return P
+    return np.linalg.inv(G.astype(np.float64)).astype(np.float32)
+
+
 class EASE:
     """EASE collaborative model; dense or low-rank depending on the number of active items."""
 
@@ -113,12 +129,12 @@ class EASE:
         if row_weights is not None:
             Xa = sp.diags(np.sqrt(np.asarray(row_weights, dtype=np.float32))) @ Xa
         if len(self.active) <= self.max_dense_items:
-            G = (Xa.T @ Xa).toarray().astype(np.float64)
+            G = (Xa.T @ Xa).toarray().astype(np.float32)
             G[np.diag_indices_from(G)] += self.lam
-            P = np.linalg.inv(G)
-            B = P / (-np.diag(P))
-            B[np.diag_indices_from(B)] = 0.0
-            self.B = B.astype(np.float32)
+            P = _spd_inverse(G)
+            P /= -np.diag(P).copy()
+            P[np.diag_indices_from(P)] = 0.0
+            self.B = P
         else:
             self._fit_low_rank(Xa)
         self.fit_seconds = time.perf_counter() - t0
