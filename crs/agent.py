@@ -26,6 +26,7 @@ import numpy as np
 from crs.agent_observe import askable, observe_candidates, value_counts
 from crs.nlg import RenderContext, Reply, TemplateGenerator
 from crs.nlg.questions import question_attribute
+from crs.retrieval.text import tokenize
 from crs.reviews import Opinion, ReviewStore, find_aspects, read_opinion
 from crs.store import Store
 from crs.tracker import intent_kind, liked_items, record_system, update
@@ -221,7 +222,7 @@ class Agent:
         rows = np.flatnonzero(allow)
         if len(rows) == 0:
             return ()
-        scores = np.asarray(self.ranker.score(replace(state, constraints=()), rows), dtype=np.float32)
+        scores = np.asarray(self.ranker.score(self._ranking_state(state), rows), dtype=np.float32)
         n = min(self.k * 4, len(rows))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -230,6 +231,20 @@ class Agent:
         evidence = np.asarray(self.reviews.evidence(ids, opinion), dtype=np.float32)
         order = np.argsort(-(scores[top] + REVIEW_WEIGHT * evidence), kind="stable")
         return tuple(ids[i] for i in order[: self.k])
+
+    def _ranking_state(self, state: DialogueState) -> DialogueState:
+        """The state the ranker scores: constraints removed (already in the mask) and preference
+        phrases (cut to `MAX_PREF_CHARS`) kept only if at least half of their words (3+ letters) are
+        in the catalog's vocabulary: gibberish has nothing to retrieve and would cost an encoding."""
+        return replace(state, constraints=(), preferences=tuple(
+            p[:MAX_PREF_CHARS] for p in state.preferences if self._meaningful(p[:MAX_PREF_CHARS])))
+
+    def _meaningful(self, phrase: str) -> bool:
+        vocab = getattr(getattr(self.engine, "lexical", None), "term_id", None)
+        if vocab is None:
+            return True
+        words = [t for t in tokenize(phrase) if len(t) >= 3]
+        return bool(words) and sum(t in vocab for t in words) * 2 >= len(words)
 
     def _override(self, action: Action, intent: str, rec_ids: tuple[str, ...], state: DialogueState) -> Action:
         """The user's initiative wins over the policy (documented in docs/agent.md)."""
@@ -278,6 +293,8 @@ def last_top(state: DialogueState) -> str | None:
     return state.recommended[-1] if state.recommended else None
 
 
+MAX_PREF_CHARS = 100
+"""Preference phrases are cut to this length before the ranker encodes them."""
 REVIEW_WEIGHT = 0.05
 """Weight of review evidence (aligned snippets) added to the ranker's fused z-scores: a tie-breaker."""
 

@@ -1,0 +1,61 @@
+"""The Gradio app served on 127.0.0.1 and driven by a real `gradio_client` (explicit api names)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(ui_agent):  # type: ignore[no-untyped-def]
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.gradio_app import build_demo
+
+    demo = build_demo(ui_agent)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def _last_bot(chat) -> str:  # type: ignore[no-untyped-def]
+    msg = chat[-1]
+    content = msg["content"] if isinstance(msg, dict) else msg[1]
+    if isinstance(content, list):  # newer Gradio: a list of content parts
+        content = " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return str(content)
+
+
+def test_chat_panel_cards_and_feedback(served, ui_agent):
+    from gradio_client import Client
+
+    a = Client(served, verbose=False)
+    b = Client(served, verbose=False)
+    box, chat, panel, cards, pick = a.predict("hi there", api_name="/respond")
+    assert box == "" and len(chat) == 2 and _last_bot(chat)
+    assert "Preferences" in panel and "Candidates" in panel
+    box, chat, panel, cards, pick = a.predict("I want a horror movie, just give me something", api_name="/respond")
+    assert len(chat) == 4
+    reply = _last_bot(chat)
+    titles = [line[5:].rsplit(" (", 1)[0] for line in cards.splitlines() if line.startswith("#### ")]
+    assert titles and all(t in reply for t in titles)
+    assert all(any(it.title == t for it in ui_agent.catalog.items) for t in titles)
+    assert "genres **include** horror" in panel and "recommend" in panel
+    note = a.predict(pick["value"] if isinstance(pick, dict) else pick, api_name="/thumbs_up")
+    assert note.startswith("Thanks")
+    # another browser session sees nothing of the first
+    box, chat_b, panel_b, cards_b, _ = b.predict("hello", api_name="/respond")
+    assert len(chat_b) == 2 and "horror" not in panel_b and "No recommendations" in cards_b
+    liked = ui_agent.store.feedback  # feedback is stored for the first session's user
+    session = panel.rsplit("session ", 1)[1].split("<", 1)[0].strip()
+    user = ui_agent.store.load_state(session).user_id
+    assert len(liked(user)) == 1 and liked(user)[0][1] == 1

@@ -1,0 +1,51 @@
+"""`crs chat` with piped stdin: one JSON object per turn (in-process and through the real CLI)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ui.terminal import chat
+
+
+def test_piped_json_turns(ui_agent):
+    lines = io.StringIO("hello\nI want a comedy\n\njust give me something\nwho directed it?\n")
+    out = io.StringIO()
+    chat(ui_agent, user_id="term", as_json=True, stdin=lines, stdout=out)
+    turns = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(turns) == 4
+    for t in turns:
+        assert {"reply", "action", "recommendations", "state"} <= set(t)
+        assert t["action"] in ("ask", "recommend", "wait", "answer")
+        assert {"preferences", "constraints", "mentions"} <= set(t["state"])
+    rec = turns[2]
+    assert rec["action"] == "recommend" and rec["recommendations"]
+    card = rec["recommendations"][0]
+    assert {"id", "title", "year", "attributes", "reason"} <= set(card)
+    assert "genres" in card["attributes"] and "comedy" in card["attributes"]["genres"]
+    assert turns[3]["action"] == "answer"
+    assert turns[1]["state"]["constraints"][0]["value"] == "comedy"
+
+
+def test_piped_plain_text(ui_agent):
+    out = io.StringIO()
+    chat(ui_agent, user_id="term2", stdin=io.StringIO("hi\njust give me something\n"), stdout=out)
+    text = out.getvalue()
+    assert "you: hi" in text and "crs" in text
+
+
+@pytest.mark.slow
+def test_cli_chat_json(tmp_path, data_dir):
+    env = {**os.environ, "CRS_DATA_DIR": str(data_dir)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "chat", "--catalog", "redial", "--json", "--store", str(tmp_path / "c.db"),
+         "--user", "cli"], input="hi\njust give me something\n", capture_output=True, text=True, env=env,
+        timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    turns = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(turns) == 2 and turns[1]["action"] == "recommend" and turns[1]["recommendations"]
