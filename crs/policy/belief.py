@@ -122,6 +122,11 @@ class Belief:
         self.disagree = self.disagree + (~has if yes else has)
         self._post = None
 
+    def restrict_to(self, rows: np.ndarray) -> None:
+        """Keep only catalog `rows` (e.g. a retrieval candidate set after hard filters)."""
+        keep = np.isin(self.rows, np.asarray(rows, dtype=np.int64))
+        self._restrict(self.rows[keep], self.disagree[keep])
+
     def reject(self, rows: np.ndarray) -> None:
         """Recommended items the user rejected are never the target."""
         keep = ~np.isin(self.rows, np.asarray(rows, dtype=np.int64))

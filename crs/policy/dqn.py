@@ -34,21 +34,22 @@ class Args:
     """Wall-clock budget; training stops at `minutes` or `total_steps`, whichever comes first."""
     total_steps: int = 300_000
     buffer_size: int = 100_000
-    learning_rate: float = 5e-4
+    learning_rate: float = 1e-3
     gamma: float = 0.99
     batch_size: int = 128
     learning_starts: int = 1_000
-    train_every: int = 2
+    train_every: int = 4
     """Environment steps per gradient step."""
-    target_every: int = 1_000
+    target_every: int = 500
     """Gradient steps between target-network syncs."""
     eps_start: float = 1.0
     eps_end: float = 0.03
     eps_steps: int = 15_000
     train_noise: tuple[float, ...] = (0.0, 0.1)
-    eval_every: int = 10_000
-    eval_episodes: int = 300
-    n_ask: int = 10
+    eval_every: int = 5_000
+    eval_episodes: int = 200
+    n_ask: int = 4
+    """Ask slots per turn (the units closest to a half split); fewer slots learn faster."""
     top_k: int = 10
     hidden: int = 128
     emb: int = 8
@@ -96,14 +97,17 @@ class ReplayBuffer:
                 {k: v[i] for k, v in self.next.items()}, self.done[i])
 
 
-def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator) -> int:
+def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator, n_ask: int) -> int:
+    """ε-greedy; half of the exploratory moves pick between the best-split ask and recommend,
+    the decision that matters most, so that exploration does not waste whole episodes."""
     import torch
 
     from crs.policy.network import to_tensors
 
     valid = np.flatnonzero(obs["mask"])
     if rng.random() < eps:
-        return int(rng.choice(valid))
+        focus = [s for s in (0, n_ask) if obs["mask"][s]]
+        return int(rng.choice(focus if focus and rng.random() < 0.5 else valid))
     with torch.no_grad():
         return int(net(*to_tensors(obs))[0].argmax())
 
@@ -157,6 +161,8 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
     envs = [make_env(noise, args.seed + i) for i, noise in enumerate(args.train_noise)]
     eval_envs = {noise: (make_eval_env or make_env)(noise, args.seed + 100 + i) for i, noise in enumerate(args.train_noise)}
     space = envs[0].space
+    if envs[0].config.n_ask != args.n_ask:
+        raise ValueError(f"env has {envs[0].config.n_ask} ask slots but Args.n_ask is {args.n_ask}")
     net = QNetwork(space.n_units, space.n_items, args.n_ask, args.hidden, args.emb)
     target = copy.deepcopy(net)
     opt = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
@@ -171,7 +177,7 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
         done = False
         while not done:
             eps = max(args.eps_end, args.eps_start - (args.eps_start - args.eps_end) * steps / args.eps_steps)
-            a = _epsilon_greedy(net, obs, eps, rng)
+            a = _epsilon_greedy(net, obs, eps, rng, args.n_ask)
             nxt, r, term, trunc, _ = env.step(a)
             done = term or trunc
             buf.add(obs, a, r, nxt, term)

@@ -31,8 +31,10 @@ class EnvConfig:
 
     max_turns: int = 15
     top_k: int = 10
-    n_ask: int = 10
-    """Ask slots per turn (pre-selected units)."""
+    n_ask: int = 4
+    """Ask slots of the Gymnasium action space (the units closest to a half split)."""
+    n_observe: int = 10
+    """Units summarised in each PolicyObservation (at least `n_ask`)."""
     belief: BeliefConfig = field(default_factory=BeliefConfig)
 
 
@@ -123,7 +125,8 @@ class DialogueEnv(gym.Env):
     def _observe(self) -> PolicyObservation:
         assert self.belief is not None
         c = self.config
-        return observe(self.belief, self._ids, self.turn, c.max_turns, c.n_ask, c.top_k, tuple(self.history[-3:]))
+        n = max(c.n_ask, c.n_observe)
+        return observe(self.belief, self._ids, self.turn, c.max_turns, n, c.top_k, tuple(self.history[-3:]))
 
     # --- Gymnasium interface ------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):  # type: ignore[override]

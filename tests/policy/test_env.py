@@ -21,7 +21,7 @@ def test_gymnasium_env_checker(make_env) -> None:
     assert env.observation_space.contains(obs)
     done, steps = False, 0
     while not done:
-        obs, reward, term, trunc, info = env.step(env.action_space.sample())
+        obs, _reward, term, trunc, info = env.step(env.action_space.sample())
         done, steps = term or trunc, steps + 1
     assert steps <= 15 and (term == info["success"])
 
