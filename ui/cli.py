@@ -34,6 +34,7 @@ CatalogOpt = typer.Option("default", "--catalog", "-c", help="default | redial |
 DataDirOpt = typer.Option(None, "--data-dir", help="Real-data directory (else $CRS_DATA_DIR, else ../shared/data).")
 PathOpt = typer.Option(None, "--path", help="Catalog file for --catalog jsonl.")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
+OutOpt = typer.Option(None, "--out", help="Write the JSON report, resolved config and PNG plots to this folder.")
 
 
 def _load(catalog: str, data_dir: Optional[Path], path: Optional[Path] = None):  # type: ignore[no-untyped-def]
@@ -337,30 +338,49 @@ def train_policy(
 @eval_app.command("simulate")
 def eval_simulate(
     catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
-    split: Path = typer.Option(..., "--split", help="{user: [items]} JSON (LastFM* review_dict_*.json) or ReDial JSONL."),
+    split: Optional[Path] = typer.Option(None, "--split", help="attribute: {user: [items]} JSON (LastFM* review_dict_*.json) or ReDial JSONL."),
     data_dir: Optional[Path] = DataDirOpt,
-    simulator: str = typer.Option("attribute", "--simulator", help="attribute"),
-    policy: str = typer.Option("dqn", "--policy", help="dqn | rules | rules-yes-only | bayes | always-recommend | random"),
+    simulator: str = typer.Option("attribute", "--simulator", help="attribute (policy only) | natural (whole chatbot, text only)"),
+    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | always-recommend | random (default: dqn; natural: bayes)"),
     answer_noise: float = typer.Option(0.0, "--answer-noise", help="Probability of flipping each yes/no answer."),
     initiative: float = typer.Option(0.0, "--initiative", help="Probability the user volunteers an attribute on wait."),
     episodes: int = typer.Option(3000, "--episodes"),
     seed: int = typer.Option(0, "--seed"),
+    backend: str = typer.Option("local", "--backend", help="natural: local | process | ray"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (process / ray backends)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local ray.init)."),
+    nlu: str = typer.Option("learned", "--nlu", help="natural: learned | rules"),
+    policy_path: Optional[Path] = typer.Option(None, "--policy-path", help="natural: a DQN checkpoint file for the agent."),
+    top_k: int = typer.Option(3, "--k", help="natural: recommendations per turn."),
+    out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """MCR evaluation (15 turns, top-10): SR@5/10/15, average turns, hDCG, episodes/s, action counts."""
+    """MCR evaluation (15 turns): SR@5/10/15, average turns, hDCG, action counts; `--simulator natural`
+    drives the whole chatbot in text and adds NLU accuracy, strategies and popularity."""
     import torch
 
     from crs.eval.episodes import evaluate
     from crs.policy import load_policy
+    from ui.eval_commands import finish, print_simulation, simulate_natural
 
     torch.set_num_threads(1)
+    if simulator == "natural":
+        report, cfg = simulate_natural(catalog, data_dir, episodes, seed, backend, workers, address, nlu,
+                                       policy or "bayes", policy_path, top_k, progress=not as_json)
+        if not finish("simulate-natural", report, cfg, out, as_json):
+            print_simulation(console, report, 15)
+        return
+    if split is None:
+        raise CRSError("--split is required for --simulator attribute (e.g. LastFM* review_dict_valid.json)")
+    policy = policy or "dqn"
     cat = _load(catalog, data_dir)
     pol = load_policy(cat, policy)
     env = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "dev"), simulator, initiative)(answer_noise, seed, pol.belief)
     m = evaluate(env, pol, episodes, seed=seed)
     m.update({"policy": policy, "catalog": catalog, "answer_noise": answer_noise, "split": str(split)})
-    if as_json:
-        _print_json(m)
+    cfg = {"command": "eval simulate", "simulator": simulator, "catalog": catalog, "split": split, "policy": policy,
+           "answer_noise": answer_noise, "initiative": initiative, "episodes": episodes, "seed": seed}
+    if finish("simulate-attribute", m, cfg, out, as_json):
         return
     t = Table("metric", "value")
     for k, v in m.items():

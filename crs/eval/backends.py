@@ -8,8 +8,9 @@ the same report whichever backend ran them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from crs.errors import CRSError
 

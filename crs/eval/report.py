@@ -11,8 +11,9 @@ import json
 import platform
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from crs.config import atomic_write_bytes
 
@@ -38,7 +39,7 @@ def _jsonable(o: Any) -> Any:
 def environment() -> dict[str, Any]:
     """Machine and code version, recorded with every run."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True,
                                 timeout=5, cwd=Path(__file__).resolve().parent).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""

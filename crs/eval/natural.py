@@ -1,0 +1,187 @@
+"""Full-pipeline natural-language evaluation: a simulated user talks to the whole agent in text.
+
+`play_episode(agent, simulator, seed)` runs one conversation: the simulator's utterance goes to
+`Agent.step(state, text)` (NLU → tracker → candidate set → ranker → policy → generator), the
+action the agent recorded in its state goes back to the simulator, until the simulator ends the
+episode or `max_turns` system turns are played. The simulator is any `crs.protocols.Simulator`
+whose turns carry `text`, `act`, `labels` (attributes / entities with polarity), `done` and
+`success` (e.g. `simulators.natural.NaturalSimulator`); this module never imports a simulator.
+
+Each episode returns a plain dict (picklable, for `crs.eval.backends.run_tasks`); `aggregate`
+turns a list of them into the report: SR@5/10/15, average turns, hDCG, success by turn, NLU
+scores against the simulator's labels (`crs.eval.nlu_score`), action and strategy distributions,
+and the popularity of recommended items.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crs.eval.episodes import hdcg
+from crs.eval.nlu_score import merge_nlu, nlu_summary, score_turn
+from crs.types import Action, Catalog, DialogueState, ParsedTurn
+
+
+class RecordingNLU:
+    """Wraps the agent's NLU and keeps the last parse (what the agent understood this turn)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.last: ParsedTurn | None = None
+
+    def parse(self, text: str, state: DialogueState) -> Any:
+        self.last = self.inner.parse(text, state)
+        return self.last
+
+
+class ReadOnlyReviews:
+    """The agent's review store without chat opinions: simulated users write no reviews, so one
+    episode cannot change another (episodes are independent, whatever the order or backend)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def add_opinion(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def prepare_agent(agent: Any) -> Any:
+    """Make an agent fit for evaluation: no store writes, no chat reviews, NLU parses recorded."""
+    agent.store = None
+    if not isinstance(agent.reviews, ReadOnlyReviews):
+        agent.reviews = ReadOnlyReviews(agent.reviews)
+    if not isinstance(agent.nlu, RecordingNLU):
+        agent.nlu = RecordingNLU(agent.nlu)
+    return agent
+
+
+def to_simulator(action: Action) -> Action:
+    """The action as a simulated user hears it: `ask genres=drama` ("in the mood for drama?") is a
+    question about `genres` (the user answers with the values it wants)."""
+    if action.kind == "ask" and action.attribute and "=" in action.attribute:
+        return Action("ask", action.attribute.split("=", 1)[0], (), action.score)
+    return Action(action.kind, action.attribute, tuple(action.items), action.score)
+
+
+def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
+                 popularity: Callable[[str], float] | None = None) -> dict[str, Any]:
+    """One text-only conversation; `agent` must have been through `prepare_agent`."""
+    turn = simulator.reset(seed)
+    state = DialogueState(session_id=f"sim-{seed}", user_id=f"sim-{seed}")
+    actions: Counter[str] = Counter()
+    strategies: Counter[str] = Counter()
+    nlu: dict[str, Any] = {}
+    recommended: list[str] = []
+    success, rank, played, end = False, None, 0, "max_turns"
+    for t in range(1, max_turns + 1):
+        state, reply = agent.step(state, turn.text)
+        played = t
+        merge_nlu(nlu, score_turn(turn, agent.nlu.last))
+        action = state.last_action or Action("wait")
+        actions[action.kind] += 1
+        strategies.update(getattr(reply, "strategies", ()))
+        if action.kind == "recommend":
+            recommended.extend(action.items)
+        turn = simulator.respond(to_simulator(action))
+        if turn.done:
+            success = bool(turn.success)
+            target = turn.act.slots.get("item") if success else None
+            rank = action.items.index(target) + 1 if target in action.items else (1 if success else None)
+            end = "success" if success else "user_left"
+            break
+    pops = [popularity(i) for i in recommended] if popularity is not None else []
+    return {"seed": seed, "success": success, "turns": played, "rank": rank, "end": end,
+            "actions": dict(actions), "strategies": dict(strategies), "nlu": nlu,
+            "recommended": len(recommended), "distinct_recommended": len(set(recommended)),
+            "popularity": float(np.mean(pops)) if pops else None}
+
+
+def popularity_percentiles(catalog: Catalog) -> Callable[[str], float]:
+    """item id -> popularity percentile in the catalog (100 = most popular)."""
+    pop = np.asarray(catalog.popularity(), dtype=np.float64)
+    order = np.argsort(pop, kind="stable")
+    pct = np.empty(len(pop))
+    pct[order] = 100.0 * np.arange(len(pop)) / max(1, len(pop) - 1)
+    ids = {i: float(pct[r]) for r, i in enumerate(catalog.ids)}
+    return lambda item: ids.get(item, 0.0)
+
+
+def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, Any]:
+    """The report of a list of `play_episode` results (in task order)."""
+    n = max(1, len(results))
+    sr = {k: sum(r["success"] and r["turns"] <= k for r in results) / n for k in (5, 10, max_turns)}
+    by_turn = [sum(r["success"] and r["turns"] <= t for r in results) / n for t in range(1, max_turns + 1)]
+    actions: Counter[str] = Counter()
+    strategies: Counter[str] = Counter()
+    nlu: dict[str, Any] = {}
+    ends: Counter[str] = Counter()
+    for r in results:
+        actions.update(r["actions"])
+        strategies.update(r["strategies"])
+        merge_nlu(nlu, r["nlu"])
+        ends[r["end"]] += 1
+    total_actions = max(1, sum(actions.values()))
+    total_strat = max(1, sum(strategies.values()))
+    pops = [r["popularity"] for r in results if r["popularity"] is not None]
+    hist = np.histogram(pops, bins=10, range=(0, 100))[0] if pops else np.zeros(10)
+    return {
+        "episodes": len(results),
+        "sr_at_5": sr[5], "sr_at_10": sr[10], f"sr_at_{max_turns}": sr[max_turns],
+        "avg_turns": sum(r["turns"] if r["success"] else max_turns for r in results) / n,
+        "hdcg": sum(hdcg(r["turns"], r["rank"]) for r in results if r["success"] and r["rank"]) / n,
+        "success_by_turn": [round(x, 4) for x in by_turn],
+        "endings": dict(sorted(ends.items())),
+        "actions": dict(sorted(actions.items())),
+        "action_shares": {k: round(v / total_actions, 4) for k, v in sorted(actions.items())},
+        "strategy_shares": {k: round(v / total_strat, 4) for k, v in strategies.most_common()},
+        "nlu": nlu_summary(nlu),
+        "recommended_per_episode": sum(r["recommended"] for r in results) / n,
+        "popularity": {"mean_percentile": float(np.mean(pops)) if pops else None,
+                       "percentiles": {f"{10 * i}-{10 * i + 10}": round(int(c) / max(1, len(pops)), 4)
+                                       for i, c in enumerate(hist)}},
+    }
+
+
+@dataclass(frozen=True)
+class EpisodeJob:
+    """A picklable episode task for `run_tasks`: `job(seed) -> play_episode(...)`.
+
+    `factory()` builds `(agent, simulator, catalog)`; it must be picklable (a module-level
+    function or a `functools.partial` of one) so process and Ray workers can rebuild the
+    components. They are built once per process and cached under `key`."""
+
+    factory: Callable[[], tuple[Any, Any, Catalog]]
+    key: str
+    max_turns: int = 15
+
+    def __call__(self, seed: int) -> dict[str, Any]:
+        agent, sim, pop = components(self)
+        return play_episode(agent, sim, int(seed), self.max_turns, pop)
+
+
+_COMPONENTS: dict[str, tuple[Any, Any, Callable[[str], float]]] = {}
+
+
+def components(job: EpisodeJob) -> tuple[Any, Any, Callable[[str], float]]:
+    """The job's (prepared agent, simulator, popularity) for this process (built on first use)."""
+    if job.key not in _COMPONENTS:
+        import torch
+
+        torch.set_num_threads(1)
+        agent, sim, catalog = job.factory()
+        _COMPONENTS[job.key] = (prepare_agent(agent), sim, popularity_percentiles(catalog))
+    return _COMPONENTS[job.key]
+
+
+def episode_seeds(seed: int, episodes: int) -> list[int]:
+    """Per-episode seeds derived from the run seed (episode i always gets the same seed)."""
+    rng = np.random.default_rng(seed)
+    return [int(s) for s in rng.integers(0, 2**31 - 1, size=episodes)]

@@ -1,0 +1,129 @@
+"""Full-pipeline natural-language evaluation: NLU scoring, episodes, reproducibility, backends, CLI."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from crs.eval.backends import run_tasks
+from crs.eval.natural import EpisodeJob, aggregate, components, episode_seeds, to_simulator
+from crs.eval.nlu_score import merge_nlu, nlu_summary, score_turn
+from crs.types import Act, Action, Constraint, Mention, ParsedTurn, Speaker
+
+
+class _Labels:
+    def __init__(self, attributes=(), entities=()):  # type: ignore[no-untyped-def]
+        self.attributes, self.entities = attributes, entities
+
+
+class _Turn:
+    def __init__(self, act, labels):  # type: ignore[no-untyped-def]
+        self.act, self.labels = Act(act), labels
+
+
+def test_score_turn_counts_hits_misses_and_polarity():
+    turn = _Turn("state_attribute", _Labels(attributes=(("genres", "comedy", 1), ("genres", "horror", -1),
+                                                        ("director", "Paul Feig", 1))))
+    parsed = ParsedTurn("...", intent="add_details",
+                        mentions=(Mention("genres=comedy", "attribute", 1, Speaker.USER, 1),
+                                  Mention("person:Paul Feig", "person", 1, Speaker.USER, 1)),
+                        add=(Constraint("genres", "include", "horror"), Constraint("decade", "include", "1990s")))
+    c = score_turn(turn, parsed)
+    assert (c["act_ok"], c["attr_tp"], c["attr_fn"], c["attr_fp"]) == (1, 3, 0, 1)
+    assert c["attr_pol_ok"] == 2  # horror was wanted as include, the user did not want it
+    turn2 = _Turn("reject", _Labels(entities=(("42", -1),)))
+    c2 = score_turn(turn2, ParsedTurn("no", intent="chitchat"))
+    assert (c2["act_ok"], c2["ent_fn"], c2["ent_tp"]) == (0, 1, 0)
+    s = nlu_summary(merge_nlu(merge_nlu({}, c), c2))
+    assert s["turns"] == 2 and s["act_accuracy"] == 0.5
+    assert s["attributes"]["recall"] == 1.0 and s["attributes"]["precision"] == 0.75
+    assert s["entities"]["recall"] == 0.0 and s["entity_polarity_accuracy"] is None
+    assert s["act_to_intent"]["reject->chitchat"] == 1
+
+
+def test_value_questions_reach_the_simulator_as_attribute_questions():
+    assert to_simulator(Action("ask", "genres=drama")).attribute == "genres"
+    assert to_simulator(Action("recommend", items=("1", "2"))).items == ("1", "2")
+
+
+def test_aggregate_success_by_turn_and_turns():
+    base = {"actions": {"recommend": 1}, "strategies": {}, "nlu": {}, "recommended": 3, "popularity": 90.0}
+    results = [dict(base, success=True, turns=2, rank=1, end="success"),
+               dict(base, success=False, turns=7, rank=None, end="user_left")]
+    r = aggregate(results, 15)
+    assert r["sr_at_15"] == 0.5 and r["sr_at_5"] == 0.5
+    assert r["avg_turns"] == (2 + 15) / 2
+    assert r["success_by_turn"][0] == 0.0 and r["success_by_turn"][1] == 0.5
+    assert r["popularity"]["percentiles"]["90-100"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def job(data_dir):  # type: ignore[no-untyped-def]
+    from ui.eval_factories import natural_components
+
+    factory = functools.partial(natural_components, "redial", str(data_dir), "rules", "bayes", None, 3, 0)
+    j = EpisodeJob(factory, key=repr(("redial", str(data_dir), "rules", "bayes", None, 3, 0)), max_turns=15)
+    components(j)
+    return j
+
+
+@pytest.mark.slow
+def test_episodes_are_reproducible_and_scored(job):  # type: ignore[no-untyped-def]
+    seeds = episode_seeds(5, 4)
+    assert seeds == episode_seeds(5, 4) and seeds != episode_seeds(6, 4)
+    first = run_tasks(job, seeds, backend="local")
+    again = run_tasks(job, list(reversed(seeds)), backend="local")[::-1]  # order must not matter
+    assert first == again
+    r = aggregate(first)
+    assert r["episodes"] == 4 and 0.0 <= r["sr_at_15"] <= 1.0
+    assert r["nlu"]["turns"] == sum(x["turns"] for x in first)
+    assert sum(r["actions"].values()) == r["nlu"]["turns"]
+    assert all(1 <= x["turns"] <= 15 for x in first)
+
+
+@pytest.mark.slow
+def test_process_and_ray_backends_equal_local(job):  # type: ignore[no-untyped-def]
+    seeds = episode_seeds(11, 4)
+    local = run_tasks(job, seeds, backend="local")
+    assert run_tasks(job, seeds, backend="process", workers=2) == local
+    assert run_tasks(job, seeds, backend="ray", workers=2) == local
+
+
+def _last_json(stdout: str) -> dict:
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    assert lines, stdout[-2000:]
+    return json.loads(lines[-1])
+
+
+@pytest.mark.slow
+def test_cli_natural_simulation_writes_report(job, data_dir, tmp_path):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    args = ["eval", "simulate", "--simulator", "natural", "--catalog", "redial", "--data-dir", str(data_dir),
+            "--nlu", "rules", "--episodes", "3", "--seed", "0", "--out", str(tmp_path), "--json"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    report = _last_json(res.stdout)
+    assert report["episodes"] == 3 and "nlu" in report and "action_shares" in report
+    saved = json.loads((tmp_path / "simulate-natural.json").read_text())
+    assert saved["sr_at_15"] == report["sr_at_15"]
+    config = json.loads((tmp_path / "simulate-natural.config.json").read_text())
+    assert config["seed"] == 0 and config["environment"]["cpus"] >= 1
+    assert (tmp_path / "simulate-natural.success_by_turn.png").stat().st_size > 1000
+    again = CliRunner().invoke(app, args[:-3] + ["--json"])  # same run without --out
+    assert _last_json(again.stdout) == report
+
+
+def test_cli_rejects_bad_episode_count(data_dir):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    res = CliRunner().invoke(app, ["eval", "simulate", "--simulator", "natural", "--catalog", "redial",
+                                   "--episodes", "0", "--json"])
+    assert res.exit_code != 0
+    assert "--episodes must be positive" in str(res.exception) or "--episodes" in res.output
