@@ -491,6 +491,30 @@ def bench_simulator(
                   f"{r['turns_per_s']:.0f} turns/s, {r['turns_per_episode']:.1f} turns/episode")
 
 
+@bench_app.command("ease")
+def bench_ease(
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog whose interactions are fitted."),
+    data_dir: Optional[Path] = DataDirOpt,
+    items: int = typer.Option(0, "--items", help="Synthetic Zipf matrix with this many items instead of a catalog."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """EASE fit time, scoring time and peak memory (dense, or low-rank above 20,000 active items)."""
+    from crs.ranking import row_weights
+    from crs.ranking.ease import benchmark_fit, synthetic_interactions
+
+    if items > 0:
+        r = benchmark_fit(synthetic_interactions(items))
+    else:
+        cat = _load(catalog, data_dir)
+        if cat.interactions is None:
+            raise CRSError(f"catalog {catalog!r} has no interactions to fit")
+        r = benchmark_fit(cat.interactions, row_weights=row_weights(cat, cat.interactions))
+    if as_json:
+        _print_json(r)
+    else:
+        console.print(r)
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     try:
