@@ -100,4 +100,8 @@ def eval_critiques(path: str | Path, backends: dict[str, Any], load: Callable[[s
                 if want != add:
                     errors.append({"text": rec["text"], "want": sorted(want), "got": sorted(add)})
         report[backend] = score(usable, preds) | {"seconds": time.perf_counter() - t0}
+        llm_parts = [n.models.llm_critique for n in nlus.values() if n.models.llm_critique is not None]
+        if llm_parts:
+            report[backend]["llm_calls"] = sum(p.calls for p in llm_parts)
+            report[backend]["llm_valid"] = sum(p.valid for p in llm_parts)
     return report

@@ -24,8 +24,10 @@ Attributes: {attrs}.
 Ops: include, exclude (for genres/decade), gt, lt (for numbers).
 Current movie: {item}.
 Critique: "{text}"
-Answer with JSON only, like {{"add": [{{"attribute": "genres", "op": "exclude", "value": "Horror"}}], "preference": "light fun comedy"}}
+Answer with JSON only, in this form: {{"add": [{{"attribute": "<attribute>", "op": "<op>", "value": "<value>"}}], "preference": "<what the user wants, in a few words>"}}
 JSON:"""
+"""The form uses placeholders, not a concrete example: small models copy examples verbatim, and a
+copied placeholder fails validation (→ rules) instead of passing as a wrong but valid constraint."""
 
 
 class LLMCritique:
@@ -33,6 +35,9 @@ class LLMCritique:
 
     def __init__(self, llm: Any, catalog: Catalog, max_tokens: int = 96) -> None:
         self.llm, self.catalog, self.max_tokens = llm, catalog, max_tokens
+        self.calls = 0
+        self.valid = 0
+        """How many rewrites were asked for, and how many passed validation (the rest used the rules)."""
 
     def prompt(self, text: str, about: str | None) -> str:
         attrs = []
@@ -50,12 +55,15 @@ class LLMCritique:
         return PROMPT.format(attrs="; ".join(attrs), item=item, text=text.replace('"', "'")[:300])
 
     def rewrite(self, text: str, about: str | None) -> Critique | None:
+        self.calls += 1
         try:
             raw = self.llm.complete(self.prompt(text, about), self.max_tokens)
         except Exception as e:  # noqa: BLE001 - a failing backend means: use the rules
             log.warning("LLM critique backend failed (%s); using rules", e)
             return None
-        return self.validate(raw, text, about)
+        out = self.validate(raw, text, about)
+        self.valid += out is not None
+        return out
 
     def validate(self, raw: str, text: str, about: str | None) -> Critique | None:
         obj = _first_json(raw or "")
