@@ -2,13 +2,13 @@
 
 - n <= EXACT_MAX: exact (numpy matmul over the float32 vectors).
 - larger: FAISS IVF with 4-bit fast-scan product quantisation (`IVF{nlist},PQ{d/2}x4fs`, inner
-  product, 96 bytes per 384-d vector), nlist = sqrt(n) rounded to a power of two, nprobe = nlist/16
-  lists scanned; the best RERANK x k candidates are re-scored with the exact float32 vectors, so
-  returned scores are exact inner products (PQ alone stalls at low recall; re-ranking fixes it).
+  product, 96 bytes per 384-d vector), nlist = sqrt(n) rounded to a power of two, nprobe =
+  max(32, nlist/16) lists scanned; the best RERANK (8) x k candidates are re-scored with the exact
+  float32 vectors, so returned scores are exact inner products (PQ alone stalls at low recall).
 - an allow-mask is applied inside the search: IVF gets a faiss `IDSelectorBitmap` and an nprobe
-  scaled by 1/sqrt(selectivity); when reading the allowed rows' float32 vectors touches fewer bytes
-  than the IVF would scan, exact search over the allowed rows is used instead; and if the IVF still
-  finds fewer than k allowed rows, exact search takes over (results are never short).
+  scaled by selectivity^-1/4 (FILTER_EXPONENT); when reading the allowed rows' float32 vectors
+  touches fewer bytes than the IVF would scan, exact search over the allowed rows is used instead;
+  if the IVF still finds fewer than k allowed rows, exact search takes over (never short).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from crs.types import Results
 log = logging.getLogger(__name__)
 
 EXACT_MAX = 50_000
-RERANK = 5
+RERANK = 8
+FILTER_EXPONENT = 0.25
 
 
 def clean_vectors(vectors: np.ndarray) -> np.ndarray:
@@ -55,7 +56,7 @@ class DenseIndex:
         self.ivf = ivf
         if self.kind == "ivf" and self.ivf is None:
             self.ivf = build_ivf(self.vectors)
-        self.nprobe = nprobe or (max(8, self.ivf.nlist // 16) if self.ivf is not None else 0)
+        self.nprobe = nprobe or (max(32, self.ivf.nlist // 16) if self.ivf is not None else 0)
 
     @property
     def dim(self) -> int:
@@ -88,7 +89,7 @@ class DenseIndex:
 
     def _nprobe(self, n_allowed: int) -> int:
         frac = max(n_allowed / len(self.vectors), 1e-9)
-        return int(min(self.ivf.nlist, math.ceil(self.nprobe / math.sqrt(frac))))
+        return int(min(self.ivf.nlist, math.ceil(self.nprobe / frac ** FILTER_EXPONENT)))
 
     def _exact_is_cheaper(self, n_allowed: int) -> bool:
         """Cost model in bytes touched: float32 rows of the allowed set vs the IVF codes scanned."""

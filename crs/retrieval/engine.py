@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -46,6 +47,7 @@ class SearchEngine:
         self._encoder = encoder
         self.fuse_depth = fuse_depth
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def n(self) -> int:
@@ -59,17 +61,21 @@ class SearchEngine:
     def encode_query(self, text: str) -> np.ndarray:
         """384-d L2-normalised MiniLM vector of a query (cached per text, 1024 most recent)."""
         key = text.strip()
-        vec = self._qcache.get(key)
-        if vec is None:
-            if self._encoder is None:
-                from crs.embed import shared_encoder
+        with self._lock:
+            vec = self._qcache.get(key)
+            if vec is not None:
+                self._qcache.move_to_end(key)
+                return vec
+        if self._encoder is None:
+            from crs.embed import shared_encoder
 
-                self._encoder = shared_encoder()
-            vec = self.dense.check_query(self._encoder.encode_one(key))
+            self._encoder = shared_encoder()
+        vec = self.dense.check_query(self._encoder.encode_one(key))
+        vec.setflags(write=False)
+        with self._lock:
             self._qcache[key] = vec
             if len(self._qcache) > 1024:
                 self._qcache.popitem(last=False)
-        self._qcache.move_to_end(key)
         return vec
 
     def mask(self, constraints: Iterable[Constraint]) -> np.ndarray:

@@ -79,7 +79,11 @@ def test_warm_build_is_fast_and_corrupt_index_is_rebuilt(redial_engine, redial_c
     t = time.perf_counter()
     engine = build_engine(redial_catalog, progress=False)
     assert time.perf_counter() - t < 10  # loads from cache: no encoding, no BM25 rebuild
-    (path,) = [p for p in (cache_dir() / "retrieval").glob("redial-*-bm25.npz")]
+    from crs.retrieval.engine import BM25_VERSION
+    from crs.retrieval.persist import fingerprint
+
+    path = cache_dir() / "retrieval" / f"redial-{fingerprint(redial_catalog.fingerprint(), BM25_VERSION)}-bm25.npz"
+    assert path.exists()
     raw = bytearray(path.read_bytes())
     raw[-100] ^= 0xFF
     path.write_bytes(bytes(raw))
