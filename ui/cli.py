@@ -515,6 +515,38 @@ def bench_ease(
         console.print(r)
 
 
+@eval_app.command("reviews")
+def eval_reviews(
+    paths: list[Path] = typer.Argument(..., help="ReDial-format dialogue file(s); split into train/dev by conversation."),
+    data_dir: Optional[Path] = DataDirOpt,
+    dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of dialogues held out as labelled queries."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the deterministic split."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Sentiment-aligned vs unaligned review retrieval: polarity match on held-out seeker labels."""
+    from crs.catalog.dialogues import read_dialogues, split_dialogues
+    from crs.reviews import evaluate_alignment
+
+    dialogues = [d for p in paths for d in read_dialogues(p).dialogues]
+    train, dev = split_dialogues(dialogues, dev_fraction, seed=seed)
+    try:
+        report = evaluate_alignment(train, dev, _load("redial", data_dir))
+    except ValueError as e:
+        raise CRSError(str(e)) from None
+    report.update({"files": [str(p) for p in paths], "dev_fraction": dev_fraction, "seed": seed})
+    if as_json:
+        _print_json(report)
+        return
+    t = Table("retrieval", "polarity match", "positive", "negative", "balanced",
+              title=f"{report['queries']} labelled queries ({report['negative']} negative), "
+                    f"{report['candidates']} candidate films, {report['snippets']} snippets")
+    for name in ("aligned", "unaligned"):
+        m = report[name]
+        t.add_row(name, f"{m['polarity_match']:.3f}", f"{m['positive_match']:.3f}", f"{m['negative_match']:.3f}",
+                  f"{m['balanced_match']:.3f}")
+    console.print(t)
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     try:
