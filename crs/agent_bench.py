@@ -62,7 +62,7 @@ def synthetic_catalog(n: int, seed: int = 0) -> tuple[Catalog, object]:
 
 
 def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str | None = None, turns: int = 300,
-              log: Callable[[str], None] = lambda m: None) -> dict:
+              nlu: str = "learned", log: Callable[[str], None] = lambda m: None) -> dict:
     from crs.agent import AgentConfig, build_agent
     from crs.store import Store
 
@@ -73,9 +73,9 @@ def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str |
         n = parse_items(items)
         log(f"generating a synthetic catalog of {n:,} items")
         cat, engine = synthetic_catalog(n)
-        agent = build_agent(AgentConfig(catalog=cat.name), catalog=cat, store=store, engine=engine)
+        agent = build_agent(AgentConfig(catalog=cat.name, nlu=nlu), catalog=cat, store=store, engine=engine)
     else:
-        agent = build_agent(AgentConfig(catalog=catalog, data_dir=data_dir), store=store)
+        agent = build_agent(AgentConfig(catalog=catalog, data_dir=data_dir, nlu=nlu), store=store)
         cat = agent.catalog
     build_s = time.perf_counter() - t0
     log(f"agent ready on {len(cat):,} items in {build_s:.1f}s; timing {turns} turns")
@@ -94,4 +94,4 @@ def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str |
     store.close()
     arr = np.asarray(times)
     return {"catalog": cat.name, "items": len(cat), "turns": len(arr), "p50_ms": float(np.percentile(arr, 50)),
-            "p99_ms": float(np.percentile(arr, 99)), "mean_ms": float(arr.mean()), "build_s": build_s}
+            "p99_ms": float(np.percentile(arr, 99)), "mean_ms": float(arr.mean()), "build_s": build_s, "nlu": nlu}

@@ -160,6 +160,7 @@ def bench_turn(
     catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog when --items is not given."),
     data_dir: Optional[Path] = DataDirOpt,
     turns: int = typer.Option(300, "--turns", help="Timed turns."),
+    nlu: str = typer.Option("learned", "--nlu", help="learned | rules (see AgentConfig.nlu)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Latency of one agent turn without an LLM (p50/p99 ms) on a real or synthetic catalog."""
@@ -168,11 +169,11 @@ def bench_turn(
     if turns < 20:
         raise typer.BadParameter("--turns must be at least 20")
     r = run_bench(catalog=catalog, data_dir=str(data_dir) if data_dir else None, items=items, turns=turns,
-                  log=lambda m: err_console.print(m, highlight=False))
+                  nlu=nlu, log=lambda m: err_console.print(m, highlight=False))
     if as_json:
         _print_json(r)
         return
-    console.print(f"{r['items']:,} items ({r['catalog']}): one turn p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
+    console.print(f"{r['items']:,} items ({r['catalog']}, {nlu} NLU): one turn p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
                   f"over {r['turns']} turns (build {r['build_s']:.1f} s)")
 
 
