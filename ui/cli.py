@@ -101,6 +101,7 @@ def demo(
 
     err_console.print(f"loading the {catalog} catalog and building indexes (first run: a few minutes)…")
     agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None))
+    agent.warm_up()  # load the lazy models now, not on the first visitor's message
     err_console.print(f"ready: {len(agent.catalog):,} items; open http://127.0.0.1:{port}")
     build_demo(agent).launch(server_name="127.0.0.1", server_port=port, show_error=True)
 
@@ -447,13 +448,15 @@ def eval_redial(
     collaborative: str = typer.Option("ease", "--collaborative", help="ease | knn | pop"),
     without: list[str] = typer.Option([], "--without", help="Switch off a fusion signal (repeatable), for ablations."),
     no_history: bool = typer.Option(False, "--no-history", help="Ignore past sessions and look-alike users."),
+    sequence_weight: float = typer.Option(0.0, "--sequence-weight", help="Fuse the sequence model with this weight."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Recall@1/10/50 (all / dedup / new_item_turns) of the fused ranker vs popularity and repeat-context."""
     from crs.ranking.evaluate import RedialEvalConfig, evaluate_redial
 
     cat = _load(catalog, data_dir)
-    cfg = RedialEvalConfig(collaborative=collaborative, without=tuple(without), history=not no_history)
+    cfg = RedialEvalConfig(collaborative=collaborative, without=tuple(without), history=not no_history,
+                           sequence_weight=sequence_weight)
     r = evaluate_redial(cat, dialogues, cfg, log=None if as_json else (lambda m: err_console.print(m)))
     if as_json:
         _print_json(r)
