@@ -133,8 +133,8 @@ class Agent:
         new = update(state, parsed)
         self._record_opinions(new, parsed, text)
         mask = self._mask(new)
-        handle = self.candidates.create(np.flatnonzero(mask))
-        n_cand = self.candidates.size(handle)
+        handle = self._handle(state, new, mask)
+        n_cand = int(mask.sum())
         rec_ids = self._recommend_ids(new, mask) if n_cand else ()
         counts = value_counts(self.engine.columns, self._askable, mask)
         obs = observe_candidates(counts, n_cand, self.catalog, new, rec_ids)
@@ -144,7 +144,7 @@ class Agent:
         if self.paraphrase is not None and reply.cards:
             reply = self.paraphrase(reply)
         new = record_system(replace(new, candidate_handle=handle), action)
-        if state.candidate_handle and state.candidate_handle in self.candidates:
+        if state.candidate_handle and state.candidate_handle != handle and state.candidate_handle in self.candidates:
             self.candidates.drop(state.candidate_handle)
         return new, TurnReply(**vars(reply), candidates=n_cand, alternatives=action.alternatives,
                               notices=notices + tuple(parsed.notices))
@@ -201,6 +201,13 @@ class Agent:
         for m in parsed.mentions:
             if m.kind == "item" and m.polarity and m.entity in self.catalog:
                 self.reviews.add_opinion(m.entity, text, m.polarity, state.user_id, state.session_id)
+
+    def _handle(self, old: DialogueState, new: DialogueState, mask: np.ndarray) -> str:
+        """The candidate-set handle: the previous one while constraints and rejections are unchanged."""
+        same = old.constraints == new.constraints and old.rejected == new.rejected
+        if same and old.candidate_handle and old.candidate_handle in self.candidates:
+            return old.candidate_handle
+        return self.candidates.create(np.flatnonzero(mask))
 
     def _mask(self, state: DialogueState) -> np.ndarray:
         mask = np.asarray(self.engine.mask(state.constraints), dtype=bool).copy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ def _states(agent):  # type: ignore[no-untyped-def]
     return [s0, s1, s2]
 
 
+@pytest.mark.slow
 def test_ten_thousand_hostile_messages(fast_agent):
     agent = fast_agent
     store, agent.store = agent.store, None  # hostile volume does not need persisting (the store is tested apart)
