@@ -188,6 +188,7 @@ def eval_realism(
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file of NaturalConfig fields."),
     llm: str = typer.Option("none", "--llm", help="Paraphrase backend: none | smollm2 | openai:URL[#model]."),
     paraphrase_prob: float = typer.Option(0.5, "--paraphrase-prob", help="Share of utterances paraphrased when --llm is set."),
+    out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Realism of simulated seeker utterances vs the file's real ones: classifier AUC, distinct-n, acts, lengths."""
@@ -211,8 +212,9 @@ def eval_realism(
     r = evaluate_realism(cat, dialogues, shared_encoder().encode, simulator, n=n, seed=seed, data_dir=data_dir,
                          config=NaturalConfig.from_dict(raw), llm=backend)
     r["llm"] = llm
-    if as_json:
-        _print_json(r)
+    from ui.eval_commands import finish
+
+    if finish("realism", r, None, out, as_json):
         return
     t = Table("metric", "simulated", "real", title=f"realism of {simulator} vs {dialogues} ({r['n_per_side']} each)")
     t.add_row("classifier AUC (0.5 = indistinguishable)", f"{r['auc']:.3f} ± {r['auc_std']:.3f}", "")
@@ -259,6 +261,7 @@ def eval_order(
     context: str = typer.Option("liked", "--context", help="liked (seeker labels give polarity) | all"),
     shuffles: int = typer.Option(5, "--shuffles", help="Shuffled copies per context (averaged)."),
     epochs: int | None = typer.Option(None, "--epochs", help="Override training epochs (if not cached)."),
+    out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Sequence model on ordered liked entities vs the same model on shuffled order: Recall@10/50."""
@@ -266,8 +269,9 @@ def eval_order(
 
     log = None if as_json else err_console.print
     r = run_order_eval([str(p) for p in dialogues], data_dir, context, shuffles, epochs, log=log)
-    if as_json:
-        _print_json(r)
+    from ui.eval_commands import finish
+
+    if finish("order", r, None, out, as_json):
         return
     t = Table("context order", "Recall@10", "Recall@50", title=f"order effect on {r['n']} recommender turns")
     for key in ("ordered", "shuffled"):
@@ -395,6 +399,7 @@ def eval_nlu_cmd(
     dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL (or an IARD JSON file for intents)."),
     data_dir: Optional[Path] = DataDirOpt,
     include_training: bool = typer.Option(False, "--include-training", help="Also score dialogues the model was trained on."),
+    out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Mention sentiment macro-F1 (learned vs VADER) on seeker mentions labelled liked 0/1; intents if labelled."""
@@ -404,8 +409,9 @@ def eval_nlu_cmd(
 
     torch.set_num_threads(1)
     report = eval_nlu(dialogues, data_dir=data_dir, include_training=include_training)
-    if as_json:
-        _print_json(report)
+    from ui.eval_commands import finish
+
+    if finish("nlu", report, None, out, as_json):
         return
     t = Table("task", "metric", "value")
     for task in ("sentiment", "intent"):
@@ -419,6 +425,7 @@ def eval_critiques_cmd(
     critique_set: Optional[Path] = typer.Option(None, "--set", help="Labelled critiques JSONL (default tests/data/critiques.jsonl)."),
     llm: str = typer.Option("none", "--llm", help="Also score an LLM backend: smollm2 | openai:URL[#model]."),
     data_dir: Optional[Path] = DataDirOpt,
+    out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Exact match and constraint F1 of critique rewriting (rules, and an LLM backend if given)."""
@@ -428,8 +435,9 @@ def eval_critiques_cmd(
     path = critique_set or Path(__file__).resolve().parents[1] / "tests" / "data" / "critiques.jsonl"
     backends = {"rules": None} | ({} if llm == "none" else {f"llm:{llm}": build_llm(llm)})
     report = eval_critiques(path, backends, lambda name: _load(name, data_dir))
-    if as_json:
-        _print_json(report)
+    from ui.eval_commands import finish
+
+    if finish("critiques", report, None, out, as_json):
         return
     t = Table("backend", "n", "exact match", "precision", "recall", "F1")
     for name in backends:
@@ -449,6 +457,7 @@ def eval_redial(
     without: list[str] = typer.Option([], "--without", help="Switch off a fusion signal (repeatable), for ablations."),
     no_history: bool = typer.Option(False, "--no-history", help="Ignore past sessions and look-alike users."),
     sequence_weight: float = typer.Option(0.0, "--sequence-weight", help="Fuse the sequence model with this weight."),
+    out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Recall@1/10/50 (all / dedup / new_item_turns) of the fused ranker vs popularity and repeat-context."""
@@ -458,8 +467,9 @@ def eval_redial(
     cfg = RedialEvalConfig(collaborative=collaborative, without=tuple(without), history=not no_history,
                            sequence_weight=sequence_weight)
     r = evaluate_redial(cat, dialogues, cfg, log=None if as_json else (lambda m: err_console.print(m)))
-    if as_json:
-        _print_json(r)
+    from ui.eval_commands import finish
+
+    if finish("redial", r, None, out, as_json):
         return
     t = Table("setting", "R@1", "R@10", "R@50", "turns", title=f"ReDial recommendation: {dialogues}")
     rows = [(m, r[m]) for m in ("all", "dedup", "new_item_turns")]
@@ -525,6 +535,7 @@ def eval_reviews(
     data_dir: Optional[Path] = DataDirOpt,
     dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of dialogues held out as labelled queries."),
     seed: int = typer.Option(0, "--seed", help="Seed of the deterministic split."),
+    out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Sentiment-aligned vs unaligned review retrieval: polarity match on held-out seeker labels."""
@@ -538,8 +549,9 @@ def eval_reviews(
     except ValueError as e:
         raise CRSError(str(e)) from None
     report.update({"files": [str(p) for p in paths], "dev_fraction": dev_fraction, "seed": seed})
-    if as_json:
-        _print_json(report)
+    from ui.eval_commands import finish
+
+    if finish("reviews", report, None, out, as_json):
         return
     t = Table("retrieval", "polarity match", "positive", "negative", "balanced",
               title=f"{report['queries']} labelled queries ({report['negative']} negative), "

@@ -51,6 +51,9 @@ class RedialEvalConfig:
     """λ of the calibrated (genre-proportional) re-ranking of the top-10 list."""
     train_files: tuple[str, ...] | None = None
     """Training dialogue files (default: the ReDial train files of the catalog's data directory)."""
+    sequence_weight: float = 0.0
+    """> 0: fuse the order-aware sequence model (trained on the training dialogues, or loaded from
+    the cache) with this weight."""
 
 
 def _check_config(cfg: RedialEvalConfig) -> None:
@@ -80,6 +83,11 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
         X, train = catalog.interactions, []
     history = InMemoryHistory.from_dialogues(train) if cfg.history and train else None
     weights = FusionWeights().replace(**dict.fromkeys(cfg.without, 0.0))
+    if cfg.sequence_weight > 0 and sequence is None and train:
+        from crs.ranking.sequence import train_or_load
+
+        sequence = train_or_load(catalog, train, cache=cache)[0]
+        weights = weights.replace(sequence=cfg.sequence_weight)
     say(f"{len(turns)} turns from {stats.dialogues} dialogues; fitting {cfg.collaborative} on {len(train)} training dialogues")
     content = not {"content_query", "content_items"} <= set(cfg.without)
     ranker = build_ranker(catalog, cache, history=history, weights=weights, sequence=sequence,
