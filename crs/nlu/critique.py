@@ -28,6 +28,7 @@ class Rule:
     exclude: tuple[tuple[str, str], ...] = ()
     relative: tuple[str, str] | None = None  # (attribute, op) against the discussed item
     preference: str = ""
+    fallback: tuple[str, float] | None = None  # (op, value) when the relative reference is unknown
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class CritiqueResult:
     polarity: dict[str, int] = field(default_factory=dict)  # item id → -1/+1 from "less like X, more like Y"
 
 
-def compile_rules(lexicon: SchemaLexicon) -> tuple[Rule, ...]:
+def compile_rules(lexicon: SchemaLexicon, newest_year: int | None = None) -> tuple[Rule, ...]:
     rules = []
     for raw in lexicon.raw.get("critiques", []):
         inc = tuple((a, v) for a, vals in raw.get("include", {}).items() for v in lexicon.canonical(a, vals))
@@ -47,7 +48,8 @@ def compile_rules(lexicon: SchemaLexicon) -> tuple[Rule, ...]:
         rel = raw.get("relative")
         relative = (rel["attribute"], rel["op"]) if rel and rel["attribute"] in lexicon.schema else None
         if inc or exc or relative:
-            rules.append(Rule(re.compile(raw["pattern"], re.IGNORECASE), inc, exc, relative, raw.get("preference", "")))
+            rules.append(Rule(re.compile(raw["pattern"], re.IGNORECASE), inc, exc, relative, raw.get("preference", ""),
+                              _fallback(raw.get("fallback"), newest_year)))
     return tuple(rules)
 
 
@@ -74,7 +76,8 @@ class CritiqueRules:
 
     def __init__(self, catalog: Catalog, lexicon: SchemaLexicon) -> None:
         self.catalog, self.lexicon = catalog, lexicon
-        self.rules = compile_rules(lexicon)
+        years = [it.year for it in catalog.items if it.year]
+        self.rules = compile_rules(lexicon, max(years) if years else None)
 
     def rewrite(self, text: str, state: DialogueState, links: Sequence[Link]) -> CritiqueResult | None:
         items = [lk for lk in links if lk.kind == "item" and lk.entity in self.catalog]
@@ -90,11 +93,13 @@ class CritiqueRules:
             for m in rule.pattern.finditer(text):
                 got = [Constraint(a, "include", v) for a, v in rule.include]
                 got += [Constraint(a, "exclude", v) for a, v in rule.exclude]
-                if rule.relative and about is not None:
-                    ref = item_value(self.catalog.item(about), rule.relative[0])
+                if rule.relative:
+                    ref = item_value(self.catalog.item(about), rule.relative[0]) if about is not None else None
                     if ref is not None:
                         got.append(Constraint(rule.relative[0], rule.relative[1], _num(ref)))
-                if got:  # an unresolved relative critique leaves its words to the absolute rules
+                    elif rule.fallback is not None:  # "too long" about an item with no runtime: "short"
+                        got.append(Constraint(rule.relative[0], rule.fallback[0], _num(rule.fallback[1])))
+                if got:
                     consumed.append(m.span())
                     add += got
                     prefs += [rule.preference] if rule.preference else []
@@ -120,6 +125,15 @@ class CritiqueRules:
             if v.lower() not in keep:
                 out.append(Constraint(attr, "exclude", v))
         return out
+
+
+def _fallback(raw: dict | None, newest_year: int | None) -> tuple[str, float] | None:
+    """(op, value) of a lexicon fallback; `relative_to_max` counts back from the newest catalog year."""
+    if not raw:
+        return None
+    if "relative_to_max" in raw:
+        return (raw["op"], float(newest_year + int(raw["relative_to_max"]))) if newest_year else None
+    return (raw["op"], float(raw["value"]))
 
 
 def _num(x: float) -> float | int:

@@ -91,3 +91,14 @@ def test_llm_backends_build_without_side_effects() -> None:
         ep.complete("hello")  # nothing listens on port 9: a clear error, not a hang
     with pytest.raises(CRSError):
         build_llm("gpt-17")
+
+
+def test_relative_critique_without_reference_falls_back_to_absolute(default_nlu, default_catalog) -> None:  # type: ignore[no-untyped-def]
+    newest = max(it.year for it in default_catalog.items if it.year)
+    p = default_nlu.parse("too long, something shorter", DialogueState())
+    assert p.add == (Constraint("runtime", "le", 100),)  # never "runtime >= 140" from the word "long"
+    p = default_nlu.parse("something more recent", DialogueState())
+    assert p.add == (Constraint("year", "ge", newest - 5),)
+    no_runtime = next(it.id for it in default_catalog.items if "runtime" not in it.attributes)
+    p = default_nlu.parse("too long", DialogueState(recommended=(no_runtime,)))
+    assert p.add == (Constraint("runtime", "le", 100),)
