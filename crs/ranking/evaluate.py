@@ -97,20 +97,7 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
     states = [context_state(t, catalog, with_user=cfg.history) for t in turns]
     if ranker.content is not None:
         say(f"encoding {ranker.content.prime([s.preferences for s in states])} preference queries")
-    acc, cal_acc = RecallAccumulator(), RecallAccumulator()
-    lists, cal_lists, cal_err, err = [], [], [], []
-    for t, s in zip(turns, states):
-        rec = ranker.recommend(s, None, max(KS), explain=False)
-        acc.add(rec.ids, t, catalog)
-        ctx = [catalog.row(i) for i in t.context_items]
-        cal = calibrate(catalog, rec.ids, rec.scores, ctx, 10, cfg.calibrate_lambda)
-        chosen = set(cal)
-        cal_acc.add(cal + [r for r in rec.ids if r not in chosen], t, catalog)
-        lists.append(list(rec.ids[:10]))
-        cal_lists.append(cal)
-        if ctx:
-            err.append(calibration_error(catalog, ctx, rec.ids[:10]))
-            cal_err.append(calibration_error(catalog, ctx, cal))
+    acc, cal_acc, lists, cal_lists, err, cal_err = _rank_turns(ranker, turns, states, catalog, cfg.calibrate_lambda)
     pop_rank = popularity_ranker(pop_counts)
     baselines = {"popularity": evaluate_turns(turns, catalog, pop_rank).report("all"),
                  "repeat_context": evaluate_turns(turns, catalog, repeat_context_ranker(catalog)).report("all")}
@@ -137,6 +124,28 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
                        "turns": stats.turns, "examples": stats.examples[:5], "training_dialogues": len(train)}
     report["config"] = {**asdict(cfg), "weights": asdict(weights), "collab_variant": getattr(ranker.collab, "variant", "")}
     return report
+
+
+def _rank_turns(ranker: Any, turns: Sequence[Any], states: Sequence[Any], catalog: Catalog, lam: float) -> tuple:
+    """Rank every turn with the fused ranker, plus its calibrated top-10; collect lists and KL errors."""
+    acc, cal_acc = RecallAccumulator(), RecallAccumulator()
+    lists: list[list[int]] = []
+    cal_lists: list[list[int]] = []
+    err: list[float] = []
+    cal_err: list[float] = []
+    for t, s in zip(turns, states):
+        rec = ranker.recommend(s, None, max(KS), explain=False)
+        acc.add(rec.ids, t, catalog)
+        ctx = [catalog.row(i) for i in t.context_items]
+        cal = calibrate(catalog, rec.ids, rec.scores, ctx, 10, lam)
+        chosen = set(cal)
+        cal_acc.add(cal + [r for r in rec.ids if r not in chosen], t, catalog)
+        lists.append(list(rec.ids[:10]))
+        cal_lists.append(cal)
+        if ctx:
+            err.append(calibration_error(catalog, ctx, rec.ids[:10]))
+            cal_err.append(calibration_error(catalog, ctx, cal))
+    return acc, cal_acc, lists, cal_lists, err, cal_err
 
 
 def _mean(xs: Sequence[float]) -> float:
