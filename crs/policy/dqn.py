@@ -48,7 +48,7 @@ class Args:
     train_noise: tuple[float, ...] = (0.0, 0.1)
     eval_every: int = 5_000
     eval_episodes: int = 200
-    n_ask: int = 4
+    n_ask: int = 10
     """Ask slots per turn (the units closest to a half split); fewer slots learn faster."""
     top_k: int = 10
     hidden: int = 128

@@ -31,7 +31,7 @@ class EnvConfig:
 
     max_turns: int = 15
     top_k: int = 10
-    n_ask: int = 4
+    n_ask: int = 10
     """Ask slots of the Gymnasium action space (the units closest to a half split)."""
     n_observe: int = 10
     """Units summarised in each PolicyObservation (at least `n_ask`)."""

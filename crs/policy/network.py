@@ -50,3 +50,26 @@ def to_tensors(batch: Mapping[str, np.ndarray]) -> tuple[torch.Tensor, ...]:
     if g.dim() == 1:
         return tuple(torch.as_tensor(batch[k]).unsqueeze(0) for k in ("global", "actions", "units", "items", "mask"))
     return tuple(torch.as_tensor(batch[k]) for k in ("global", "actions", "units", "items", "mask"))
+
+
+class NumpyQ:
+    """The same forward pass in numpy for one observation (inference without torch overhead)."""
+
+    def __init__(self, net: QNetwork) -> None:
+        sd = {k: v.detach().cpu().numpy().astype(np.float64) for k, v in net.state_dict().items()}
+        self.n_ask = net.n_ask
+        self.unit_emb, self.item_emb = sd["unit_emb.weight"], sd["item_emb.weight"]
+        self.layers = [(sd[f"mlp.{i}.weight"].T, sd[f"mlp.{i}.bias"]) for i in (0, 2, 4)]
+
+    def __call__(self, obs: Mapping[str, np.ndarray]) -> np.ndarray:
+        e = self.unit_emb[obs["units"]]
+        items = obs["items"][obs["items"] > 0]
+        if items.size:
+            e[self.n_ask] += self.item_emb[items].mean(axis=0)
+        a = obs["actions"]
+        x = np.concatenate([np.broadcast_to(obs["global"], (a.shape[0], obs["global"].shape[0])), a, e], axis=1)
+        for i, (w, b) in enumerate(self.layers):
+            x = x @ w + b
+            if i < 2:
+                x = np.maximum(x, 0.0)
+        return np.where(obs["mask"] > 0, x[:, 0], -1e9)

@@ -46,13 +46,14 @@ class DQNPolicy:
     belief: BeliefConfig
     name: str = "dqn"
 
+    def __post_init__(self) -> None:
+        from crs.policy.network import NumpyQ
+
+        self._fast = NumpyQ(self.net)
+
     def q_values(self, obs: PolicyObservation) -> np.ndarray:
-        import torch
-
-        from crs.policy.network import to_tensors
-
-        with torch.no_grad():
-            return self.net(*to_tensors(encode(obs, self.n_ask, self.top_k)))[0].numpy()
+        """Q value of every action slot (numpy forward pass of the trained network)."""
+        return self._fast(encode(obs, self.n_ask, self.top_k))
 
     def choose(self, obs: PolicyObservation) -> Action:
         q = self.q_values(obs)

@@ -116,3 +116,21 @@ def test_rule_actions_carry_alternatives(make_env) -> None:
     obs = env.reset_episode(0)
     act = pol.choose(obs)
     assert isinstance(act, Action) and act.kind in ("ask", "recommend") and act.alternatives
+
+
+def test_numpy_inference_matches_torch_network() -> None:
+    import torch
+
+    from crs.policy.network import NumpyQ, QNetwork, to_tensors
+
+    torch.manual_seed(0)
+    net = QNetwork(50, 40, 4, 32, 4)
+    rng = np.random.default_rng(0)
+    obs = {"global": rng.random(14, dtype=np.float32), "actions": rng.random((6, 11), dtype=np.float32),
+           "mask": np.array([1, 1, 0, 1, 1, 1], dtype=np.int8), "units": np.array([3, 5, 0, 7, 0, 0]),
+           "items": np.array([1, 2, 3, 0, 0, 0, 0, 0, 0, 0])}
+    with torch.no_grad():
+        expect = net(*to_tensors(obs))[0].numpy()
+    got = NumpyQ(net)(obs)
+    assert np.allclose(got[obs["mask"] > 0], expect[obs["mask"] > 0], atol=1e-5)
+    assert got[2] < -1e8
