@@ -116,7 +116,7 @@ class CritiqueRules:
 
     def _contrast(self, worse: str, better: str) -> list[Constraint]:
         """Genre-like values of the worse item that the better item lacks are excluded."""
-        out = []
+        out: list[Constraint] = []
         attr = "genres" if "genres" in self.catalog.schema else None
         if attr is None:
             return out

@@ -214,10 +214,10 @@ class EntityLinker:
                 out.append(Link(f"{attr}={value}", "attribute", (m.start(), m.end()), text[m.start():m.end()],
                                 1.0, attr, value))
         for m in _DECADE.finditer(low):
-            value = self._decade(m)
-            if value:
-                out.append(Link(f"decade={value}", "attribute", (m.start(), m.end()), text[m.start():m.end()],
-                                1.0, "decade", value))
+            decade = self._decade(m)
+            if decade:
+                out.append(Link(f"decade={decade}", "attribute", (m.start(), m.end()), text[m.start():m.end()],
+                                1.0, "decade", decade))
         return out
 
     def _decade(self, m: re.Match[str]) -> str | None:

@@ -81,7 +81,7 @@ class ScopeFinder:
 
     def scopes(self, text: str) -> list[tuple[int, int]]:
         low = text.lower().replace("\u2019", "'")
-        masked = set()
+        masked: set[int] = set()
         if self.exceptions is not None:
             for m in self.exceptions.finditer(low):
                 masked.update(range(m.start(), m.end()))
