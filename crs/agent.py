@@ -30,7 +30,7 @@ from crs.retrieval.text import tokenize
 from crs.reviews import Opinion, ReviewStore, find_aspects, read_opinion
 from crs.store import Store
 from crs.tracker import intent_kind, liked_items, record_system, update
-from crs.types import Action, Catalog, Constraint, DialogueState, ParsedTurn
+from crs.types import Action, Catalog, Constraint, DialogueState, Mention, ParsedTurn, Speaker
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +160,15 @@ class Agent:
                 parsed = replace(parsed, intent="inform", add=(Constraint(name, "include", value),))
             elif _NO.search(text):
                 parsed = replace(parsed, intent="inform", add=(Constraint(name, "exclude", value),))
-        elif last is not None and last.kind == "recommend" and intent_kind(parsed.intent) is None \
-                and not parsed.add and len(text.split()) <= 8:  # a reaction to the recommendation
-            if _REJECT.search(text):
-                parsed = replace(parsed, intent="reject")
-            elif _ACCEPT.search(text):
-                parsed = replace(parsed, intent="accept")
+        elif last is not None and last.kind in ("recommend", "answer") and intent_kind(parsed.intent) is None \
+                and not parsed.add and len(text.split()) <= 8:  # a reaction to the item on the table
+            reaction = "reject" if _REJECT.search(text) else "accept" if _ACCEPT.search(text) else None
+            target = last_top(state)
+            if reaction and target:
+                named = any(m.kind == "item" for m in parsed.mentions)
+                extra = () if named else (Mention(target, "item", state.turn + 1, Speaker.USER,
+                                                  -1 if reaction == "reject" else 1, text=text),)
+                parsed = replace(parsed, intent=reaction, mentions=tuple(parsed.mentions) + extra)
         return parsed
 
     def _intent(self, text: str, parsed: ParsedTurn, state: DialogueState) -> str:
@@ -253,10 +256,18 @@ class Agent:
         words = [t for t in tokenize(phrase) if len(t) >= 3]
         return bool(words) and sum(t in vocab for t in words) * 2 >= len(words)
 
+    def _answer_target(self, state: DialogueState) -> str | None:
+        """The item a question is about: one the user named this turn, else the one on the table."""
+        named = [m.entity for m in state.mentions if m.kind == "item" and m.turn == state.turn
+                 and m.speaker is Speaker.USER and m.entity in self.catalog]
+        return named[-1] if named else last_top(state)
+
     def _override(self, action: Action, intent: str, rec_ids: tuple[str, ...], state: DialogueState) -> Action:
         """The user's initiative wins over the policy (documented in docs/agent.md)."""
         if intent == "question":
-            return Action("answer", score=1.0, alternatives=((f"policy: {action.kind}", action.score),))
+            target = self._answer_target(state)
+            return Action("answer", items=(target,) if target else (), score=1.0,
+                          alternatives=((f"policy: {action.kind}", action.score),))
         if intent in ("request", "reject") and action.kind != "recommend":
             return Action("recommend", items=rec_ids, score=1.0,
                           alternatives=((f"policy: {label_of(action)}", action.score), *action.alternatives[:2]))
@@ -277,8 +288,7 @@ class Agent:
                     snippets[i] = best[0]
         answer_item = None
         if action.kind == "answer":
-            named = [m.entity for m in parsed.mentions if m.kind == "item" and m.entity in self.catalog]
-            answer_item = named[-1] if named else last_top(state)
+            answer_item = action.items[0] if action.items else None
         options: tuple[str, ...] = ()
         if action.kind == "ask" and action.attribute and "=" not in action.attribute:
             options = tuple(str(v) for v, _ in attributes.get(action.attribute, [])[:3])
@@ -291,7 +301,7 @@ class Agent:
 
 def last_top(state: DialogueState) -> str | None:
     """The top item of the most recent recommendation (the one "it" refers to)."""
-    if state.last_action is not None and state.last_action.kind == "recommend" and state.last_action.items:
+    if state.last_action is not None and state.last_action.kind in ("recommend", "answer") and state.last_action.items:
         return state.last_action.items[0]
     shown = [m for m in state.mentions if m.kind == "item" and m.speaker.value == "system"]
     if shown:
