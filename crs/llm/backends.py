@@ -9,6 +9,7 @@ import os
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from crs.errors import CRSError
 
@@ -37,8 +38,8 @@ class SmolLM2:
 
     def __init__(self, threads: int = 1, cache: str | Path | None = None) -> None:
         self.threads, self.cache = threads, cache
-        self._model = None
-        self._tok = None
+        self._model: Any = None
+        self._tok: Any = None
 
     @staticmethod
     def available() -> bool:

@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,8 @@ def map_labels(subs: Sequence[str]) -> str | None:
 
 def split_iard(examples: Sequence[IntentExample], dev_fraction: float = 0.2, seed: int = 0):  # type: ignore[no-untyped-def]
     """Deterministic split by dialogue (hash of the IARD key)."""
-    train, dev = [], []
+    train: list[IntentExample] = []
+    dev: list[IntentExample] = []
     for ex in examples:
         h = int(hashlib.md5(f"{seed}:{ex.dialogue}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (dev if h < dev_fraction else train).append(ex)
@@ -101,8 +103,8 @@ class IntentClassifier:
 
     def __init__(self, C: float = 2.0) -> None:
         self.C = C
-        self._tfidf = None
-        self._clf = None
+        self._tfidf: Any = None
+        self._clf: Any = None
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -87,8 +88,8 @@ class MentionSentiment:
         self.C, self.veto = C, veto
         self._vader: VaderBaseline | None = None
         self.threshold = threshold if threshold is not None else 0.5
-        self._tfidf = None
-        self._clf = None
+        self._tfidf: Any = None
+        self._clf: Any = None
 
     def _features(self, texts: Sequence[str], spans: Sequence[Span]):  # type: ignore[no-untyped-def]
         from scipy.sparse import csr_matrix, hstack
