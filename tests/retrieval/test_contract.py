@@ -12,6 +12,8 @@ from crs.types import Results
 
 QUERIES = ["funny animated movie for kids", "dark psychological thriller", "tom hanks"]
 
+pytestmark = pytest.mark.slow  # needs the ReDial item vectors (encoded once per cold cache: minutes)
+
 
 class _Mode:
     """Adapter: the engine restricted to one mode (lexical / dense / hybrid)."""
