@@ -188,18 +188,12 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
                 if updates % args.target_every == 0:
                     target.load_state_dict(net.state_dict())
             if steps % args.eval_every == 0:
-                ev = _evaluate(net, eval_envs, args) | {"step": steps, "seconds": round(time.perf_counter() - t0, 1)}
-                history.append(ev)
-                bar.set_postfix(score=f"{ev['score']:.3f}")
-                if ev["score"] > best["score"]:
-                    best, best_state = ev, copy.deepcopy(net.state_dict())
+                best, best_state = _keep_best(net, eval_envs, args, steps, t0, history, best, best_state)
+                bar.set_postfix(score=f"{history[-1]['score']:.3f}")
         episodes += 1
         bar.update(steps - bar.n)
     bar.close()
-    final = _evaluate(net, eval_envs, args) | {"step": steps, "seconds": round(time.perf_counter() - t0, 1)}
-    history.append(final)
-    if final["score"] >= best["score"]:
-        best, best_state = final, copy.deepcopy(net.state_dict())
+    best, best_state = _keep_best(net, eval_envs, args, steps, t0, history, best, best_state)
     net.load_state_dict(best_state)
     seconds = time.perf_counter() - t0
     path = None
@@ -209,3 +203,13 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
                 "seconds": round(seconds, 1), "best": best, "history": history}
         save_checkpoint(path, net, space, meta)
     return TrainResult(path, steps, episodes, seconds, best, history)
+
+
+def _keep_best(net: Any, eval_envs: dict[float, DialogueEnv], args: Args, steps: int, t0: float,
+               history: list[dict[str, Any]], best: dict[str, Any], best_state: Any) -> tuple[dict[str, Any], Any]:
+    """Evaluate now, append to `history`, return the (possibly new) best evaluation and weights."""
+    ev = _evaluate(net, eval_envs, args) | {"step": steps, "seconds": round(time.perf_counter() - t0, 1)}
+    history.append(ev)
+    if ev["score"] >= best["score"]:
+        return ev, copy.deepcopy(net.state_dict())
+    return best, best_state
