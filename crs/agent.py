@@ -351,11 +351,11 @@ class AgentConfig:
     nlu: str = "learned"
     """learned (ReDial sentiment + IARD intent models when a data dir exists) | rules (VADER + keywords, faster)."""
     policy: str = "bayes"
-    """bayes | rules (rule policies from crs.policy.rules) or a name `crs.policy.load_policy` knows."""
+    """bayes | rules (chat-tuned rule policies) or any name `crs.policy.load_policy` knows (e.g. dqn)."""
     store: str | None = None
     """SQLite file for users, sessions, turns, feedback and chat reviews (None: cache_dir()/chat.db)."""
     llm: str = "none"
-    """none | a backend name for `crs.llm.build_llm` (paraphrase with a title grounding check)."""
+    """none | smollm2 | openai:URL[#model] (`crs.llm.build_llm`): paraphrase with a title grounding check."""
     k: int = 3
     """Recommendations per turn."""
     noun: str = "movie"
@@ -370,12 +370,8 @@ def build_policy(catalog: Catalog, name: str) -> Any:
                                               "rules": lambda: MaxEntropyRule(mode="hard")}
     if name in policies:
         return policies[name]()
-    try:  # INTEGRATION POINT: learned policies (dqn) through crs.policy.load_policy when it lands
-        from crs.policy import load_policy  # type: ignore[attr-defined]
-    except ImportError:
-        from crs.errors import CRSError
+    from crs.policy import load_policy  # learned policies (dqn) and the policy package's own rules
 
-        raise CRSError(f"unknown policy {name!r}; valid: {', '.join(policies)}") from None
     return load_policy(catalog, name)
 
 
@@ -401,8 +397,8 @@ def build_agent(config: AgentConfig | None = None, catalog: Catalog | None = Non
     ranker = build_ranker(cat, engine=engine, history=StoreHistory(st))
     reviews = build_reviews(cat, resolve_data_dir(cfg.data_dir) if cat.name == "redial" else None, store=st)
     paraphrase = None
-    if cfg.llm != "none":  # INTEGRATION POINT: crs.llm backends
-        from crs.llm import build_llm  # type: ignore[import-not-found]
+    if cfg.llm != "none":  # "smollm2" or "openai:URL[#model]" (crs.llm)
+        from crs.llm import build_llm
         from crs.nlg import Paraphraser
 
         paraphrase = Paraphraser(build_llm(cfg.llm), cat)

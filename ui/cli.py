@@ -145,13 +145,15 @@ def chat(
     session: Optional[str] = typer.Option(None, "--session", help="Resume a session by id."),
     store: Optional[Path] = typer.Option(None, "--store", help="SQLite store (default: cache dir/chat.db)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per turn (reply, action, recommendations, state)."),
+    policy: str = typer.Option("bayes", "--policy", help="bayes | rules | dqn (a trained checkpoint)."),
+    llm: str = typer.Option("none", "--llm", help="none | smollm2 | openai:URL[#model]: grounded paraphrase."),
 ) -> None:
     """Chat in the terminal; with piped stdin, one message per line."""
     from crs.agent import AgentConfig, build_agent
     from ui.terminal import chat as run_chat
 
     agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None,
-                                    store=str(store) if store else None))
+                                    store=str(store) if store else None, policy=policy, llm=llm))
     run_chat(agent, user_id=user, session_id=session, as_json=as_json)
 
 
