@@ -565,6 +565,60 @@ def eval_reviews(
     console.print(t)
 
 
+@eval_app.command("transfer")
+def eval_transfer(
+    dialogues: Path = typer.Option(..., "--dialogues", help="Real dialogues to replay (ReDial JSONL, UniCRS JSONL or INSPIRED tsv)."),
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog (redial)."),
+    data_dir: Optional[Path] = DataDirOpt,
+    episodes: int = typer.Option(60, "--episodes", help="Held-out natural-language episodes per policy."),
+    tune_episodes: int = typer.Option(20, "--tune-episodes", help="NL episodes per threshold when selecting on the NL simulator."),
+    dialogues_n: int = typer.Option(60, "--dialogues-n", help="Replayed dialogues per policy."),
+    thresholds: str = typer.Option("0.3,0.5,0.7,0.9", "--thresholds", help="Grid of the bayes policy's mass threshold."),
+    seed: int = typer.Option(0, "--seed"),
+    nlu: str = typer.Option("learned", "--nlu", help="learned | rules"),
+    out: Optional[Path] = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Policy selected on the attribute vs the natural-language simulator, each evaluated on the NL
+    simulator and on replayed real dialogues (decision agreement with the human, Recall@k)."""
+    import torch
+
+    from ui.eval_commands import finish, run_transfer
+
+    torch.set_num_threads(1)
+    try:
+        grid = [float(x) for x in thresholds.split(",") if x.strip()]
+    except ValueError:
+        raise CRSError(f"--thresholds must be comma-separated numbers, got {thresholds!r}") from None
+    log = (lambda m: None) if as_json else (lambda m: err_console.print(m, highlight=False))
+    report, cfg = run_transfer(catalog, data_dir, dialogues, episodes, tune_episodes, dialogues_n, grid, seed, nlu, log)
+    if finish("transfer", report, cfg, out, as_json):
+        return
+    t = Table("policy", "threshold", "NL SR@15", "NL avg turns", "replay decision acc.", "replay Recall@k",
+              title="transfer: selected on attribute vs natural-language simulator")
+    for name in ("selected_on_attribute", "selected_on_natural"):
+        r = report[name]
+        t.add_row(name, f"{r['threshold']:g}", f"{r['natural']['sr_at_15']:.3f}", f"{r['natural']['avg_turns']:.2f}",
+                  str(r["replay"]["decision_accuracy"]), str(r["replay"]["recall_at_k"]))
+    console.print(t)
+
+
+@bench_app.command("all")
+def bench_all_cmd(
+    out: Path = typer.Option(Path("docs/BENCHMARKS.md"), "--out", help="Markdown file whose auto-generated block is rewritten."),
+    data_dir: Optional[Path] = DataDirOpt,
+    full: bool = typer.Option(False, "--full", help="Also retrieval at 1M items and longer runs (slow)."),
+    only: list[str] = typer.Option([], "--only", help="Run only benchmarks whose name contains this (repeatable)."),
+) -> None:
+    """Run every benchmark (retrieval, turn latency, simulators, episodes/s and scaling, training time)
+    and rewrite the auto-generated block of docs/BENCHMARKS.md (hand-written sections are kept)."""
+    from ui.bench_all import bench_all
+
+    results = bench_all(out, data_dir, full, tuple(only), log=lambda m: err_console.print(m, highlight=False))
+    failed = [r["name"] for r in results if "error" in r]
+    console.print(f"wrote {out}: {len(results) - len(failed)} benchmarks" + (f", failed: {', '.join(failed)}" if failed else ""))
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     try:

@@ -15,12 +15,24 @@ from typing import Any
 from crs.errors import CRSError
 
 
-def finish(name: str, report: Mapping[str, Any], config: Mapping[str, Any], out: Path | None, as_json: bool) -> bool:
-    """Write `report` + resolved `config` + plots under `out` (if given); with `as_json` print the
-    report as one JSON line and return True (the caller then skips its tables)."""
+def cli_params(depth: int = 2) -> dict[str, Any]:
+    """The calling command's name and resolved parameter values (its arguments), for the config
+    file. (Typer runs command functions outside a click context, so they are read from the frame.)"""
+    frame = sys._getframe(depth)
+    code = frame.f_code
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    return {"command": code.co_name, **{n: frame.f_locals[n] for n in names if n in frame.f_locals}}
+
+
+def finish(name: str, report: Mapping[str, Any], config: Mapping[str, Any] | None, out: Path | None,
+           as_json: bool) -> bool:
+    """Write `report` + resolved `config` (default: the command's parameters) + plots under `out`
+    (if given); with `as_json` print the report as one JSON line and return True (the caller then
+    skips its tables)."""
     from crs.eval.report import _jsonable, write_report
 
     if out is not None:
+        config = {**cli_params(), **(config or {})}  # cli_params reads finish's caller
         paths = write_report(out, name, report, config)
         if not as_json:
             sys.stderr.write(f"wrote {', '.join(str(p) for p in paths)}\n")
@@ -45,7 +57,7 @@ def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: i
     """Run the chatbot against the natural-language simulator; returns (report, resolved config)."""
     from crs.eval.backends import run_tasks
     from crs.eval.natural import EpisodeJob, aggregate, components, episode_seeds
-    from ui.eval_factories import natural_components
+    from ui.eval_factories import natural_components, natural_target
 
     if episodes < 1:
         raise CRSError(f"--episodes must be positive, got {episodes}")
@@ -54,7 +66,8 @@ def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: i
     dd = str(data_dir) if data_dir else None
     pp = str(policy_path) if policy_path else None
     factory = functools.partial(natural_components, catalog, dd, nlu, policy, pp, k, seed)
-    job = EpisodeJob(factory, key=repr((catalog, dd, nlu, policy, pp, k, seed)), max_turns=max_turns)
+    job = EpisodeJob(factory, key=repr((catalog, dd, nlu, policy, pp, k, seed)), max_turns=max_turns,
+                     target_of=natural_target)
     t0 = time.perf_counter()
     if backend in ("local", "process"):
         components(job)  # built once here; forked process-pool workers inherit it
@@ -95,3 +108,84 @@ def print_simulation(console: Any, report: Mapping[str, Any], max_turns: int) ->
     pop = report["popularity"]["mean_percentile"]
     t.add_row("popularity percentile of recommendations", "-" if pop is None else f"{pop:.1f}")
     console.print(t)
+
+
+def _nl_score(agent: Any, sim: Any, pop: Any, seeds: list[int], update: Any = None) -> dict[str, Any]:
+    from crs.eval.natural import aggregate, play_episode
+    from ui.eval_factories import natural_target
+
+    results = []
+    for i, s in enumerate(seeds):
+        results.append(play_episode(agent, sim, s, 15, pop, natural_target))
+        if update:
+            update(i + 1)
+    return aggregate(results)
+
+
+def _replay_score(agent: Any, sim: Any, n: int) -> dict[str, Any]:
+    from crs.eval.transfer import play_replay, replay_metrics
+
+    return replay_metrics([play_replay(agent, sim, i) for i in range(n)])
+
+
+def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes: int, tune_episodes: int,
+                 replay_dialogues: int, thresholds: list[float], seed: int, nlu: str = "learned",
+                 log: Callable[[str], None] = lambda m: None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Select the `bayes` threshold on the attribute simulator and on the natural-language
+    simulator, then evaluate both choices on held-out NL episodes and on replayed real dialogues."""
+    from crs.eval.episodes import evaluate
+    from crs.eval.natural import EpisodeJob, components, episode_seeds
+    from crs.eval.transfer import select_threshold
+    from crs.policy.rules import BayesThreshold
+    from simulators.attribute import episodes_from_interactions
+    from simulators.replay import ReplaySimulator, load_replay_dialogues
+    from ui.cli import _policy_env_factory
+    from ui.eval_factories import natural_components
+
+    if min(episodes, tune_episodes, replay_dialogues) < 1 or not thresholds:
+        raise CRSError("--episodes, --tune-episodes, --dialogues-n must be positive and --thresholds non-empty")
+    dd = str(data_dir) if data_dir else None
+    job = EpisodeJob(functools.partial(natural_components, catalog, dd, nlu, "bayes", None, 3, seed),
+                     key=repr((catalog, dd, nlu, "bayes", None, 3, seed)))
+    agent, nsim, pop = components(job)
+    cat = agent.catalog
+    rsim = ReplaySimulator(load_replay_dialogues(dialogues, cat), cat)
+    make = _policy_env_factory(cat, episodes_from_interactions(cat, "train"), "attribute")
+    t0 = time.perf_counter()
+
+    def attr_score(t: float) -> float:
+        pol = BayesThreshold(threshold=t)
+        return evaluate(make(0.0, seed, pol.belief), pol, 300, seed=seed)["sr_at_15"]
+
+    tune_seeds, test_seeds = episode_seeds(seed + 1, tune_episodes), episode_seeds(seed, episodes)
+
+    def nl_score(t: float) -> float:
+        agent.policy = BayesThreshold(threshold=t)
+        return _nl_score(agent, nsim, pop, tune_seeds)["sr_at_15"]
+
+    log("selecting on the attribute simulator (300 episodes per threshold)")
+    t_attr, attr_grid = select_threshold(attr_score, thresholds, log)
+    log(f"selecting on the natural-language simulator ({tune_episodes} episodes per threshold)")
+    t_nl, nl_grid = select_threshold(nl_score, thresholds, log)
+    rows: dict[str, Any] = {}
+    for name, t in (("selected_on_attribute", t_attr), ("selected_on_natural", t_nl)):
+        agent.policy = BayesThreshold(threshold=t)
+        log(f"evaluating {name} (threshold {t:g})")
+        nl = _nl_score(agent, nsim, pop, test_seeds)
+        rows[name] = {"threshold": t, "natural": {k: nl[k] for k in ("sr_at_15", "avg_turns", "hdcg", "action_shares")},
+                      "replay": _replay_score(agent, rsim, min(replay_dialogues, len(rsim.dialogues)))}
+    a, b = rows["selected_on_attribute"], rows["selected_on_natural"]
+    gap = {"natural_sr_at_15": round(b["natural"]["sr_at_15"] - a["natural"]["sr_at_15"], 4),
+           "replay_decision_accuracy": _diff(b["replay"], a["replay"], "decision_accuracy"),
+           "replay_recall_at_k": _diff(b["replay"], a["replay"], "recall_at_k")}
+    report = {"policy_family": "bayes (recommend when top-k mass >= threshold)", "grid": thresholds,
+              "attribute_selection": attr_grid, "natural_selection": nl_grid, **rows,
+              "gap_natural_minus_attribute": gap, "seconds": round(time.perf_counter() - t0, 1)}
+    config = {"catalog": catalog, "data_dir": dd, "dialogues": str(dialogues), "episodes": episodes,
+              "tune_episodes": tune_episodes, "replay_dialogues": replay_dialogues, "thresholds": thresholds,
+              "seed": seed, "nlu": nlu}
+    return report, config
+
+
+def _diff(b: Mapping[str, Any], a: Mapping[str, Any], key: str) -> float | None:
+    return None if b.get(key) is None or a.get(key) is None else round(b[key] - a[key], 4)

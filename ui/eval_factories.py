@@ -53,3 +53,8 @@ def replay_components(catalog: str, data_dir: str | None, dialogues: str, nlu: s
     cat = load_catalog(catalog, data_dir=data_dir)
     sim = ReplaySimulator(load_replay_dialogues(dialogues, cat), cat)
     return build_eval_agent(cat, data_dir, nlu, policy, policy_path, k), sim, cat
+
+
+def natural_target(sim: Any) -> str | None:
+    """The current episode's target item of a NaturalSimulator (to explain failures)."""
+    return sim.state.latents.target if sim.state is not None else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -72,9 +72,14 @@ def to_simulator(action: Action) -> Action:
 
 
 def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
-                 popularity: Callable[[str], float] | None = None) -> dict[str, Any]:
-    """One text-only conversation; `agent` must have been through `prepare_agent`."""
+                 popularity: Callable[[str], float] | None = None,
+                 target_of: Callable[[Any], str | None] | None = None) -> dict[str, Any]:
+    """One text-only conversation; `agent` must have been through `prepare_agent`.
+
+    `target_of(simulator)` (optional, given by the caller that knows the simulator) names the
+    user's target item so a failure can be explained (`diagnose`)."""
     turn = simulator.reset(seed)
+    target = target_of(simulator) if target_of is not None else None
     state = DialogueState(session_id=f"sim-{seed}", user_id=f"sim-{seed}")
     actions: Counter[str] = Counter()
     strategies: Counter[str] = Counter()
@@ -93,15 +98,39 @@ def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
         turn = simulator.respond(to_simulator(action))
         if turn.done:
             success = bool(turn.success)
-            target = turn.act.slots.get("item") if success else None
-            rank = action.items.index(target) + 1 if target in action.items else (1 if success else None)
+            accepted = turn.act.slots.get("item") if success else None
+            rank = action.items.index(accepted) + 1 if accepted in action.items else (1 if success else None)
             end = "success" if success else "user_left"
             break
     pops = [popularity(i) for i in recommended] if popularity is not None else []
-    return {"seed": seed, "success": success, "turns": played, "rank": rank, "end": end,
+    cause = "success" if success else diagnose(agent, state, target)
+    return {"seed": seed, "success": success, "turns": played, "rank": rank, "end": end, "failure": cause,
             "actions": dict(actions), "strategies": dict(strategies), "nlu": nlu,
             "recommended": len(recommended), "distinct_recommended": len(set(recommended)),
             "popularity": float(np.mean(pops)) if pops else None}
+
+
+def diagnose(agent: Any, state: DialogueState, target: str | None) -> str:
+    """Why the target was not found: `excluded` (the hard constraints rule it out), `rejected`
+    (the agent marked it rejected), `recommended` (shown, yet the user left), or `rank>50` /
+    `rank<=50` (its rank among the allowed, not yet discussed items at the end); `unknown`
+    without a target."""
+    cat = agent.catalog
+    if target is None or target not in cat:
+        return "unknown"
+    if target in state.rejected:
+        return "rejected"
+    if target in state.recommended:
+        return "recommended"
+    mask = np.asarray(agent.engine.mask(state.constraints), dtype=bool)
+    if not mask[cat.row(target)]:
+        return "excluded"
+    seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.rejected)
+    rows = np.flatnonzero(mask)
+    rows = rows[[cat.items[int(r)].id not in seen for r in rows]]
+    scores = np.asarray(agent.ranker.score(replace(state, constraints=()), rows), dtype=np.float64)
+    mine = scores[int(np.flatnonzero(rows == cat.row(target))[0])]
+    return "rank>50" if int((scores > mine).sum()) + 1 > 50 else "rank<=50"
 
 
 def popularity_percentiles(catalog: Catalog) -> Callable[[str], float]:
@@ -123,11 +152,13 @@ def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, A
     strategies: Counter[str] = Counter()
     nlu: dict[str, Any] = {}
     ends: Counter[str] = Counter()
+    causes: Counter[str] = Counter()
     for r in results:
         actions.update(r["actions"])
         strategies.update(r["strategies"])
         merge_nlu(nlu, r["nlu"])
         ends[r["end"]] += 1
+        causes[r.get("failure", "unknown")] += 1
     total_actions = max(1, sum(actions.values()))
     total_strat = max(1, sum(strategies.values()))
     pops = [r["popularity"] for r in results if r["popularity"] is not None]
@@ -139,6 +170,7 @@ def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, A
         "hdcg": sum(hdcg(r["turns"], r["rank"]) for r in results if r["success"] and r["rank"]) / n,
         "success_by_turn": [round(x, 4) for x in by_turn],
         "endings": dict(sorted(ends.items())),
+        "failure_causes": {k: v for k, v in sorted(causes.items()) if k != "success"},
         "actions": dict(sorted(actions.items())),
         "action_shares": {k: round(v / total_actions, 4) for k, v in sorted(actions.items())},
         "strategy_shares": {k: round(v / total_strat, 4) for k, v in strategies.most_common()},
@@ -161,10 +193,12 @@ class EpisodeJob:
     factory: Callable[[], tuple[Any, Any, Catalog]]
     key: str
     max_turns: int = 15
+    target_of: Callable[[Any], str | None] | None = None
+    """Optional, picklable: the simulator's target item (explains failures)."""
 
     def __call__(self, seed: int) -> dict[str, Any]:
         agent, sim, pop = components(self)
-        return play_episode(agent, sim, int(seed), self.max_turns, pop)
+        return play_episode(agent, sim, int(seed), self.max_turns, pop, self.target_of)
 
 
 _COMPONENTS: dict[str, tuple[Any, Any, Callable[[str], float]]] = {}

@@ -61,10 +61,10 @@ def test_aggregate_success_by_turn_and_turns():
 
 @pytest.fixture(scope="module")
 def job(data_dir):  # type: ignore[no-untyped-def]
-    from ui.eval_factories import natural_components
+    from ui.eval_factories import natural_components, natural_target
 
     factory = functools.partial(natural_components, "redial", str(data_dir), "rules", "bayes", None, 3, 0)
-    j = EpisodeJob(factory, key=repr(("redial", str(data_dir), "rules", "bayes", None, 3, 0)), max_turns=15)
+    j = EpisodeJob(factory, key=repr(("redial", str(data_dir), "rules", "bayes", None, 3, 0)), max_turns=15, target_of=natural_target)
     components(j)
     return j
 
@@ -81,6 +81,9 @@ def test_episodes_are_reproducible_and_scored(job):  # type: ignore[no-untyped-d
     assert r["nlu"]["turns"] == sum(x["turns"] for x in first)
     assert sum(r["actions"].values()) == r["nlu"]["turns"]
     assert all(1 <= x["turns"] <= 15 for x in first)
+    causes = ("success", "excluded", "rejected", "recommended", "rank>50", "rank<=50")
+    assert all(x["failure"] in causes for x in first)
+    assert sum(r["failure_causes"].values()) == sum(not x["success"] for x in first)
 
 
 @pytest.mark.slow
@@ -127,3 +130,21 @@ def test_cli_rejects_bad_episode_count(data_dir):  # type: ignore[no-untyped-def
                                    "--episodes", "0", "--json"])
     assert res.exit_code != 0
     assert "--episodes must be positive" in str(res.exception) or "--episodes" in res.output
+
+
+def _fake_command(dialogues: str, seed: int = 0, out=None, as_json: bool = False):  # type: ignore[no-untyped-def]
+    from ui.eval_commands import finish
+
+    report = {"all": {"recall_at_1": 0.1, "recall_at_10": 0.3, "recall_at_50": 0.5},
+              "baselines": {"popularity": {"recall_at_1": 0.0, "recall_at_10": 0.1, "recall_at_50": 0.2}}}
+    return finish("fake", report, None, out, as_json)
+
+
+def test_finish_writes_report_config_with_parameters_and_plots(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    assert _fake_command("d.jsonl", 7, tmp_path, True) is True
+    printed = json.loads(capsys.readouterr().out.strip())
+    assert printed["all"]["recall_at_10"] == 0.3
+    config = json.loads((tmp_path / "fake.config.json").read_text())
+    assert config["command"] == "_fake_command" and config["dialogues"] == "d.jsonl" and config["seed"] == 7
+    assert (tmp_path / "fake.recall.png").stat().st_size > 1000
+    assert _fake_command("d.jsonl") is False and capsys.readouterr().out == ""
