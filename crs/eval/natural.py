@@ -104,7 +104,9 @@ def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
             break
     pops = [popularity(i) for i in recommended] if popularity is not None else []
     cause = "success" if success else diagnose(agent, state, target)
+    excluding = excluding_constraints(agent, state, target) if cause == "excluded" else []
     return {"seed": seed, "success": success, "turns": played, "rank": rank, "end": end, "failure": cause,
+            "excluding": excluding,
             "actions": dict(actions), "strategies": dict(strategies), "nlu": nlu,
             "recommended": len(recommended), "distinct_recommended": len(set(recommended)),
             "popularity": float(np.mean(pops)) if pops else None}
@@ -112,7 +114,8 @@ def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
 
 def diagnose(agent: Any, state: DialogueState, target: str | None) -> str:
     """Why the target was not found: `excluded` (the hard constraints rule it out), `rejected`
-    (the agent marked it rejected), `recommended` (shown, yet the user left), or `rank>50` /
+    (the agent marked it rejected), `recommended` (shown, yet the user left), `mentioned` (named
+    in the dialogue, so not recommended again), or `rank>50` /
     `rank<=50` (its rank among the allowed, not yet discussed items at the end); `unknown`
     without a target."""
     cat = agent.catalog
@@ -125,11 +128,28 @@ def diagnose(agent: Any, state: DialogueState, target: str | None) -> str:
     mask = np.asarray(agent.engine.mask(state.constraints), dtype=bool)
     if not mask[cat.row(target)]:
         return "excluded"
+    return _rank_cause(agent, state, target, mask)
+
+
+def excluding_constraints(agent: Any, state: DialogueState, target: str | None) -> list[str]:
+    """`attribute op` of each accumulated constraint that on its own rules the target out."""
+    if target is None or target not in agent.catalog:
+        return []
+    row = agent.catalog.row(target)
+    return [f"{c.attribute} {c.op}" for c in state.constraints
+            if not bool(np.asarray(agent.engine.mask((c,)), dtype=bool)[row])]
+
+
+def _rank_cause(agent: Any, state: DialogueState, target: str, mask: np.ndarray) -> str:
+    cat = agent.catalog
     seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.rejected)
     rows = np.flatnonzero(mask)
     rows = rows[[cat.items[int(r)].id not in seen for r in rows]]
     scores = np.asarray(agent.ranker.score(replace(state, constraints=()), rows), dtype=np.float64)
-    mine = scores[int(np.flatnonzero(rows == cat.row(target))[0])]
+    hit = np.flatnonzero(rows == cat.row(target))
+    if len(hit) == 0:
+        return "mentioned"  # the target was named in the dialogue, so never recommended
+    mine = scores[int(hit[0])]
     return "rank>50" if int((scores > mine).sum()) + 1 > 50 else "rank<=50"
 
 
@@ -153,12 +173,14 @@ def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, A
     nlu: dict[str, Any] = {}
     ends: Counter[str] = Counter()
     causes: Counter[str] = Counter()
+    excluding: Counter[str] = Counter()
     for r in results:
         actions.update(r["actions"])
         strategies.update(r["strategies"])
         merge_nlu(nlu, r["nlu"])
         ends[r["end"]] += 1
         causes[r.get("failure", "unknown")] += 1
+        excluding.update(r.get("excluding", ()))
     total_actions = max(1, sum(actions.values()))
     total_strat = max(1, sum(strategies.values()))
     pops = [r["popularity"] for r in results if r["popularity"] is not None]
@@ -171,6 +193,7 @@ def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, A
         "success_by_turn": [round(x, 4) for x in by_turn],
         "endings": dict(sorted(ends.items())),
         "failure_causes": {k: v for k, v in sorted(causes.items()) if k != "success"},
+        "excluding_constraints": dict(excluding.most_common(10)),
         "actions": dict(sorted(actions.items())),
         "action_shares": {k: round(v / total_actions, 4) for k, v in sorted(actions.items())},
         "strategy_shares": {k: round(v / total_strat, 4) for k, v in strategies.most_common()},

@@ -81,7 +81,7 @@ def test_episodes_are_reproducible_and_scored(job):  # type: ignore[no-untyped-d
     assert r["nlu"]["turns"] == sum(x["turns"] for x in first)
     assert sum(r["actions"].values()) == r["nlu"]["turns"]
     assert all(1 <= x["turns"] <= 15 for x in first)
-    causes = ("success", "excluded", "rejected", "recommended", "rank>50", "rank<=50")
+    causes = ("success", "excluded", "rejected", "recommended", "mentioned", "rank>50", "rank<=50")
     assert all(x["failure"] in causes for x in first)
     assert sum(r["failure_causes"].values()) == sum(not x["success"] for x in first)
 
@@ -148,3 +148,21 @@ def test_finish_writes_report_config_with_parameters_and_plots(tmp_path, capsys)
     assert config["command"] == "_fake_command" and config["dialogues"] == "d.jsonl" and config["seed"] == 7
     assert (tmp_path / "fake.recall.png").stat().st_size > 1000
     assert _fake_command("d.jsonl") is False and capsys.readouterr().out == ""
+
+
+@pytest.mark.slow
+def test_replay_of_real_dialogues_scores_decisions_and_recall(job, data_dir, redial_catalog):  # type: ignore[no-untyped-def]
+    from crs.catalog.dialogues import read_dialogues
+    from crs.eval.transfer import play_replay, replay_metrics
+    from simulators.replay import ReplaySimulator
+
+    agent, _, _ = components(job)
+    dialogues = read_dialogues(data_dir / "redial" / "train_subset_1000_annotated.jsonl").dialogues[:3]
+    sim = ReplaySimulator(dialogues, redial_catalog)
+    rows = [play_replay(agent, sim, i) for i in range(3)]
+    assert all(r["turns"] >= 1 and r["agree"] <= r["turns"] for r in rows)
+    m = replay_metrics(rows)
+    assert m["dialogues"] == 3 and m["turns"] == sum(r["turns"] for r in rows)
+    assert 0.0 <= m["decision_accuracy"] <= 1.0
+    assert m["human_recommend_share"] > 0  # real recommenders name movies in these dialogues
+    assert m["recall_at_k"] is None or 0.0 <= m["recall_at_k"] <= 1.0
