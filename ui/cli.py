@@ -360,6 +360,7 @@ def eval_simulate(
     nlu: str = typer.Option("learned", "--nlu", help="natural: learned | rules"),
     policy_path: Optional[Path] = typer.Option(None, "--policy-path", help="natural: a DQN checkpoint file for the agent."),
     top_k: int = typer.Option(3, "--k", help="natural: recommendations per turn."),
+    oracle_constraints: bool = typer.Option(False, "--oracle-constraints", help="natural, diagnostic ablation: constraints from the simulator's labels, not the NLU."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -374,7 +375,8 @@ def eval_simulate(
     torch.set_num_threads(1)
     if simulator == "natural":
         report, cfg = simulate_natural(catalog, data_dir, episodes, seed, backend, workers, address, nlu,
-                                       policy or "bayes", policy_path, top_k, progress=not as_json)
+                                       policy or "bayes", policy_path, top_k, progress=not as_json,
+                                       oracle_constraints=oracle_constraints)
         if not finish("simulate-natural", report, cfg, out, as_json):
             print_simulation(console, report, 15)
         return

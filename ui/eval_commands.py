@@ -53,7 +53,7 @@ def progress_bar(total: int, label: str, enabled: bool) -> tuple[Callable[[int],
 def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: int, backend: str = "local",
                      workers: int | None = None, address: str | None = None, nlu: str = "learned",
                      policy: str = "bayes", policy_path: Path | None = None, k: int = 3, max_turns: int = 15,
-                     progress: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+                     progress: bool = True, oracle_constraints: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the chatbot against the natural-language simulator; returns (report, resolved config)."""
     from crs.eval.backends import run_tasks
     from crs.eval.natural import EpisodeJob, aggregate, components, episode_seeds
@@ -67,7 +67,7 @@ def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: i
     pp = str(policy_path) if policy_path else None
     factory = functools.partial(natural_components, catalog, dd, nlu, policy, pp, k, seed)
     job = EpisodeJob(factory, key=repr((catalog, dd, nlu, policy, pp, k, seed)), max_turns=max_turns,
-                     target_of=natural_target)
+                     target_of=natural_target, oracle_constraints=oracle_constraints)
     t0 = time.perf_counter()
     if backend in ("local", "process"):
         components(job)  # built once here; forked process-pool workers inherit it
@@ -82,12 +82,13 @@ def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: i
     run_s = time.perf_counter() - t1
     report = aggregate(results, max_turns)
     report.update({"simulator": "natural", "catalog": catalog, "policy": pp or policy, "k": k,
-                   "seed": seed})
+                   "seed": seed, "oracle_constraints": oracle_constraints})
     timing = {"build_s": round(build_s, 2), "run_s": round(run_s, 2),
               "episodes_per_s": round(len(results) / run_s, 3) if run_s > 0 else None}
     config = {"command": "eval simulate", "simulator": "natural", "catalog": catalog, "data_dir": dd,
               "episodes": episodes, "seed": seed, "backend": backend, "workers": workers, "address": address,
-              "nlu": nlu, "policy": policy, "policy_path": pp, "k": k, "max_turns": max_turns, "timing": timing}
+              "nlu": nlu, "policy": policy, "policy_path": pp, "k": k, "max_turns": max_turns, "timing": timing,
+              "oracle_constraints": oracle_constraints}
     return report, config
 
 

@@ -24,19 +24,29 @@ import numpy as np
 
 from crs.eval.episodes import hdcg
 from crs.eval.nlu_score import merge_nlu, nlu_summary, score_turn
-from crs.types import Action, Catalog, DialogueState, ParsedTurn
+from crs.types import Action, Catalog, Constraint, DialogueState, ParsedTurn
 
 
 class RecordingNLU:
-    """Wraps the agent's NLU and keeps the last parse (what the agent understood this turn)."""
+    """Wraps the agent's NLU and keeps the last parse (what the agent understood this turn).
 
-    def __init__(self, inner: Any) -> None:
+    With `oracle_constraints` (a diagnostic ablation, never the default) the constraints of each
+    parse are replaced by the simulator's labelled attribute values (`gold`, set by the runner
+    before each turn): it measures how much success is lost to constraints the NLU invents."""
+
+    def __init__(self, inner: Any, oracle_constraints: bool = False) -> None:
         self.inner = inner
+        self.oracle_constraints = oracle_constraints
+        self.gold: Any = None
         self.last: ParsedTurn | None = None
 
     def parse(self, text: str, state: DialogueState) -> Any:
-        self.last = self.inner.parse(text, state)
-        return self.last
+        parsed = self.inner.parse(text, state)
+        self.last = parsed
+        if self.oracle_constraints and self.gold is not None:
+            add = tuple(Constraint(a, "include" if pol > 0 else "exclude", v) for a, v, pol in self.gold.attributes)
+            return replace(parsed, add=add, remove=(), critique=None)
+        return parsed
 
 
 class ReadOnlyReviews:
@@ -53,13 +63,14 @@ class ReadOnlyReviews:
         return getattr(self._inner, name)
 
 
-def prepare_agent(agent: Any) -> Any:
+def prepare_agent(agent: Any, oracle_constraints: bool = False) -> Any:
     """Make an agent fit for evaluation: no store writes, no chat reviews, NLU parses recorded."""
     agent.store = None
     if not isinstance(agent.reviews, ReadOnlyReviews):
         agent.reviews = ReadOnlyReviews(agent.reviews)
     if not isinstance(agent.nlu, RecordingNLU):
         agent.nlu = RecordingNLU(agent.nlu)
+    agent.nlu.oracle_constraints = oracle_constraints
     return agent
 
 
@@ -87,6 +98,7 @@ def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
     recommended: list[str] = []
     success, rank, played, end = False, None, 0, "max_turns"
     for t in range(1, max_turns + 1):
+        agent.nlu.gold = turn.labels
         state, reply = agent.step(state, turn.text)
         played = t
         merge_nlu(nlu, score_turn(turn, agent.nlu.last))
@@ -218,6 +230,8 @@ class EpisodeJob:
     max_turns: int = 15
     target_of: Callable[[Any], str | None] | None = None
     """Optional, picklable: the simulator's target item (explains failures)."""
+    oracle_constraints: bool = False
+    """Diagnostic ablation: constraints come from the simulator's labels (`RecordingNLU`)."""
 
     def __call__(self, seed: int) -> dict[str, Any]:
         agent, sim, pop = components(self)
@@ -235,6 +249,8 @@ def components(job: EpisodeJob) -> tuple[Any, Any, Callable[[str], float]]:
         torch.set_num_threads(1)
         agent, sim, catalog = job.factory()
         _COMPONENTS[job.key] = (prepare_agent(agent), sim, popularity_percentiles(catalog))
+    agent = _COMPONENTS[job.key][0]
+    agent.nlu.oracle_constraints = job.oracle_constraints
     return _COMPONENTS[job.key]
 
 
