@@ -297,19 +297,21 @@ def _policy_episodes(cat, data_dir: Optional[Path], split: Optional[Path], part:
     return episodes_from_interactions(cat, part)
 
 
-def _policy_env_factory(cat, episodes, simulator: str, initiative: float = 0.0):  # type: ignore[no-untyped-def]
+def _policy_env_factory(cat, episodes, simulator: str, initiative: float = 0.0, prior: str = "popularity"):  # type: ignore[no-untyped-def]
     """(answer_noise, seed) -> DialogueEnv around the named simulator (the env never imports simulators)."""
     from crs.policy.env import DialogueEnv, EnvConfig
+    from crs.policy.prior import build_prior
     from crs.policy.space import build_ask_space
     from simulators.attribute import AttributeSimConfig, AttributeSimulator
 
     if simulator != "attribute":
         raise CRSError(f"unknown simulator {simulator!r} for the attribute-level policy env; valid: attribute")
     space = build_ask_space(cat)
+    item_prior = build_prior(cat, prior)
 
     def make(noise: float, seed: int, belief=None):  # type: ignore[no-untyped-def]
         sim = AttributeSimulator(cat, episodes, AttributeSimConfig(answer_noise=noise, initiative=initiative, seed=seed))
-        return DialogueEnv(cat, space, sim, EnvConfig() if belief is None else EnvConfig(belief=belief))
+        return DialogueEnv(cat, space, sim, EnvConfig() if belief is None else EnvConfig(belief=belief), prior=item_prior)
 
     return make
 
@@ -323,18 +325,24 @@ def train_policy(
     dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: LastFM* valid)."),
     minutes: float = typer.Option(10.0, "--minutes", help="Wall-clock training budget."),
     seed: int = typer.Option(0, "--seed"),
+    prior: str = typer.Option("collaborative", "--prior", help="Item prior: collaborative (user-kNN) | popularity."),
+    prior_weight: Optional[float] = typer.Option(None, "--prior-weight", help="Exponent on the prior in the belief (default 0.2 collaborative, 1.0 popularity)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Train the unified ask/recommend/wait DQN policy; the checkpoint goes to the cache directory."""
     import torch
 
+    from crs.policy.belief import BeliefConfig
     from crs.policy.dqn import Args, train
 
     torch.set_num_threads(1)
     cat = _load(catalog, data_dir)
-    make = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "train"), simulator)
-    make_dev = _policy_env_factory(cat, _policy_episodes(cat, data_dir, dev_split, "dev"), simulator)
-    res = train(Args(minutes=minutes, seed=seed), cat, make, make_dev, progress=not as_json)
+    if prior == "collaborative" and cat.interactions is None:
+        prior = "popularity"
+    belief = BeliefConfig(prior_weight=prior_weight or (0.2 if prior == "collaborative" else 1.0))
+    make = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "train"), simulator, prior=prior)
+    make_dev = _policy_env_factory(cat, _policy_episodes(cat, data_dir, dev_split, "dev"), simulator, prior=prior)
+    res = train(Args(minutes=minutes, seed=seed, prior=prior, belief=belief), cat, make, make_dev, progress=not as_json)
     out = {"checkpoint": str(res.path), "steps": res.steps, "episodes": res.episodes,
            "seconds": round(res.seconds, 1), "best": res.best}
     if as_json:
@@ -361,6 +369,7 @@ def eval_simulate(
     policy_path: Optional[Path] = typer.Option(None, "--policy-path", help="natural: a DQN checkpoint file for the agent."),
     top_k: int = typer.Option(3, "--k", help="natural: recommendations per turn."),
     oracle_constraints: bool = typer.Option(False, "--oracle-constraints", help="natural, diagnostic ablation: constraints from the simulator's labels, not the NLU."),
+    prior: Optional[str] = typer.Option(None, "--prior", help="attribute: item prior popularity | collaborative (default: the policy's own)."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -383,13 +392,21 @@ def eval_simulate(
     if split is None:
         raise CRSError("--split is required for --simulator attribute (e.g. LastFM* review_dict_valid.json)")
     policy = policy or "dqn"
-    cat = _load(catalog, data_dir)
-    pol = load_policy(cat, policy)
-    env = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "dev"), simulator, initiative)(answer_noise, seed, pol.belief)
-    m = evaluate(env, pol, episodes, seed=seed)
+    if workers and simulator == "attribute":
+        from ui.policy_eval import AttributeJob, evaluate_parallel
+
+        job = AttributeJob(catalog, str(data_dir) if data_dir else None, str(split), policy, answer_noise, initiative, seed, prior)
+        m = evaluate_parallel(job, episodes, workers, "ray" if backend == "ray" else "process")
+    else:
+        cat = _load(catalog, data_dir)
+        pol = load_policy(cat, policy)
+        prior = prior or getattr(pol, "prior", "popularity")
+        make = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "dev"), simulator, initiative, prior)
+        m = evaluate(make(answer_noise, seed, pol.belief), pol, episodes, seed=seed) | {"prior": prior}
     m.update({"policy": policy, "catalog": catalog, "answer_noise": answer_noise, "split": str(split)})
     cfg = {"command": "eval simulate", "simulator": simulator, "catalog": catalog, "split": split, "policy": policy,
-           "answer_noise": answer_noise, "initiative": initiative, "episodes": episodes, "seed": seed}
+           "answer_noise": answer_noise, "initiative": initiative, "episodes": episodes, "seed": seed,
+           "prior": m["prior"], "workers": workers}
     if finish("simulate-attribute", m, cfg, out, as_json):
         return
     t = Table("metric", "value")

@@ -55,6 +55,8 @@ class Args:
     emb: int = 8
     threads: int = 1
     belief: BeliefConfig = field(default_factory=BeliefConfig)
+    prior: str = "popularity"
+    """Item prior of the env (`crs.policy.prior.PRIORS`); recorded so evaluation rebuilds the same one."""
 
 
 EnvFactory = Callable[[float, int], DialogueEnv]
@@ -137,7 +139,7 @@ def _evaluate(net: Any, envs: dict[float, DialogueEnv], args: Args) -> dict[str,
     from crs.eval.episodes import mcr_metrics, run_episodes
 
     net.eval()
-    policy = DQNPolicy(net, args.n_ask, args.top_k, args.belief)
+    policy = DQNPolicy(net, args.n_ask, args.top_k, args.belief, prior=args.prior)
     out: dict[str, Any] = {}
     for noise, env in envs.items():
         m = mcr_metrics(run_episodes(env, policy, args.eval_episodes, seed=args.seed + 999))

@@ -45,6 +45,8 @@ class DQNPolicy:
     top_k: int
     belief: BeliefConfig
     name: str = "dqn"
+    prior: str = "popularity"
+    """Item prior the network was trained with (`crs.policy.prior.PRIORS`)."""
 
     def __post_init__(self) -> None:
         from crs.policy.network import NumpyQ
@@ -119,11 +121,11 @@ def _load_dqn(ckpt: Path, catalog: Catalog, space: AskSpace, retrain: str) -> DQ
     net.load_state_dict(payload["state_dict"])
     net.eval()
     belief = BeliefConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta["belief"].items()})
-    return DQNPolicy(net, meta["n_ask"], meta["top_k"], belief)
+    return DQNPolicy(net, meta["n_ask"], meta["top_k"], belief, prior=meta.get("prior", "popularity"))
 
 
 def describe(policy: DialoguePolicy) -> dict[str, Any]:
-    return {"name": policy.name, "belief": asdict(policy.belief)}
+    return {"name": policy.name, "belief": asdict(policy.belief), "prior": getattr(policy, "prior", "popularity")}
 
 
 __all__ = ["POLICIES", "DQNPolicy", "DialoguePolicy", "checkpoint_path", "describe", "load_policy", "n_slots", "save_checkpoint"]

@@ -24,9 +24,9 @@ def make_env(lastfm_catalog, lastfm_space, lastfm_valid):  # type: ignore[no-unt
     from crs.policy.env import DialogueEnv, EnvConfig
     from simulators.attribute import AttributeSimConfig, AttributeSimulator
 
-    def make(policy=None, noise: float = 0.0, n: int = 400, seed: int = 0):  # type: ignore[no-untyped-def]
+    def make(policy=None, noise: float = 0.0, n: int = 400, seed: int = 0, prior=None):  # type: ignore[no-untyped-def]
         sim = AttributeSimulator(lastfm_catalog, lastfm_valid[:n], AttributeSimConfig(answer_noise=noise, seed=seed))
         cfg = EnvConfig() if policy is None else EnvConfig(belief=policy.belief)
-        return DialogueEnv(lastfm_catalog, lastfm_space, sim, cfg)
+        return DialogueEnv(lastfm_catalog, lastfm_space, sim, cfg, prior=prior)
 
     return make

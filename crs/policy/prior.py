@@ -1,0 +1,102 @@
+"""Collaborative item prior for the dialogue belief: who the simulated user is, not only what is popular.
+
+LastFM* episodes are (user, target) pairs of users with train interactions (UNICORN-style systems
+use the user's embedding). `CollaborativePrior(catalog)(user)` returns log-scores over catalog
+rows from the catalog's train interaction matrix:
+
+    s(i) = Σ_{v ∈ kNN(u)} cos(u, v)·R[v, i]  +  w_item · Σ_{j ∈ R[u]} cos(i, j)
+    log-score = log(s + floor) + w_pop · log(1 + popularity);   items the user already has: log(floor) − 40
+
+(user-kNN on cosine over binary interactions, item-item cosine from the user's own items, a small
+popularity tie-break; the items of the user's train history are never the target of a held-out
+pair, so they are pushed to the bottom but not removed). Users without train interactions (or
+not an interaction row) get the popularity prior. Memory-based: `fit` is the constructor
+(normalised sparse matrices, no training, nothing cached); one call costs two sparse mat-vecs.
+
+Measured on 1,000 LastFM* valid pairs (rank of the target among all 7,432 items): top-10 share
+0.032 and top-100 share 0.22 vs 0.000 / 0.029 for popularity (docs/policy.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from crs.policy.space import PolicyError
+from crs.types import Catalog
+
+PRIORS = ("popularity", "collaborative")
+
+
+@dataclass(frozen=True)
+class PriorConfig:
+    k: int = 10
+    """Neighbours of the user-kNN term."""
+    item_weight: float = 0.1
+    """Weight of the item-item term."""
+    pop_weight: float = 0.01
+    floor: float = 1e-3
+    seen_penalty: float = 40.0
+
+
+class CollaborativePrior:
+    """callable(user id) -> log-scores over catalog rows (float64, shape (n_items,))."""
+
+    def __init__(self, catalog: Catalog, config: PriorConfig | None = None) -> None:
+        if catalog.interactions is None or catalog.interactions.nnz == 0:
+            raise PolicyError(f"catalog {catalog.name!r} has no interaction matrix; use --prior popularity")
+        self.config = config or PriorConfig()
+        r = sp.csr_matrix(catalog.interactions, dtype=np.float64)
+        r.data[:] = 1.0
+        r.sum_duplicates()
+        r.data[:] = 1.0
+        user_deg = np.asarray(r.sum(axis=1)).ravel()
+        item_deg = np.asarray(r.sum(axis=0)).ravel()
+        self._r = r
+        self._rt = r.T.tocsr()
+        self._ru = (sp.diags(1.0 / np.sqrt(np.maximum(user_deg, 1.0))) @ r).tocsr()
+        ri = (r @ sp.diags(1.0 / np.sqrt(np.maximum(item_deg, 1.0)))).tocsc()
+        self._ri, self._rit = ri.tocsr(), ri.T.tocsr()
+        self._pop = np.log1p(catalog.popularity().astype(np.float64))
+        self.n_users = r.shape[0]
+
+    def _row(self, user: str) -> int | None:
+        try:
+            u = int(user)
+        except (TypeError, ValueError):
+            return None
+        return u if 0 <= u < self.n_users and self._r.indptr[u + 1] > self._r.indptr[u] else None
+
+    def __call__(self, user: str) -> np.ndarray:
+        u = self._row(user)
+        if u is None:
+            return self._pop.copy()
+        c = self.config
+        mine = self._r.indices[self._r.indptr[u] : self._r.indptr[u + 1]]
+        sim = self._ru @ self._ru[u].toarray().ravel()
+        sim[u] = 0.0
+        k = min(c.k, sim.size - 1)
+        if k > 0:
+            keep = np.argpartition(-sim, k)[:k]
+            nb = np.zeros_like(sim)
+            nb[keep] = sim[keep]
+            sim = nb
+        score = self._rt @ sim
+        if c.item_weight:
+            user_items = np.zeros(self._r.shape[1])
+            user_items[mine] = 1.0
+            score = score + c.item_weight * (self._rit @ (self._ri @ user_items))
+        out = np.log(score + c.floor) + c.pop_weight * self._pop
+        out[mine] = np.log(c.floor) - c.seen_penalty
+        return out
+
+
+def build_prior(catalog: Catalog, name: str = "popularity"):  # type: ignore[no-untyped-def]
+    """None (the env's popularity default) or a `CollaborativePrior`; PolicyError on an unknown name."""
+    if name == "popularity":
+        return None
+    if name == "collaborative":
+        return CollaborativePrior(catalog)
+    raise PolicyError(f"unknown item prior {name!r}; valid: {', '.join(PRIORS)}")
