@@ -37,8 +37,12 @@ class Bench:
 
 def _pick(keys: tuple[str, ...]) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
     def pick(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        return {f"{k}": r.get(k) for r in rows[-1:] for k in keys}
+        return {f"{k}": _fmt(r.get(k)) for r in rows[-1:] for k in keys}
     return pick
+
+
+def _fmt(v: Any) -> Any:
+    return f"{v:.4g}" if isinstance(v, float) else v
 
 
 def _retrieval(rows: list[dict[str, Any]]) -> dict[str, Any]:

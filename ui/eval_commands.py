@@ -181,12 +181,18 @@ def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes:
         nl = _nl_score(agent, nsim, pop, test_seeds)
         rows[name] = {"threshold": t, "natural": {k: nl[k] for k in ("sr_at_15", "avg_turns", "hdcg", "action_shares")},
                       "replay": _replay_score(agent, rsim, min(replay_dialogues, len(rsim.dialogues)))}
+    log("replaying real dialogues with every threshold of the grid")
+    by_threshold = {}
+    for t in thresholds:
+        agent.policy = BayesThreshold(threshold=t)
+        by_threshold[f"{t:g}"] = _replay_score(agent, rsim, min(replay_dialogues, len(rsim.dialogues)))
     a, b = rows["selected_on_attribute"], rows["selected_on_natural"]
     gap = {"natural_sr_at_15": round(b["natural"]["sr_at_15"] - a["natural"]["sr_at_15"], 4),
            "replay_decision_accuracy": _diff(b["replay"], a["replay"], "decision_accuracy"),
            "replay_recall_at_k": _diff(b["replay"], a["replay"], "recall_at_k")}
     report = {"policy_family": "bayes (recommend when top-k mass >= threshold)", "grid": thresholds,
               "attribute_selection": attr_grid, "natural_selection": nl_grid, **rows,
+              "replay_by_threshold": by_threshold,
               "gap_natural_minus_attribute": gap, "seconds": round(time.perf_counter() - t0, 1)}
     config = {"catalog": catalog, "data_dir": dd, "dialogues": str(dialogues), "episodes": episodes,
               "tune_episodes": tune_episodes, "replay_dialogues": replay_dialogues, "thresholds": thresholds,
