@@ -88,10 +88,11 @@ def test_episodes_are_reproducible_and_scored(job):  # type: ignore[no-untyped-d
 
 @pytest.mark.slow
 def test_process_and_ray_backends_equal_local(job):  # type: ignore[no-untyped-def]
-    seeds = episode_seeds(11, 4)
+    seeds = episode_seeds(11, 3)
     local = run_tasks(job, seeds, backend="local")
     assert run_tasks(job, seeds, backend="process", workers=2) == local
-    assert run_tasks(job, seeds, backend="ray", workers=2) == local
+    # one Ray worker process: it rebuilds the agent from the picklable factory (the costly part)
+    assert run_tasks(job, seeds, backend="ray", workers=1) == local
 
 
 def _last_json(stdout: str) -> dict:
