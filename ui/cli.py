@@ -342,7 +342,9 @@ def train_policy(
     belief = BeliefConfig(prior_weight=prior_weight or (0.2 if prior == "collaborative" else 1.0))
     make = _policy_env_factory(cat, _policy_episodes(cat, data_dir, split, "train"), simulator, prior=prior)
     make_dev = _policy_env_factory(cat, _policy_episodes(cat, data_dir, dev_split, "dev"), simulator, prior=prior)
-    res = train(Args(minutes=minutes, seed=seed, prior=prior, belief=belief), cat, make, make_dev, progress=not as_json)
+    guide = 0.7 if prior == "collaborative" else 0.0  # bayes-cf's threshold (0.2) guides exploration
+    res = train(Args(minutes=minutes, seed=seed, prior=prior, belief=belief, guide_share=guide), cat, make, make_dev,
+                progress=not as_json)
     out = {"checkpoint": str(res.path), "steps": res.steps, "episodes": res.episodes,
            "seconds": round(res.seconds, 1), "best": res.best}
     if as_json:
@@ -357,7 +359,7 @@ def eval_simulate(
     split: Optional[Path] = typer.Option(None, "--split", help="attribute: {user: [items]} JSON (LastFM* review_dict_*.json) or ReDial JSONL."),
     data_dir: Optional[Path] = DataDirOpt,
     simulator: str = typer.Option("attribute", "--simulator", help="attribute (policy only) | natural (whole chatbot, text only)"),
-    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | always-recommend | random (default: dqn; natural: bayes)"),
+    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | bayes-cf | always-recommend | random (default: dqn; natural: bayes)"),
     answer_noise: float = typer.Option(0.0, "--answer-noise", help="Probability of flipping each yes/no answer."),
     initiative: float = typer.Option(0.0, "--initiative", help="Probability the user volunteers an attribute on wait."),
     episodes: int = typer.Option(3000, "--episodes"),

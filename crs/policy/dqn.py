@@ -55,6 +55,10 @@ class Args:
     emb: int = 8
     threads: int = 1
     belief: BeliefConfig = field(default_factory=BeliefConfig)
+    guide_share: float = 0.0
+    """Share of exploratory moves taken by the `bayes` rule (0: plain ε-greedy)."""
+    guide_threshold: float = 0.2
+    """Top-k mass at which the guiding rule recommends."""
     prior: str = "popularity"
     """Item prior of the env (`crs.policy.prior.PRIORS`); recorded so evaluation rebuilds the same one."""
 
@@ -99,15 +103,28 @@ class ReplayBuffer:
                 {k: v[i] for k, v in self.next.items()}, self.done[i])
 
 
-def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator, n_ask: int) -> int:
-    """ε-greedy; half of the exploratory moves pick between the best-split ask and recommend,
-    the decision that matters most, so that exploration does not waste whole episodes."""
+def _guide(obs: dict, n_ask: int, threshold: float) -> int:
+    """The `bayes` rule on encoded features: recommend once the top-k mass (global[5]) reaches
+    `threshold` or on the last turn (global[1] = turns left / max), else the best-split ask (slot 0)."""
+    g, mask = obs["global"], obs["mask"]
+    if mask[n_ask] and (g[5] >= threshold or g[1] <= 0.07 or not mask[0]):
+        return n_ask
+    return 0 if mask[0] else n_ask + 1
+
+
+def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator, args: Args) -> int:
+    """ε-greedy; a share `guide_share` of the exploratory moves follows the `bayes` rule (so replay
+    holds good trajectories early, as in learning from demonstrations), half of the rest pick
+    between the best-split ask and recommend, the decision that matters most."""
     import torch
 
     from crs.policy.network import to_tensors
 
+    n_ask = args.n_ask
     valid = np.flatnonzero(obs["mask"])
     if rng.random() < eps:
+        if rng.random() < args.guide_share:
+            return _guide(obs, n_ask, args.guide_threshold)
         focus = [s for s in (0, n_ask) if obs["mask"][s]]
         return int(rng.choice(focus if focus and rng.random() < 0.5 else valid))
     with torch.no_grad():
@@ -179,7 +196,7 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
         done = False
         while not done:
             eps = max(args.eps_end, args.eps_start - (args.eps_start - args.eps_end) * steps / args.eps_steps)
-            a = _epsilon_greedy(net, obs, eps, rng, args.n_ask)
+            a = _epsilon_greedy(net, obs, eps, rng, args)
             nxt, r, term, trunc, _ = env.step(a)
             done = term or trunc
             buf.add(obs, a, r, nxt, term)
