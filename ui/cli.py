@@ -391,8 +391,8 @@ def eval_simulate(
         if not finish("simulate-natural", report, cfg, out, as_json):
             print_simulation(console, report, 15)
         return
-    if backend != "local" or workers or address or policy_path or oracle_constraints:
-        raise CRSError("--backend/--workers/--address/--policy-path/--oracle-constraints apply to --simulator natural only")
+    if address or policy_path or oracle_constraints:
+        raise CRSError("--address/--policy-path/--oracle-constraints apply to --simulator natural only")
     if split is None:
         raise CRSError("--split is required for --simulator attribute (e.g. LastFM* review_dict_valid.json)")
     policy = policy or "dqn"
