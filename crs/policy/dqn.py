@@ -123,7 +123,7 @@ def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator, a
     n_ask = args.n_ask
     valid = np.flatnonzero(obs["mask"])
     if rng.random() < eps:
-        if rng.random() < args.guide_share:
+        if args.guide_share > 0 and rng.random() < args.guide_share:
             return _guide(obs, n_ask, args.guide_threshold)
         focus = [s for s in (0, n_ask) if obs["mask"][s]]
         return int(rng.choice(focus if focus and rng.random() < 0.5 else valid))

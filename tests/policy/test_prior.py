@@ -60,3 +60,16 @@ def test_bayes_cf_beats_popularity_bayes(cf, make_env) -> None:  # type: ignore[
         scores[name] = evaluate(env, pol, 150, seed=3)
     assert scores["bayes-cf"]["hdcg"] > scores["bayes"]["hdcg"] + 0.02
     assert scores["bayes-cf"]["avg_turns"] < scores["bayes"]["avg_turns"]
+
+
+def test_guide_follows_the_bayes_rule(make_env) -> None:  # type: ignore[no-untyped-def]
+    from crs.policy.dqn import _guide
+    from crs.policy.features import encode
+
+    env = make_env(n=50)
+    obs = env.reset_episode(seed=0)
+    enc = encode(obs, 10, 10)
+    assert _guide(enc, 10, threshold=2.0) == 0  # mass never reaches 2: ask the best-split unit
+    assert _guide(enc, 10, threshold=0.0) == 10  # any mass: recommend
+    enc["global"][1] = 1 / 15  # last turn: recommend whatever the mass
+    assert _guide(enc, 10, threshold=2.0) == 10
