@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from crs.agent_observe import askable, observe_candidates, value_counts
+from crs.agent_filter import drop_vague_years, relax_notice, relaxed_mask, soft_boost, soft_constraints
+from crs.agent_observe import askable, build_policy, observe_candidates, value_counts
 from crs.nlg import RenderContext, Reply, TemplateGenerator
 from crs.nlg.questions import question_attribute
 from crs.retrieval.text import tokenize
@@ -35,7 +36,7 @@ from crs.types import Action, Catalog, Constraint, DialogueState, Mention, Parse
 log = logging.getLogger(__name__)
 
 _GREET = re.compile(r"^\s*(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE)
-_REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|something|anything|one|movie|film)\b|"
+_REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|something|anything|one|movies?|films?)\b|"
                       r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
                       r"\bsomething else\b|\banother one\b", re.IGNORECASE)
 _YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|absolutely|sounds good|why not)\b", re.IGNORECASE)
@@ -132,10 +133,11 @@ class Agent:
         intent = self._intent(text, parsed, state)
         new = update(state, parsed)
         self._record_opinions(new, parsed, text)
-        mask = self._mask(new)
+        mask, relaxed = self._mask(new)
         handle = self._handle(state, new, mask)
         n_cand = int(mask.sum())
-        rec_ids = self._recommend_ids(new, mask) if n_cand else ()
+        rec_ids = self._recommend_ids(new, mask, soft_constraints(new.constraints, relaxed)) if n_cand else ()
+        notices += (relax_notice(relaxed, self.noun),) if relaxed else ()
         counts = value_counts(self.engine.columns, self._askable, mask)
         obs = observe_candidates(counts, n_cand, self.catalog, new, rec_ids)
         action = self._override(self.policy.choose(obs), intent, rec_ids, new)
@@ -151,7 +153,7 @@ class Agent:
 
     # --- pieces ---------------------------------------------------------------------------
     def _parse(self, text: str, state: DialogueState) -> ParsedTurn:
-        parsed = self.nlu.parse(text, state) if text else ParsedTurn(text="", intent="empty")
+        parsed = drop_vague_years(self.nlu.parse(text, state), text) if text else ParsedTurn(text="", intent="empty")
         last = state.last_action
         if last is not None and last.kind == "ask" and last.attribute and "=" in last.attribute \
                 and not parsed.add and not parsed.remove:
@@ -212,18 +214,18 @@ class Agent:
             return old.candidate_handle
         return self.candidates.create(np.flatnonzero(mask))
 
-    def _mask(self, state: DialogueState) -> np.ndarray:
-        mask = np.asarray(self.engine.mask(state.constraints), dtype=bool).copy()
-        for i in state.rejected:
-            if i in self.catalog:
-                mask[self.catalog.row(i)] = False
-        return mask
+    def _mask(self, state: DialogueState) -> tuple[np.ndarray, tuple[Constraint, ...]]:
+        """Candidates (`crs.agent_filter`: includes of one attribute OR-ed, relaxed oldest first when
+        fewer than `MIN_CANDIDATES` remain) minus rejected items, and the relaxed constraints."""
+        base = np.ones(len(self.catalog), dtype=bool)
+        base[[self.catalog.row(i) for i in state.rejected if i in self.catalog]] = False
+        return relaxed_mask(self.engine, len(self.catalog), state.constraints, base, max(self.k, MIN_CANDIDATES))
 
     def _opinion(self, state: DialogueState, text: str) -> Opinion:
         op = read_opinion(" ".join((*state.preferences[-3:], text)))
         return Opinion(1, op.aspects)  # recommended items are explained with positive, aspect-aligned snippets
 
-    def _recommend_ids(self, state: DialogueState, mask: np.ndarray) -> tuple[str, ...]:
+    def _recommend_ids(self, state: DialogueState, mask: np.ndarray, soft: tuple[Constraint, ...] = ()) -> tuple[str, ...]:
         """Top-k allowed, not yet discussed items by the ranker's fused score (`Ranker.score`), then
         re-ordered with review evidence. Constraints are already in `mask` (columnar filters)."""
         seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
@@ -233,6 +235,7 @@ class Agent:
         if len(rows) == 0:
             return ()
         scores = np.asarray(self.ranker.score(self._ranking_state(state), rows), dtype=np.float32)
+        scores = scores + SOFT_WEIGHT * soft_boost(self.engine, soft, rows)  # items meeting more includes first
         n = min(self.k * 4, len(rows))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -313,6 +316,10 @@ def last_top(state: DialogueState) -> str | None:
 MAX_PREF_CHARS = 100
 """Preference phrases are cut to this length before the ranker encodes them."""
 REVIEW_WEIGHT = 0.05
+SOFT_WEIGHT = 2.0
+"""Added to the fused z-score per soft constraint (include, relaxed range) an item satisfies."""
+MIN_CANDIDATES = 5
+"""Constraints are relaxed (oldest first) when fewer candidates than this (or k) remain."""
 """Weight of review evidence (aligned snippets) added to the ranker's fused z-scores: a tie-breaker."""
 
 
@@ -361,18 +368,6 @@ class AgentConfig:
     noun: str = "movie"
     strict: bool = False
     """Re-raise component errors instead of answering with an apology (tests)."""
-
-
-def build_policy(catalog: Catalog, name: str) -> Any:
-    from crs.policy.rules import BayesThreshold, MaxEntropyRule
-
-    policies: dict[str, Callable[[], Any]] = {"bayes": lambda: BayesThreshold(threshold=0.5),
-                                              "rules": lambda: MaxEntropyRule(mode="hard")}
-    if name in policies:
-        return policies[name]()
-    from crs.policy import load_policy  # learned policies (dqn) and the policy package's own rules
-
-    return load_policy(catalog, name)
 
 
 def build_agent(config: AgentConfig | None = None, catalog: Catalog | None = None, store: Store | None = None,

@@ -12,6 +12,7 @@ questions): `1 - exp(-0.45 * evidence) + k / n_candidates`, capped at 1. With th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -87,3 +88,15 @@ def observe_candidates(counts: dict[str, list[tuple[str, int]]], size: int, cata
         rejected=tuple(f"{c.attribute}={c.value}" for c in state.constraints if c.op == "exclude"),
         rejected_items=len(state.rejected), last_actions=kinds, mode="soft",
     )
+
+
+def build_policy(catalog: Catalog, name: str) -> Any:
+    from crs.policy.rules import BayesThreshold, MaxEntropyRule
+
+    policies: dict[str, Callable[[], Any]] = {"bayes": lambda: BayesThreshold(threshold=0.5),
+                                              "rules": lambda: MaxEntropyRule(mode="hard")}
+    if name in policies:
+        return policies[name]()
+    from crs.policy import load_policy  # learned policies (dqn) and the policy package's own rules
+
+    return load_policy(catalog, name)
