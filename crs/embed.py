@@ -11,8 +11,8 @@ import hashlib
 import io
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

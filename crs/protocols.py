@@ -6,7 +6,8 @@ Implementations live in their packages (`crs.retrieval`, `crs.ranking`, `crs.pol
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 

@@ -7,9 +7,10 @@ mutating them: the dialogue state is a frozen dataclass passed explicitly throug
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

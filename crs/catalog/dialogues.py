@@ -57,7 +57,7 @@ def _labels(raw: Any) -> dict[str, dict[str, int]]:
 def parse_dialogue(obj: dict[str, Any]) -> Dialogue:
     """Parse one ReDial dialogue object; raises ValueError naming the missing/bad field."""
     if not isinstance(obj, dict):
-        raise ValueError("dialogue is not a JSON object")
+        raise TypeError("dialogue is not a JSON object")
     if "messages" not in obj or not isinstance(obj["messages"], list):
         raise ValueError("missing 'messages' list")
     seeker = str(obj.get("initiatorWorkerId", ""))

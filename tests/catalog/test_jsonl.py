@@ -90,7 +90,7 @@ def test_bad_data_dir(tmp_path):
 def test_cli_error_is_one_line_exit_2(tmp_path):
     p = write(tmp_path, [GOOD[0], GOOD[0]])
     r = subprocess.run([sys.executable, "-m", "ui.cli", "data", "info", "--catalog", "jsonl", "--path", str(p)],
-                       capture_output=True, text=True)
+                       check=False, capture_output=True, text=True)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert "duplicate id" in r.stderr and ":2" in r.stderr
