@@ -18,11 +18,11 @@ import logging
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from crs.catalog.dialogues import Dialogue, read_dialogues
+from crs.catalog.dialogues import Dialogue, Message, read_dialogues
 from crs.config import atomic_write_bytes, cache_dir
 from simulators.errors import SimulatorError
 from simulators.surface import Vocabulary, attr_polarity, chitchat_kind, classify
@@ -138,16 +138,23 @@ def templatize(text: str, movies_pol: Mapping[str, int], vocab: Vocabulary) -> t
     return "".join(parts), [movies_pol.get(m, 0) for m in order], spans, pol
 
 
+def seeker_turns(d: Dialogue) -> Iterator[tuple[Message, bool]]:
+    """Seeker messages of a dialogue, each with whether it answers a recommendation (the last
+    recommender message named a movie, or followed one without asking a question)."""
+    after_rec = False
+    for m in d.messages:
+        if m.role != "seeker":
+            after_rec = bool(m.movies) or (after_rec and not m.text.strip().endswith("?"))
+            continue
+        yield m, after_rec
+
+
 def mine(dialogues: Iterable[Dialogue], vocab: Vocabulary) -> Grammar:
     """Mine templates from the seeker messages of ReDial-format dialogues."""
     counts: dict[str, Counter] = defaultdict(Counter)
     genres: Counter = Counter()
     for d in dialogues:
-        after_rec = False
-        for m in d.messages:
-            if m.role != "seeker":
-                after_rec = bool(m.movies) or (after_rec and not m.text.strip().endswith("?"))
-                continue
+        for m, after_rec in seeker_turns(d):
             pols = {mid: _polarity(d.seeker_labels, mid) for mid in m.movies}
             tpl, item_pols, spans, apol = templatize(m.text, pols, vocab)
             n_g = sum(1 for s in spans if s.kind == "genre")

@@ -28,6 +28,7 @@ import numpy as np
 from crs.catalog.dialogues import MENTION, Dialogue
 from crs.types import Action, Catalog
 from simulators.errors import SimulatorError
+from simulators.grammar import seeker_turns
 from simulators.natural import NaturalSimulator
 from simulators.surface import Vocabulary, attr_polarity, classify
 
@@ -75,11 +76,7 @@ def real_seeker_messages(dialogues: Sequence[Dialogue], vocab: Vocabulary | None
     """(text with @ids replaced by titles, heuristic act) for every seeker message."""
     out = []
     for d in dialogues:
-        after_rec = False
-        for m in d.messages:
-            if m.role != "seeker":
-                after_rec = bool(m.movies) or (after_rec and not m.text.strip().endswith("?"))
-                continue
+        for m, after_rec in seeker_turns(d):
             if not m.text.strip():
                 continue
             text = MENTION.sub(lambda x, d=d: _title(x.group(1), d, catalog), m.text)
