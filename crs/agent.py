@@ -133,7 +133,7 @@ class Agent:
         intent = self._intent(text, parsed, state)
         new = update(state, parsed)
         self._record_opinions(new, parsed, text)
-        mask, relaxed = self._mask(new)
+        mask, relaxed = self.candidate_mask(new)
         handle = self._handle(state, new, mask)
         n_cand = int(mask.sum())
         rec_ids = self._recommend_ids(new, mask, soft_constraints(new.constraints, relaxed)) if n_cand else ()
@@ -214,7 +214,7 @@ class Agent:
             return old.candidate_handle
         return self.candidates.create(np.flatnonzero(mask))
 
-    def _mask(self, state: DialogueState) -> tuple[np.ndarray, tuple[Constraint, ...]]:
+    def candidate_mask(self, state: DialogueState) -> tuple[np.ndarray, tuple[Constraint, ...]]:
         """Candidates (`crs.agent_filter`: includes of one attribute OR-ed, relaxed oldest first when
         fewer than `MIN_CANDIDATES` remain) minus rejected items, and the relaxed constraints."""
         base = np.ones(len(self.catalog), dtype=bool)

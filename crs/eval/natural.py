@@ -125,7 +125,8 @@ def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
 
 
 def diagnose(agent: Any, state: DialogueState, target: str | None) -> str:
-    """Why the target was not found: `excluded` (the hard constraints rule it out), `rejected`
+    """Why the target was not found: `excluded` (the agent's candidate set rules it out: hard
+    filters, includes of one attribute OR-ed, relaxation as the agent does it), `rejected`
     (the agent marked it rejected), `recommended` (shown, yet the user left), `mentioned` (named
     in the dialogue, so not recommended again), or `rank>50` /
     `rank<=50` (its rank among the allowed, not yet discussed items at the end); `unknown`
@@ -137,19 +138,33 @@ def diagnose(agent: Any, state: DialogueState, target: str | None) -> str:
         return "rejected"
     if target in state.recommended:
         return "recommended"
-    mask = np.asarray(agent.engine.mask(state.constraints), dtype=bool)
+    mask = _agent_mask(agent, state)
     if not mask[cat.row(target)]:
         return "excluded"
     return _rank_cause(agent, state, target, mask)
 
 
+def _agent_mask(agent: Any, state: DialogueState) -> np.ndarray:
+    """The candidate mask the agent itself uses (`crs.agent.Agent.candidate_mask`)."""
+    return np.asarray(agent.candidate_mask(state)[0], dtype=bool)
+
+
 def excluding_constraints(agent: Any, state: DialogueState, target: str | None) -> list[str]:
-    """`attribute op` of each accumulated constraint that on its own rules the target out."""
+    """What rules the target out, as the agent combines constraints: `attribute op` of each
+    exclude / range that fails on its own, and `attribute include` when none of the OR-ed
+    includes of that attribute holds for the target. Relaxed constraints do not count."""
     if target is None or target not in agent.catalog:
         return []
     row = agent.catalog.row(target)
-    return [f"{c.attribute} {c.op}" for c in state.constraints
-            if not bool(np.asarray(agent.engine.mask((c,)), dtype=bool)[row])]
+    relaxed = set(agent.candidate_mask(state)[1])
+    holds = {c: bool(np.asarray(agent.engine.mask((c,)), dtype=bool)[row]) for c in state.constraints
+             if c not in relaxed}
+    out = [f"{c.attribute} {c.op}" for c, ok in holds.items() if c.op != "include" and not ok]
+    groups: dict[str, bool] = {}
+    for c, ok in holds.items():
+        if c.op == "include":
+            groups[c.attribute] = groups.get(c.attribute, False) or ok
+    return out + [f"{a} include" for a, ok in groups.items() if not ok]
 
 
 def _rank_cause(agent: Any, state: DialogueState, target: str, mask: np.ndarray) -> str:
