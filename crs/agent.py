@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from crs.agent_filter import drop_vague_years, relax_notice, relaxed_mask, soft_boost, soft_constraints
-from crs.agent_observe import askable, build_policy, observe_candidates, value_counts
+from crs.agent_observe import PendingTurn, askable, build_observer, build_policy, chat_ask_space, value_counts
 from crs.nlg import RenderContext, Reply, TemplateGenerator
 from crs.nlg.questions import question_attribute
 from crs.retrieval.text import tokenize
@@ -76,13 +76,15 @@ class Agent:
     def __init__(self, catalog: Catalog, nlu: Any, engine: Any, candidates: Any, ranker: Any, policy: Any,
                  reviews: ReviewStore, generator: TemplateGenerator | None = None, store: Store | None = None,
                  paraphrase: Callable[[Reply], Reply] | None = None, k: int = 3, noun: str = "movie",
-                 strict: bool = False, max_chars: int = 2000) -> None:
+                 strict: bool = False, max_chars: int = 2000, observer: Any = None) -> None:
         self.catalog, self.nlu, self.engine, self.candidates = catalog, nlu, engine, candidates
         self.ranker, self.policy, self.reviews = ranker, policy, reviews
         self.generator = generator or TemplateGenerator()
         self.store, self.paraphrase, self.k, self.noun = store, paraphrase, k, noun
         self.strict, self.max_chars = strict, max_chars
         self._askable = askable(catalog)
+        self.observer = observer or build_observer(catalog, "bayes", policy)
+        """Builds the policy's `PolicyObservation` (`crs.agent_observe`: candidate proxy or belief)."""
 
     # --- sessions -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -129,6 +131,12 @@ class Agent:
         return new_state, reply
 
     def _step(self, state: DialogueState, text: str, notices: tuple[str, ...]) -> tuple[DialogueState, TurnReply]:
+        pending = self.understand(state, text, notices)
+        return self.respond(pending, self.policy.choose(pending.obs))
+
+    def understand(self, state: DialogueState, text: str, notices: tuple[str, ...] = ()) -> PendingTurn:
+        """First half of a turn (no policy yet): parse, track, candidates, ranking, the policy's
+        observation. `crs.policy.chat_env` lets an RL policy choose between the two halves."""
         parsed = self._parse(text, state)
         intent = self._intent(text, parsed, state)
         new = update(state, parsed)
@@ -139,24 +147,29 @@ class Agent:
         rec_ids = self._recommend_ids(new, mask, soft_constraints(new.constraints, relaxed)) if n_cand else ()
         notices += (relax_notice(relaxed, self.noun),) if relaxed else ()
         counts = value_counts(self.engine.columns, self._askable, mask)
-        obs = observe_candidates(counts, n_cand, self.catalog, new, rec_ids)
-        action = self._override(self.policy.choose(obs), intent, rec_ids, new)
-        ctx = self._context(new, parsed, intent, action, text, counts)
+        obs = self.observer(new, mask, counts, rec_ids, tuple(relaxed))
+        return PendingTurn(state, new, parsed, intent, text, handle, n_cand, rec_ids, counts, notices, obs)
+
+    def respond(self, p: PendingTurn, choice: Action) -> tuple[DialogueState, TurnReply]:
+        """Second half: the user's initiative overrides `choice`, then reply, record, drop the old handle."""
+        new, state = p.state, p.before
+        action = self._override(choice, p.intent, p.rec_ids, new)
+        ctx = self._context(new, p.parsed, p.intent, action, p.text, p.counts)
         reply = self.generator.render(action, new, ctx)
         if self.paraphrase is not None and reply.cards:
             reply = self.paraphrase(reply)
-        new = record_system(replace(new, candidate_handle=handle), action)
-        if state.candidate_handle and state.candidate_handle != handle and state.candidate_handle in self.candidates:
+        new = record_system(replace(new, candidate_handle=p.handle), action)
+        if state.candidate_handle and state.candidate_handle != p.handle and state.candidate_handle in self.candidates:
             self.candidates.drop(state.candidate_handle)
-        return new, TurnReply(**vars(reply), candidates=n_cand, alternatives=action.alternatives,
-                              notices=notices + tuple(parsed.notices))
+        return new, TurnReply(**vars(reply), candidates=p.n_candidates, alternatives=action.alternatives,
+                              notices=p.notices + tuple(p.parsed.notices))
 
     # --- pieces ---------------------------------------------------------------------------
     def _parse(self, text: str, state: DialogueState) -> ParsedTurn:
         parsed = drop_vague_years(self.nlu.parse(text, state), text) if text else ParsedTurn(text="", intent="empty")
         last = state.last_action
         if last is not None and last.kind == "ask" and last.attribute and "=" in last.attribute \
-                and not parsed.add and not parsed.remove:
+                and not parsed.add and not parsed.remove and _short_answer(text, parsed):
             name, value = last.attribute.split("=", 1)
             if _YES.search(text):
                 parsed = replace(parsed, intent="inform", add=(Constraint(name, "include", value),))
@@ -302,6 +315,12 @@ class Agent:
             suggestions=tuple(parsed.suggestions), changes=tuple(parsed.add), removed=tuple(parsed.remove))
 
 
+def _short_answer(text: str, parsed: ParsedTurn) -> bool:
+    """A reply that can be a yes/no to the last value question: short and naming no item ("Yes!",
+    "sure, why not"). "Definitely! I loved Up" answers with a movie, not about the asked value."""
+    return len(text.split()) <= YES_NO_WORDS and not any(m.kind == "item" for m in parsed.mentions)
+
+
 def last_top(state: DialogueState) -> str | None:
     """The top item of the most recent recommendation (the one "it" refers to)."""
     if state.last_action is not None and state.last_action.kind in ("recommend", "answer") and state.last_action.items:
@@ -318,6 +337,8 @@ MAX_PREF_CHARS = 100
 REVIEW_WEIGHT = 0.05
 SOFT_WEIGHT = 2.0
 """Added to the fused z-score per soft constraint (include, relaxed range) an item satisfies."""
+YES_NO_WORDS = 8
+"""Longest reply still read as a yes/no to a value question ("in the mood for some drama?")."""
 MIN_CANDIDATES = 5
 """Constraints are relaxed (oldest first) when fewer candidates than this (or k) remain."""
 """Weight of review evidence (aligned snippets) added to the ranker's fused z-scores: a tie-breaker."""
@@ -358,7 +379,8 @@ class AgentConfig:
     nlu: str = "learned"
     """learned (ReDial sentiment + IARD intent models when a data dir exists) | rules (VADER + keywords, faster)."""
     policy: str = "bayes"
-    """bayes | rules (chat-tuned rule policies) or any name `crs.policy.load_policy` knows (e.g. dqn)."""
+    """bayes | rules (chat-tuned rule policies) | dqn (trained on the attribute simulator) | dqn-natural
+    (trained through the chat agent on the NL simulator) | any other `crs.policy.load_policy` name."""
     store: str | None = None
     """SQLite file for users, sessions, turns, feedback and chat reviews (None: cache_dir()/chat.db)."""
     llm: str = "none"
@@ -398,5 +420,8 @@ def build_agent(config: AgentConfig | None = None, catalog: Catalog | None = Non
 
         paraphrase = Paraphraser(build_llm(cfg.llm), cat)
     nlu = build_nlu(cat, data_dir=cfg.data_dir, learned=cfg.nlu == "learned")
-    return Agent(cat, nlu, engine, CandidateStore(engine.columns), ranker, build_policy(cat, cfg.policy),
-                 reviews, TemplateGenerator(), st, paraphrase, k=cfg.k, noun=cfg.noun, strict=cfg.strict)
+    space = chat_ask_space(cat)
+    policy = build_policy(cat, cfg.policy, space=space)
+    return Agent(cat, nlu, engine, CandidateStore(engine.columns), ranker, policy, reviews, TemplateGenerator(), st,
+                 paraphrase, k=cfg.k, noun=cfg.noun, strict=cfg.strict,
+                 observer=build_observer(cat, cfg.policy, policy, space))

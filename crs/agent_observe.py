@@ -1,35 +1,83 @@
 """The chat agent's policy observation, built from a candidate-set summary (never the full list).
 
-Integration point with `crs.policy`: the policies consume a `PolicyObservation`. In chat there is
-no Bayesian belief over a simulator's target, so the observation is built from the hard candidate
-set: askable units are `name=value` labels of low-cardinality attributes, their frequency among
-the candidates is both `unit_freq` and `unit_prob`, and `topk_mass` is a belief proxy that grows
-with the evidence the user gave (liked items, preference phrases, included values, answered
-questions): `1 - exp(-0.45 * evidence) + k / n_candidates`, capped at 1. With the `bayes` rule
-(threshold 0.5) this asks once or twice on a cold start and recommends after two pieces of evidence.
+Integration point with `crs.policy`: the policies consume a `PolicyObservation` whose ask units
+carry their ids in the catalog's chat ask space (`chat_ask_space`: the `name=value` units of the
+low-cardinality attributes the agent asks about), the same ids the DQN embeds in training (the
+attribute env and `crs.policy.chat_env` build the same space). Two observers:
+
+- `CandidateObserver` (the chat-tuned rules `bayes` / `rules`): units from the hard candidate set,
+  their frequency is both `unit_freq` and `unit_prob`, and `topk_mass` is a belief proxy that
+  grows with the evidence the user gave (liked items, preference phrases, included values):
+  `1 - exp(-0.45 * evidence) + k / n_candidates`, capped at 1. With `bayes` (threshold 0.5) this
+  asks once or twice on a cold start and recommends after two pieces of evidence.
+- `BeliefObserver` (learned policies, `dqn` / `dqn-natural`, and the policy package's rules): a
+  real `crs.policy.Belief` over the ask space, as in training: item prior = the collaborative
+  prior of the items the user liked (`CollaborativePrior.for_items`) when the user has such
+  history and the policy was trained with it, else popularity; rejected and already shown items
+  removed, the agent's hard candidate set kept, included values answered yes, excluded no.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from crs.policy.observation import PolicyObservation
-from crs.policy.space import unit_label
+from crs.policy.belief import Belief, BeliefConfig
+from crs.policy.observation import PolicyObservation, observe
+from crs.policy.space import AskSpace, PolicyError, build_ask_space, unit_label
 from crs.tracker import liked_items
-from crs.types import AttributeKind, Catalog, DialogueState
+from crs.types import AttributeKind, Catalog, Constraint, DialogueState
 
 ASKABLE_MAX_VALUES = 60
 """Attributes with more distinct values than this (directors, stars) are not asked about."""
 N_UNITS = 10
+CHAT_POLICIES = ("bayes", "rules")
+"""Chat-tuned rules over the candidate proxy; every other name is a `crs.policy` policy on a belief."""
+TRAINED_ON = ("attribute", "natural")
+"""Simulators a DQN is trained against: `dqn` = attribute, `dqn-natural` = natural language."""
 
 
 def askable(catalog: Catalog) -> tuple[str, ...]:
     return tuple(a.name for a in catalog.schema
                  if a.kind is not AttributeKind.NUMERIC and 1 < len(a.values) <= ASKABLE_MAX_VALUES)
+
+
+def chat_ask_space(catalog: Catalog) -> AskSpace:
+    """The ask space shared by the chat agent and the DQN trainers: units of `askable(catalog)`
+    (every non-numeric attribute when none is low-cardinality, e.g. LastFM*'s tags)."""
+    return build_ask_space(catalog, askable(catalog) or None)
+
+
+def dqn_checkpoint(catalog: Catalog, space: AskSpace, simulator: str = "attribute", cache: Any = None) -> Path:
+    """Checkpoint of the DQN trained for this catalog and ask space against `simulator`."""
+    from crs.policy.policy import checkpoint_path
+
+    if simulator not in TRAINED_ON:
+        raise PolicyError(f"unknown training simulator {simulator!r}; valid: {', '.join(TRAINED_ON)}")
+    path = checkpoint_path(catalog, space, cache)
+    return path if simulator == "attribute" else path.with_name(f"dqn-{catalog.name}-{simulator}-{space.fingerprint}.pt")
+
+
+@dataclass(frozen=True, eq=False)
+class PendingTurn:
+    """A user turn understood but not yet answered (`Agent.understand` → policy → `Agent.respond`)."""
+
+    before: DialogueState
+    state: DialogueState
+    parsed: Any
+    intent: str
+    text: str
+    handle: str
+    n_candidates: int
+    rec_ids: tuple[str, ...]
+    counts: dict[str, list[tuple[str, int]]]
+    notices: tuple[str, ...]
+    obs: PolicyObservation
 
 
 def evidence(state: DialogueState) -> int:
@@ -52,7 +100,8 @@ def value_counts(columns: Any, names: tuple[str, ...], mask: np.ndarray, top: in
     return out
 
 
-def _units(counts: dict[str, list[tuple[str, int]]], size: int, state: DialogueState) -> list[tuple[str, float]]:
+def _units(counts: dict[str, list[tuple[str, int]]], size: int, state: DialogueState,
+           index: dict[str, int] | None) -> list[tuple[str, float]]:
     constrained = {c.attribute for c in state.constraints if c.op == "include"}
     asked = set(state.asked)
     out = []
@@ -62,41 +111,137 @@ def _units(counts: dict[str, list[tuple[str, int]]], size: int, state: DialogueS
         for value, count in top:
             label = unit_label(name, str(value))
             freq = count / max(1, size)
-            if label not in asked and 0.02 < freq < 0.95:
+            if label not in asked and 0.02 < freq < 0.95 and (index is None or label in index):
                 out.append((label, freq))
     out.sort(key=lambda t: abs(t[1] - 0.5))
     return out[:N_UNITS]
 
 
+def _last_kinds(state: DialogueState) -> tuple[str, ...]:
+    return tuple(a for a in ("ask", "recommend", "wait") if state.last_action and state.last_action.kind == a)
+
+
 def observe_candidates(counts: dict[str, list[tuple[str, int]]], size: int, catalog: Catalog, state: DialogueState,
-                       recommend_ids: tuple[str, ...], max_turns: int = 15) -> PolicyObservation:
-    """A `PolicyObservation` for the chat agent from the candidate set's size and value counts of
-    the askable attributes (`value_counts`), and the ranker's top ids."""
-    units = _units(counts, size, state)
+                       recommend_ids: tuple[str, ...], max_turns: int = 15, space: AskSpace | None = None) -> PolicyObservation:
+    """A `PolicyObservation` from the candidate set's size and value counts of the askable
+    attributes (`value_counts`) and the ranker's top ids; unit ids from `space` (else positions)."""
+    units = _units(counts, size, state, space.index if space is not None else None)
     n = max(1, size)
     k = len(recommend_ids)
     mass = min(1.0, 1 - math.exp(-0.45 * evidence(state)) + k / n) if k else 0.0
     rows = tuple(catalog.row(i) for i in recommend_ids)
-    kinds = tuple(a for a in ("ask", "recommend", "wait") if state.last_action and state.last_action.kind == a)
+    cols = tuple(space.index[u] for u, _ in units) if space is not None else tuple(range(len(units)))
     return PolicyObservation(
         turn=max(0, state.turn - 1), max_turns=max_turns, n_items=len(catalog), n_candidates=size,
         n_effective=float(size), top1_mass=mass / max(1, k), topk_mass=mass, noise_estimate=0.0,
-        units=tuple(u for u, _ in units), unit_columns=tuple(range(len(units))),
+        units=tuple(u for u, _ in units), unit_columns=cols,
         unit_prob=tuple(f for _, f in units), unit_freq=tuple(f for _, f in units),
         recommend_ids=recommend_ids, recommend_rows=rows, recommend_scores=tuple(mass / max(1, k) for _ in rows),
         accepted=tuple(f"{c.attribute}={c.value}" for c in state.constraints if c.op == "include"),
         rejected=tuple(f"{c.attribute}={c.value}" for c in state.constraints if c.op == "exclude"),
-        rejected_items=len(state.rejected), last_actions=kinds, mode="soft",
+        rejected_items=len(state.rejected), last_actions=_last_kinds(state), mode="soft",
     )
 
 
-def build_policy(catalog: Catalog, name: str) -> Any:
+@dataclass
+class CandidateObserver:
+    """The candidate-set proxy observation (chat-tuned rules), unit ids from the chat ask space."""
+
+    catalog: Catalog
+    space: AskSpace
+    max_turns: int = 15
+
+    def __call__(self, state: DialogueState, mask: np.ndarray, counts: dict[str, list[tuple[str, int]]],
+                 rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation:
+        return observe_candidates(counts, int(mask.sum()), self.catalog, state, rec_ids, self.max_turns, self.space)
+
+
+@dataclass
+class BeliefObserver:
+    """A real belief over the chat ask space, built from the dialogue state each turn (as in training)."""
+
+    catalog: Catalog
+    space: AskSpace
+    belief: BeliefConfig = field(default_factory=BeliefConfig)
+    prior: str = "popularity"
+    """`collaborative`: the item prior comes from the items the user liked (when there are any)."""
+    n_units: int = N_UNITS
+    top_k: int = 10
+    max_turns: int = 15
+
+    def __post_init__(self) -> None:
+        self._pop = np.log1p(self.catalog.popularity().astype(np.float64))
+        self._cf: Any = None
+
+    def log_prior(self, state: DialogueState) -> np.ndarray:
+        """Collaborative prior of the user's liked items when the policy uses it and there are any, else popularity."""
+        rows = [self.catalog.row(i) for i in liked_items(state) if i in self.catalog]
+        if self.prior != "collaborative" or not rows or self.catalog.interactions is None:
+            return self._pop
+        if self._cf is None:
+            from crs.policy.prior import CollaborativePrior
+
+            self._cf = CollaborativePrior(self.catalog)
+        return self._cf.for_items(np.asarray(rows, dtype=np.int64))
+
+    def __call__(self, state: DialogueState, mask: np.ndarray, counts: dict[str, list[tuple[str, int]]],
+                 rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation:
+        b = Belief(self.space, self.belief, self.log_prior(state))
+        shown = [self.catalog.row(i) for i in (*state.rejected, *state.recommended) if i in self.catalog]
+        if shown:
+            b.reject(np.asarray(shown, dtype=np.int64))
+        b.restrict_to(np.flatnonzero(mask))
+        for c in state.constraints:
+            u = self.space.index.get(unit_label(c.attribute, str(c.value)))
+            if u is None or c in relaxed or c.op not in ("include", "exclude"):
+                continue
+            b.answer(u, c.op == "include")  # the mask already holds the hard filter; OR-ed includes stay soft
+        for label in state.asked:  # asked, maybe unanswered: not asked again
+            u = self.space.index.get(label)
+            if u is not None:
+                b.asked.add(u)
+                b.asked_mask[u] = True
+        return observe(b, self.catalog.ids, max(0, state.turn - 1), self.max_turns, self.n_units, self.top_k,
+                       _last_kinds(state))
+
+
+Observer = Callable[..., PolicyObservation]
+
+
+def build_policy(catalog: Catalog, name: str, path: str | Path | None = None, space: AskSpace | None = None) -> Any:
+    """The policy by name: chat rules (`bayes`, `rules`), `dqn` (trained on the attribute simulator),
+    `dqn-natural` (trained through the chat agent on the NL simulator), or any `crs.policy` rule.
+    `path` loads a DQN checkpoint file instead of the catalog's default one."""
     from crs.policy.rules import BayesThreshold, MaxEntropyRule
 
-    policies: dict[str, Callable[[], Any]] = {"bayes": lambda: BayesThreshold(threshold=0.5),
-                                              "rules": lambda: MaxEntropyRule(mode="hard")}
-    if name in policies:
-        return policies[name]()
-    from crs.policy import load_policy  # learned policies (dqn) and the policy package's own rules
+    chat: dict[str, Callable[[], Any]] = {"bayes": lambda: BayesThreshold(threshold=0.5),
+                                          "rules": lambda: MaxEntropyRule(mode="hard")}
+    if name in chat and path is None:
+        return chat[name]()
+    from crs.policy import load_policy
 
+    space = space or chat_ask_space(catalog)
+    if name in ("dqn", "dqn-natural") or path is not None:
+        ckpt = Path(path) if path else dqn_checkpoint(catalog, space, "natural" if name == "dqn-natural" else "attribute")
+        if not ckpt.is_file():
+            sim = "natural" if name == "dqn-natural" else "attribute"
+            raise PolicyError(f"no trained dialogue policy {name!r} for catalog {catalog.name!r} at {ckpt}; train one with "
+                              f"`crs train policy --catalog {catalog.name} --simulator {sim}`")
+        return load_policy(catalog, "dqn", path=ckpt, space=space)
     return load_policy(catalog, name)
+
+
+def build_observer(catalog: Catalog, name: str, policy: Any, space: AskSpace | None = None) -> Observer:
+    """The observation the policy was built for: the candidate proxy for chat rules, a belief otherwise."""
+    space = space or chat_ask_space(catalog)
+    if name in CHAT_POLICIES:
+        return CandidateObserver(catalog, space)
+    return BeliefObserver(catalog, space, policy.belief, getattr(policy, "prior", "popularity"))
+
+
+def use_policy(agent: Any, name: str, path: str | Path | None = None) -> Any:
+    """Give `agent` the named policy and the observer it expects (same ask space); returns the agent."""
+    space = chat_ask_space(agent.catalog)
+    agent.policy = build_policy(agent.catalog, name, path, space)
+    agent.observer = build_observer(agent.catalog, name if path is None else "dqn", agent.policy, space)
+    return agent
