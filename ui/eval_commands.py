@@ -140,7 +140,7 @@ def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes:
     from crs.policy.rules import BayesThreshold
     from simulators.attribute import episodes_from_interactions
     from simulators.replay import ReplaySimulator, load_replay_dialogues
-    from ui.cli import _policy_env_factory
+    from ui.cmd_train import policy_env_factory
     from ui.eval_factories import natural_components
 
     if min(episodes, tune_episodes, replay_dialogues) < 1 or not thresholds:
@@ -151,7 +151,7 @@ def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes:
     agent, nsim, pop = components(job)
     cat = agent.catalog
     rsim = ReplaySimulator(load_replay_dialogues(dialogues, cat), cat)
-    make = _policy_env_factory(cat, episodes_from_interactions(cat, "train"), "attribute")
+    make = policy_env_factory(cat, episodes_from_interactions(cat, "train"), "attribute")
     t0 = time.perf_counter()
 
     def attr_score(t: float) -> float:
