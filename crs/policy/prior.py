@@ -93,6 +93,29 @@ class CollaborativePrior:
         return out
 
 
+    def for_items(self, rows: np.ndarray) -> np.ndarray:
+        """Log-scores for a user known only by the catalog rows they liked (a chat user's history, no
+        interaction row): the same user-kNN + item-item formula with those items as the user's row."""
+        c = self.config
+        n_items = self._r.shape[1]
+        mine = np.unique(np.asarray(rows, dtype=np.int64))
+        mine = mine[(mine >= 0) & (mine < n_items)]
+        if mine.size == 0:
+            return self._pop.copy()
+        query = np.zeros(n_items)
+        query[mine] = 1.0
+        sim = self._ru @ (query / np.sqrt(mine.size))
+        k = min(c.k, sim.size)
+        if k < sim.size:
+            keep = np.argpartition(-sim, k)[:k]
+            nb = np.zeros_like(sim)
+            nb[keep] = sim[keep]
+            sim = nb
+        score = self._rt @ sim + c.item_weight * (self._rit @ (self._ri @ query))
+        out = np.log(score + c.floor) + c.pop_weight * self._pop
+        out[mine] = np.log(c.floor) - c.seen_penalty
+        return out
+
 def build_prior(catalog: Catalog, name: str = "popularity"):  # type: ignore[no-untyped-def]
     """None (the env's popularity default) or a `CollaborativePrior`; PolicyError on an unknown name."""
     if name == "popularity":

@@ -1,0 +1,157 @@
+"""Gymnasium environment around the whole chat agent, driven by a text simulator.
+
+Each system turn the policy chooses ask / recommend / wait; everything else is the chatbot as
+shipped: the simulator's utterance goes through NLU → tracker → candidate set → ranker
+(`Agent.understand`), the policy's observation is the agent's own (`crs.agent_observe.BeliefObserver`
+over the chat ask space, so ask-unit ids are the ones the DQN embeds), then the user's initiative may
+override the choice and the generator replies (`Agent.respond`). The simulator hears the action the
+agent recorded (`crs.eval.natural.to_simulator`). Reward as in `crs.policy.env.DialogueEnv`: the
+hDCG@(15,10) gain of the turn the user accepts a recommendation (return = the episode's hDCG).
+
+crs never imports `simulators/`: the simulator is passed in (any object with `reset(seed)` and
+`respond(Action)` returning turns with `text`, `done`, `success` and `act.slots["item"]`, e.g.
+`simulators.natural.NaturalSimulator`), and so is the agent (`crs.agent.build_agent`).
+
+The env exposes both interfaces the trainer and the evaluator use: Gymnasium `reset` / `step` on
+encoded features, and structured `reset_episode` / `act(Action)` (`crs.eval.episodes.run_episodes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import gymnasium as gym
+import numpy as np
+
+from crs.policy.belief import BeliefConfig
+from crs.policy.env import hdcg_gain
+from crs.policy.features import ACTION_DIM, GLOBAL_DIM, encode, n_slots, slot_action
+from crs.policy.observation import PolicyObservation
+from crs.policy.space import AskSpace, PolicyError
+from crs.types import Action, DialogueState
+
+
+class TextTurn(Protocol):
+    text: str
+    done: bool
+    success: bool
+    act: Any
+
+
+class TextSimulator(Protocol):
+    """What the env needs of a simulated user (`simulators.natural.NaturalSimulator` fits)."""
+
+    def reset(self, seed: int | None = None) -> TextTurn: ...
+
+    def respond(self, action: Action) -> TextTurn: ...
+
+
+@dataclass(frozen=True)
+class ChatEnvConfig:
+    """Episode and observation settings (the MCR protocol: 15 system turns; top-10 item features)."""
+
+    max_turns: int = 15
+    n_ask: int = 10
+    """Ask slots of the Gymnasium action space (the observer's units closest to a half split)."""
+    top_k: int = 10
+    """Items of the belief's recommendation embedded in the features (the agent shows its own k)."""
+    belief: BeliefConfig = field(default_factory=lambda: BeliefConfig(prior_weight=0.2))
+    prior: str = "collaborative"
+    """Item prior of the agent's belief: collaborative (from the items the user liked) | popularity."""
+
+
+def observation_space(space: AskSpace, n_ask: int, top_k: int) -> gym.spaces.Dict:
+    """The encoded-feature space shared with `crs.policy.env.DialogueEnv`."""
+    j = n_slots(n_ask)
+    return gym.spaces.Dict({
+        "global": gym.spaces.Box(-10.0, 10.0, (GLOBAL_DIM,), np.float32),
+        "actions": gym.spaces.Box(-10.0, 10.0, (j, ACTION_DIM), np.float32),
+        "mask": gym.spaces.MultiBinary(j),
+        "units": gym.spaces.Box(0, space.n_units, (j,), np.int64),
+        "items": gym.spaces.Box(0, space.n_items, (top_k,), np.int64),
+    })
+
+
+class ChatEnv(gym.Env):
+    """One simulated conversation with the full chatbot per episode; actions are policy slots."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+
+    def __init__(self, agent: Any, simulator: TextSimulator, config: ChatEnvConfig | None = None) -> None:
+        from crs.agent_observe import BeliefObserver, chat_ask_space
+        from crs.eval.natural import prepare_agent
+
+        self.config = c = config or ChatEnvConfig()
+        self.agent = prepare_agent(agent)  # no store writes, read-only reviews: independent episodes
+        self.sim = simulator
+        self.space = chat_ask_space(agent.catalog)
+        agent.observer = BeliefObserver(agent.catalog, self.space, c.belief, c.prior, max(c.n_ask, 10), c.top_k, c.max_turns)
+        self.action_space = gym.spaces.Discrete(n_slots(c.n_ask))
+        self.observation_space = observation_space(self.space, c.n_ask, c.top_k)
+        self.pending: Any = None
+        self.state: DialogueState | None = None
+        self.turn, self.episodes = 0, 0
+
+    # --- structured interface (evaluator, rule policies) ----------------------------------------
+    def reset_episode(self, seed: int | None = None) -> PolicyObservation:
+        self._drop_handle()
+        opening = self.sim.reset(seed)
+        self.episodes += 1
+        sid = f"chatenv-{seed if seed is not None else 'x'}-{self.episodes}"
+        self.state = DialogueState(session_id=sid, user_id=sid)
+        self.turn = 0
+        self._understand(opening.text)
+        return self.pending.obs
+
+    def act(self, action: Action) -> tuple[PolicyObservation, float, bool, dict[str, Any]]:
+        """Play one system turn with `action` as the policy's choice; (observation, reward, done, info)."""
+        from crs.eval.natural import to_simulator
+
+        if self.pending is None:
+            raise PolicyError("call reset_episode() before act()")
+        self.turn += 1
+        self.state, _reply = self.agent.respond(self.pending, action)
+        done_action = self.state.last_action or Action("wait")
+        turn = self.sim.respond(to_simulator(done_action))
+        success = bool(turn.done and turn.success)
+        rank = None
+        if success:
+            item = turn.act.slots.get("item") if turn.act is not None else None
+            rank = done_action.items.index(item) + 1 if item in done_action.items else 1
+        done = bool(turn.done) or self.turn >= self.config.max_turns
+        reward = hdcg_gain(self.turn, rank) if rank is not None else 0.0
+        if done:
+            self._drop_handle()
+        else:
+            self._understand(turn.text)
+        info = {"success": success, "rank": rank, "turn": self.turn, "kind": done_action.kind, "chosen": action.kind,
+                "terminal": bool(turn.done)}
+        return self.pending.obs, reward, done, info
+
+    def _understand(self, text: str) -> None:
+        from crs.agent import clean_text
+
+        assert self.state is not None
+        clean, notices = clean_text(text, self.agent.max_chars)
+        self.pending = self.agent.understand(self.state, clean, notices)
+
+    def _drop_handle(self) -> None:
+        """Free the finished conversation's candidate set (the agent keeps one handle per session)."""
+        for h in {getattr(self.state, "candidate_handle", None), getattr(self.pending, "handle", None)}:
+            if h and h in self.agent.candidates:
+                self.agent.candidates.drop(h)
+
+    # --- Gymnasium interface ------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):  # type: ignore[override]
+        super().reset(seed=seed)
+        obs = self.reset_episode(seed)
+        return encode(obs, self.config.n_ask, self.config.top_k), {}
+
+    def step(self, action: int):  # type: ignore[override]
+        assert self.pending is not None
+        act = slot_action(self.pending.obs, int(action), self.config.n_ask)
+        obs, reward, done, info = self.act(act)
+        terminated = bool(info["terminal"])  # accepted, or the user left: nothing follows
+        truncated = bool(done and not terminated)  # the 15-turn limit
+        return encode(obs, self.config.n_ask, self.config.top_k), reward, terminated, truncated, info

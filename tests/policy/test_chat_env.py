@@ -1,0 +1,150 @@
+"""The agent ↔ policy seam and the Gymnasium env around the whole chat agent (ReDial, real data).
+
+- ask units in the chat agent's observation carry their ids in the chat ask space, the space the
+  DQN trainers build, so a network that prefers one unit's embedding asks that unit in chat;
+- a checkpoint for another ask space is refused with a retrain hint;
+- the collaborative prior from a chat user's liked items;
+- `ChatEnv` passes Gymnasium's env checker and plays episodes with the natural-language simulator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def chat_agent(redial_catalog, data_dir):  # type: ignore[no-untyped-def]
+    from crs.agent import AgentConfig, build_agent
+    from crs.store import Store
+
+    cfg = AgentConfig(catalog="redial", data_dir=str(data_dir), nlu="rules", strict=True)
+    return build_agent(cfg, catalog=redial_catalog, store=Store(":memory:"))
+
+
+@pytest.fixture(scope="module")
+def chat_space(redial_catalog):  # type: ignore[no-untyped-def]
+    from crs.agent_observe import chat_ask_space
+
+    return chat_ask_space(redial_catalog)
+
+
+def _one_unit_network(space, n_ask: int, unit: int):  # type: ignore[no-untyped-def]
+    """A Q-network whose only signal is embedding dimension 0: high for `unit`, zero elsewhere."""
+    import torch
+
+    from crs.policy.features import ACTION_DIM, GLOBAL_DIM
+    from crs.policy.network import QNetwork
+
+    net = QNetwork(space.n_units, space.n_items, n_ask, hidden=8, emb=4)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+        net.unit_emb.weight[unit + 1, 0] = 5.0
+        net.mlp[0].weight[0, GLOBAL_DIM + ACTION_DIM] = 1.0
+        net.mlp[2].weight[0, 0] = 1.0
+        net.mlp[4].weight[0, 0] = 1.0
+    return net
+
+
+def test_observation_units_carry_ask_space_ids(chat_agent, chat_space, redial_catalog):  # type: ignore[no-untyped-def]
+    from crs.agent_observe import BeliefObserver, CandidateObserver
+    from crs.policy.belief import BeliefConfig
+    from crs.policy.space import build_ask_space
+    from crs.types import DialogueState
+
+    assert chat_space.fingerprint == build_ask_space(redial_catalog, ("genres", "decade")).fingerprint
+    state = DialogueState(session_id="seam", user_id="seam")
+    for observer in (CandidateObserver(redial_catalog, chat_space), BeliefObserver(redial_catalog, chat_space, BeliefConfig())):
+        chat_agent.observer = observer
+        p = chat_agent.understand(state, "I want a comedy")
+        obs = p.obs
+        assert obs.units, type(observer).__name__
+        assert [chat_space.labels[c] for c in obs.unit_columns] == list(obs.units)
+        assert max(obs.unit_columns) >= len(obs.units)  # ids, not list positions
+        assert not any(u.startswith("genres=comedy") for u in obs.units)  # stated, so not asked again
+
+
+def test_dqn_in_chat_asks_the_unit_its_network_prefers(chat_agent, chat_space, redial_catalog, tmp_path):  # type: ignore[no-untyped-def]
+    from crs.agent_observe import BeliefObserver, use_policy
+    from crs.policy.belief import BeliefConfig
+    from crs.policy.policy import save_checkpoint
+    from crs.types import DialogueState
+
+    state = DialogueState(session_id="seam2", user_id="seam2")
+    chat_agent.observer = BeliefObserver(redial_catalog, chat_space, BeliefConfig())
+    offered = chat_agent.understand(state, "hello, looking for a movie tonight").obs
+    assert len(offered.units) >= 3
+    want = offered.units[-1]  # the last offered slot: a positional id would point elsewhere
+    net = _one_unit_network(chat_space, 10, chat_space.index[want])
+    meta = {"n_ask": 10, "top_k": 10, "hidden": 8, "emb": 4, "belief": {"prior_weight": 1.0}, "prior": "popularity"}
+    ckpt = tmp_path / "dqn.pt"
+    save_checkpoint(ckpt, net, chat_space, meta)
+    use_policy(chat_agent, "dqn", path=ckpt)
+    try:
+        new, reply = chat_agent.step(state, "hello, looking for a movie tonight")
+        assert new.last_action is not None and new.last_action.kind == "ask"
+        assert new.last_action.attribute == want, reply.alternatives
+    finally:
+        use_policy(chat_agent, "bayes")
+
+
+def test_checkpoint_for_another_ask_space_is_refused(redial_catalog, chat_space, tmp_path):  # type: ignore[no-untyped-def]
+    from crs.agent_observe import build_policy
+    from crs.policy.policy import save_checkpoint
+    from crs.policy.space import PolicyError, build_ask_space
+
+    full = build_ask_space(redial_catalog, ("genres", "decade", "tags"))
+    net = _one_unit_network(full, 10, 0)
+    meta = {"n_ask": 10, "top_k": 10, "hidden": 8, "emb": 4, "belief": {}, "prior": "popularity"}
+    save_checkpoint(tmp_path / "other.pt", net, full, meta)
+    with pytest.raises(PolicyError, match="crs train policy"):
+        build_policy(redial_catalog, "dqn", path=tmp_path / "other.pt", space=chat_space)
+
+
+def test_missing_natural_checkpoint_says_how_to_train(redial_catalog, chat_space, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from crs.agent_observe import build_policy
+    from crs.policy.space import PolicyError
+
+    monkeypatch.setenv("CRS_CACHE_DIR", str(tmp_path))
+    with pytest.raises(PolicyError, match="--simulator natural"):
+        build_policy(redial_catalog, "dqn-natural", space=chat_space)
+
+
+def test_collaborative_prior_from_liked_items(redial_catalog):  # type: ignore[no-untyped-def]
+    from crs.policy.prior import CollaborativePrior
+
+    prior = CollaborativePrior(redial_catalog)
+    r = redial_catalog.interactions.tocsr()
+    user = int(np.argmax(np.diff(r.indptr)))
+    items = r.indices[r.indptr[user] : r.indptr[user + 1]]
+    liked, held = items[:-5], items[-5:]
+    scores = prior.for_items(liked)
+    pop = np.log1p(redial_catalog.popularity().astype(np.float64))
+    assert scores.shape == (len(redial_catalog),)
+    assert scores[liked].max() < scores.min() + 1.0  # the user's own items go to the bottom
+    rank = lambda s, i: int((s > s[i]).sum())
+    assert np.mean([rank(scores, i) for i in held]) < np.mean([rank(pop, i) for i in held])
+    np.testing.assert_array_equal(prior.for_items(np.array([], dtype=np.int64)), pop)
+
+
+@pytest.mark.slow
+def test_chat_env_passes_gymnasium_checker_and_plays(chat_agent, redial_catalog, data_dir):  # type: ignore[no-untyped-def]
+    from gymnasium.utils.env_checker import check_env
+
+    from crs.eval.episodes import run_episodes
+    from crs.policy.chat_env import ChatEnv
+    from crs.policy.rules import BayesThreshold
+    from simulators.natural import build_natural
+
+    env = ChatEnv(chat_agent, build_natural(redial_catalog, data_dir, seed=0))
+    check_env(env, skip_render_check=True)
+    obs, _ = env.reset(seed=3)
+    assert env.observation_space.contains(obs)
+    held = len(chat_agent.candidates)
+    out = run_episodes(env, BayesThreshold(0.2), 4, seed=5)
+    assert len(out) == 4 and all(1 <= o.turns <= 15 for o in out)
+    assert sum(o.actions.get("recommend", 0) for o in out) > 0
+    again = run_episodes(env, BayesThreshold(0.2), 4, seed=5)
+    assert [(o.success, o.turns) for o in again] == [(o.success, o.turns) for o in out]  # same seed, same episodes
+    assert len(chat_agent.candidates) <= held  # finished conversations free their candidate sets
