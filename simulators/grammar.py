@@ -3,7 +3,9 @@
 Each real seeker message of the train dialogues becomes a template: `@id` mentions become
 `{item0}`, `{item1}`; genre words and people's names found by `surface.Vocabulary` become
 `{genre0[:form]}` / `{person0}`. The message's act comes from the heuristic classifier and the
-post-chat labels (liked/disliked per movie). Templates are grouped by act and slot signature and
+post-chat labels (liked/disliked per movie). A message with preference words outside its slots
+(`surface.UNLABELLED_PREFERENCE`: "a good children's movie", "something more recent") is dropped, so
+every utterance says what its labels say and no more. Templates are grouped by act and slot signature and
 weighted by how often they occur. The grammar is cached as JSON under the cache directory, keyed by
 the dialogue files' bytes, the excluded conversation ids and the catalog.
 """
@@ -25,11 +27,11 @@ from pathlib import Path
 from crs.catalog.dialogues import Dialogue, Message, read_dialogues
 from crs.config import atomic_write_bytes, cache_dir
 from simulators.errors import SimulatorError
-from simulators.surface import Vocabulary, attr_polarity, chitchat_kind, classify
+from simulators.surface import UNLABELLED_PREFERENCE, Vocabulary, attr_polarity, chitchat_kind, classify
 from simulators.templates import FALLBACK
 
 log = logging.getLogger(__name__)
-GRAMMAR_VERSION = 3
+GRAMMAR_VERSION = 4
 MAX_WORDS = 40
 SLOT = re.compile(r"\{(item|genre|person|value)(\d)(?::(\w+))?\}")
 
@@ -160,7 +162,7 @@ def mine(dialogues: Iterable[Dialogue], vocab: Vocabulary) -> Grammar:
             n_g = sum(1 for s in spans if s.kind == "genre")
             n_p = len(spans) - n_g
             if (not tpl.strip() or len(tpl.split()) > MAX_WORDS or len(item_pols) > 2 or n_g > 2 or n_p > 1
-                    or apol == 0):
+                    or apol == 0 or UNLABELLED_PREFERENCE.search(SLOT.sub(" ", tpl))):
                 continue
             act = classify(tpl, item_pols, len(spans), apol, after_rec)
             if act == "critique" and n_p:

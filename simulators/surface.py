@@ -50,6 +50,15 @@ CRITIQUE = re.compile(
     r"too \{|more \{|rather|instead|prefer|anything (more|less|else))")
 NEGATION = re.compile(r"\b(don'?t|do not|not|never|hate|hated|dislike|isn'?t|aren'?t|can'?t stand|no|"
                       r"less|too|without|nothing|avoid)\b[^.!?,]{0,20}$")
+UNLABELLED_PREFERENCE = re.compile(
+    r"\b(kids?|kiddos?|child(ren)?('?s)?|famil(y|ies)|christmas|xmas|holidays?|halloween|thanksgiving|valentine'?s?|"
+    r"classics?|older|oldies|old (movies?|films?|ones?)|newer|newest|recent(ly)?|latest|modern|"
+    r"new (movies?|films?|ones?|releases?)|(19|20)\d\d'?s?|'?\d0'?s|(nine|eigh|seven|six|fif)ties|"
+    r"noir|super ?-?heroe?s?|disney|pixar|marvel|chick flicks?|rom ?-?coms?|tear ?-?jerkers?|feel ?-?good|"
+    r"true story|based on|documentar(y|ies)|musicals?|war|westerns?|cartoons?|anime|sci-?fi|action|comed(y|ies)|"
+    r"horror|dramas?|thrillers?|romance|romantic|scary|funny|fantasy|myster(y|ies)|crime)\b", re.IGNORECASE)
+"""Preference words outside the slots of a mined template ("a good children's movie", "something more
+recent", "a rom com"): such a template would say more than its labels, so mining drops it."""
 GREETING = re.compile(r"^\W*(hi+|hello+|hey+|howdy|good (morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
 CLOSING = re.compile(r"\b(bye|goodbye|good night|thanks?|thank you|have a (good|great|nice)|take care|"
                      r"you too|nice chatting|enjoy)\b")

@@ -88,3 +88,22 @@ def test_missing_file_is_a_clear_error(vocab, tmp_path):  # type: ignore[no-unty
     empty.write_text("", encoding="utf-8")
     with pytest.raises(SimulatorError, match="no dialogues left"):
         load_grammar([empty], vocab, "k", cache=tmp_path)
+
+
+def test_mined_templates_say_no_more_than_their_labels(redial_catalog, data_dir):  # type: ignore[no-untyped-def]
+    """Real seeker phrases with preference words outside the slots ("a good children's movie",
+    "something more recent") are not mined: the simulated utterance must express its labels only."""
+    import re
+
+    from simulators.grammar import SLOT
+    from simulators.natural import build_natural
+    from simulators.surface import UNLABELLED_PREFERENCE
+
+    grammar = build_natural(redial_catalog, data_dir).grammar
+    texts = [t for texts, _ in grammar.templates.values() for t in texts]
+    assert len(texts) > 1000
+    leaking = [t for t in texts if UNLABELLED_PREFERENCE.search(SLOT.sub(" ", t))]
+    assert leaking == []
+    assert UNLABELLED_PREFERENCE.search("I am looking for a good childrens movie")
+    assert UNLABELLED_PREFERENCE.search("anything more recent?")
+    assert not UNLABELLED_PREFERENCE.search(re.sub(r"\s+", " ", "I have seen that one, it was great"))
