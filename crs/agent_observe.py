@@ -59,8 +59,11 @@ def dqn_checkpoint(catalog: Catalog, space: AskSpace, simulator: str = "attribut
 
     if simulator not in TRAINED_ON:
         raise PolicyError(f"unknown training simulator {simulator!r}; valid: {', '.join(TRAINED_ON)}")
-    path = checkpoint_path(catalog, space, cache)
-    return path if simulator == "attribute" else path.with_name(f"dqn-{catalog.name}-{simulator}-{space.fingerprint}.pt")
+    from crs.config import cache_dir
+
+    if simulator == "attribute":
+        return checkpoint_path(catalog, space, cache)
+    return checkpoint_path(catalog, space, cache_dir(cache) / simulator)  # <cache>/natural/policy/dqn-...pt
 
 
 @dataclass(frozen=True, eq=False)

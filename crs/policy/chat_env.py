@@ -18,6 +18,7 @@ encoded features, and structured `reset_episode` / `act(Action)` (`crs.eval.epis
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -30,6 +31,8 @@ from crs.policy.features import ACTION_DIM, GLOBAL_DIM, encode, n_slots, slot_ac
 from crs.policy.observation import PolicyObservation
 from crs.policy.space import AskSpace, PolicyError
 from crs.types import Action, DialogueState
+
+log = logging.getLogger(__name__)
 
 
 class TextTurn(Protocol):
@@ -111,9 +114,17 @@ class ChatEnv(gym.Env):
         if self.pending is None:
             raise PolicyError("call reset_episode() before act()")
         self.turn += 1
-        self.state, _reply = self.agent.respond(self.pending, action)
-        done_action = self.state.last_action or Action("wait")
-        turn = self.sim.respond(to_simulator(done_action))
+        try:
+            self.state, _reply = self.agent.respond(self.pending, action)
+            done_action = self.state.last_action or Action("wait")
+            turn = self.sim.respond(to_simulator(done_action))
+        except Exception:
+            if self.agent.strict:
+                raise
+            log.exception("chat env: turn failed; the episode ends without reward")
+            self._drop_handle()
+            return self.pending.obs, 0.0, True, {"success": False, "rank": None, "turn": self.turn, "kind": "error",
+                                                 "chosen": action.kind, "terminal": True}
         success = bool(turn.done and turn.success)
         rank = None
         if success:
