@@ -11,6 +11,8 @@ import hashlib
 import io
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
+ONE_CACHE = 2048
+"""Single-sentence encodings kept per `Encoder` (about 1.5 KB each)."""
 
 
 class Encoder:
@@ -31,6 +35,8 @@ class Encoder:
     def __init__(self, threads: int | None = None) -> None:
         self._model = None
         self._threads = threads
+        self._one: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def model(self):  # type: ignore[no-untyped-def]
@@ -56,7 +62,48 @@ class Encoder:
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """One sentence (a chat message, a query): cached per text, computed on one thread.
+
+        Same vector as `encode([text])[0]` (tokenise, BERT forward, mean pooling, L2 norm), without
+        sentence-transformers' per-call overhead. One intra-op thread: for a single short sentence a
+        second thread buys nothing and on a busy machine costs ×10-20 in waiting. The cache (LRU,
+        `ONE_CACHE` texts) lets the NLU models and the ranker share one encoding per message."""
+        with self._lock:
+            hit = self._one.get(text)
+            if hit is not None:
+                self._one.move_to_end(text)
+                return hit
+        vec = self._forward_one(text)
+        vec.setflags(write=False)
+        with self._lock:
+            self._one[text] = vec
+            if len(self._one) > ONE_CACHE:
+                self._one.popitem(last=False)
+        return vec
+
+    def _forward_one(self, text: str) -> np.ndarray:
+        import torch
+
+        model = self.model
+        st = model[0]
+        bert = getattr(st, "auto_model", None)
+        tok = getattr(model, "tokenizer", None)
+        if bert is None or tok is None or len(model) > 3:  # unexpected layout: the library's own path
+            return self.encode([text])[0]
+        threads = torch.get_num_threads()
+        try:
+            if threads != 1:
+                torch.set_num_threads(1)
+            with torch.inference_mode():
+                feats = tok([text], return_tensors="pt", truncation=True, max_length=model.max_seq_length)
+                hidden = bert(**feats).last_hidden_state[0]
+                mask = feats["attention_mask"][0].unsqueeze(-1).to(hidden.dtype)
+                v = (hidden * mask).sum(0) / mask.sum().clamp(min=1.0)
+                v = torch.nn.functional.normalize(v, dim=0)
+        finally:
+            if threads != 1:
+                torch.set_num_threads(threads)
+        return np.ascontiguousarray(v.numpy(), dtype=np.float32)
 
 
 _SHARED: Encoder | None = None

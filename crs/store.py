@@ -276,12 +276,12 @@ class StoreHistory:
         from crs.ranking.history import PastSession
 
         with self.store._lock:
-            rows = self.store._db.execute("SELECT id, state FROM sessions WHERE user_id=? ORDER BY created",
-                                          (user_id,)).fetchall()
+            rows = self.store._db.execute(  # only the two lists, not the whole state, are decoded
+                "SELECT id, json_extract(state, '$.accepted'), json_extract(state, '$.rejected') FROM sessions "
+                "WHERE user_id=? ORDER BY created", (user_id,)).fetchall()
         out = []
-        for sid, raw in rows:
-            d = json.loads(raw)
-            out.append(PastSession(sid, tuple(d.get("accepted", ())), tuple(d.get("rejected", ()))))
+        for sid, acc, rej in rows:
+            out.append(PastSession(sid, tuple(json.loads(acc) if acc else ()), tuple(json.loads(rej) if rej else ())))
         fb = self.store.feedback(user_id)
         if fb:
             out.append(PastSession("feedback", tuple(i for i, v in fb if v > 0), tuple(i for i, v in fb if v < 0)))
@@ -292,10 +292,11 @@ class StoreHistory:
         if not mine:
             return []
         with self.store._lock:
-            rows = self.store._db.execute("SELECT user_id, state FROM sessions WHERE user_id<>? ORDER BY updated DESC "
-                                          "LIMIT ?", (exclude_user, self.scan)).fetchall()
+            rows = self.store._db.execute("SELECT user_id, json_extract(state, '$.accepted') FROM sessions "
+                                          "WHERE user_id<>? ORDER BY updated DESC LIMIT ?",
+                                          (exclude_user, self.scan)).fetchall()
         theirs: dict[str, set[str]] = {}
-        for user, raw in rows:
-            theirs.setdefault(user, set()).update(json.loads(raw).get("accepted", ()))
+        for user, acc in rows:
+            theirs.setdefault(user, set()).update(json.loads(acc) if acc else ())
         scored = [(u, len(mine & s) / len(mine | s), tuple(sorted(s - mine))) for u, s in theirs.items() if mine & s]
         return sorted(scored, key=lambda t: -t[1])[:k]

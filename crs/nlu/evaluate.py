@@ -105,7 +105,10 @@ def _eval_intent_iard(path: Path, root: Path, cache: Any, include_training: bool
     if model is None or not test:
         raise NLUEvalError(f"{path}: no held-out intent-labelled utterances (or no IARD training file under {root})")
     y = [e.intent for e in test]
-    out = _intent_scores(y, model.predict([e.text for e in test]))
+    texts = [e.text for e in test]
+    out = _intent_scores(y, model.predict(texts))
+    out["full_model_macro_f1"] = _intent_scores(y, model.predict(texts, cascade=False))["macro_f1"]
+    out["cheap_share"] = model.cheap_share(texts)  # answered without a MiniLM encoding
     out["rules_macro_f1"] = _intent_scores(y, [rule_intent(e.text) for e in test])["macro_f1"]
     return out
 

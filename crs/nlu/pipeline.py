@@ -70,7 +70,7 @@ class NLUPipeline:
         mentions = self._mentions(text, links, scopes, crit, state)
         add = self._constraints(text, links, scopes, crit, critique)
         remove = removals(text, links, add, state)
-        intent = self._intent(text, critique is not None, len(links))
+        intent = self._intent(text, critique is not None, len(links), links)
         prefs = []
         if critique is not None and critique.preference:
             prefs.append(critique.preference)
@@ -147,12 +147,25 @@ class NLUPipeline:
         out = [c for c in out if not (c.op == "include" and (c.attribute, c.value) in excluded)]
         return list(dict.fromkeys(out))
 
-    def _intent(self, text: str, has_critique: bool, n_links: int) -> str:
+    @staticmethod
+    def _masked(text: str, links: list[Link]) -> str:
+        """The message with linked titles replaced by "[MOVIE]", as in the IARD training texts
+        (`@id` → "[MOVIE]"). With one title this is the same string the mention-sentiment model
+        encodes, so the turn costs one MiniLM encoding, not two."""
+        out, end = [], 0
+        for lk in sorted((lk for lk in links if lk.kind == "item"), key=lambda lk: lk.span):
+            if lk.span[0] < end:
+                continue
+            out += [text[end:lk.span[0]], "[MOVIE]"]
+            end = lk.span[1]
+        return "".join(out) + text[end:] if out else text
+
+    def _intent(self, text: str, has_critique: bool, n_links: int, links: list[Link] | None = None) -> str:
         from crs.nlu.intent import rule_intent
 
         if self.models.intent is None:
             return rule_intent(text, has_critique, n_links)
-        intent = self.models.intent.predict([text])[0]
+        intent = self.models.intent.predict([self._masked(text, links or [])])[0]
         if has_critique and intent not in ("ask_about_item",):
             return "critique"
         return intent

@@ -121,7 +121,12 @@ class MentionSentiment:
             raise RuntimeError("MentionSentiment is not fitted")
         if len(texts) == 0:
             return np.zeros(0, dtype=np.float32)
-        return self._clf.predict_proba(self._features(texts, spans))[:, 1].astype(np.float32)
+        from crs.nlu import fast
+        from crs.nlu.models import encode
+
+        vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
+        tf = fast.tfidf(self._tfidf, [clause(t, s) for t, s in zip(texts, spans)])
+        return fast.proba(self._clf, tf, vecs)[:, 1].astype(np.float32)
 
     def predict(self, texts: Sequence[str], spans: Sequence[Span]) -> np.ndarray:
         """1 liked / 0 not liked: P(liked) ≥ threshold, unless the mention's clause is strongly negative."""

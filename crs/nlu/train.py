@@ -68,7 +68,7 @@ def load_or_train_intent(data_dir: str | Path, cache: str | Path | None = None) 
     if not path.exists():
         return None
     train, _ = split_iard(read_iard(path), DEV_FRACTION, SEED)
-    key = fingerprint([(e.text, e.intent) for e in train])
+    key = fingerprint(["intent-cascade-1", *((e.text, e.intent) for e in train)])
     mpath = model_path("intent", key, cache)
     model = IntentClassifier.load(mpath)
     if model is None:

@@ -37,6 +37,8 @@ def row_weights(catalog: Any, X: Any) -> np.ndarray | None:
 class NoCollaborative:
     """Stand-in for catalogs without interactions: the collaborative signal is absent."""
 
+    absent = True
+
     def __init__(self, n_items: int) -> None:
         self.n_items = n_items
 

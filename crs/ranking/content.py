@@ -7,6 +7,11 @@ Two signals over all catalog rows, both cosine similarities with L2-normalised M
   ("more like these").
 Item vectors and the query encoder come from the retrieval engine when one is given
 (`engine.vectors`, `engine.encode_query`), else from `crs.embed` directly.
+
+Chat-turn speed: full-catalog score vectors are cached per query (a dialogue keeps its preferences
+for several turns), and both signals can be computed for a subset of rows only (`rows=`), with
+`stats(q)` giving the catalog-level mean/std for z-normalisation (large catalogs, see
+`crs.ranking.shortlist`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ class ContentScorer:
         self.max_phrases = int(max_phrases)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._score_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._sample: np.ndarray | None = None
 
     @classmethod
     def from_catalog(cls, catalog: Any, engine: Any = None, cache: Any = None) -> ContentScorer:
@@ -62,15 +69,13 @@ class ContentScorer:
             self._cache.popitem(last=False)
         return v
 
-    def query_scores(self, phrases: Sequence[str]) -> np.ndarray | None:
-        """Cosine of the joined preference query with every item; None when there is no query."""
+    def query_vector(self, phrases: Sequence[str]) -> np.ndarray | None:
+        """The encoded preference query (None when there is none)."""
         text = self.query_text(phrases)
-        if not text:
-            return None
-        return self.vectors @ self.encode(text)
+        return self.encode(text) if text else None
 
-    def item_scores(self, liked_rows: Sequence[int], disliked_rows: Sequence[int] = ()) -> np.ndarray | None:
-        """Cosine of the (liked - ½ disliked) centroid with every item; None without liked/disliked items."""
+    def item_vector(self, liked_rows: Sequence[int], disliked_rows: Sequence[int] = ()) -> np.ndarray | None:
+        """The normalised (liked - ½ disliked) centroid (None without items or when it cancels out)."""
         liked = [int(r) for r in liked_rows]
         disliked = [int(r) for r in disliked_rows]
         if not liked and not disliked:
@@ -81,4 +86,61 @@ class ContentScorer:
         if disliked:
             q -= 0.5 * self.vectors[disliked].mean(axis=0)
         n = float(np.linalg.norm(q))
-        return self.vectors @ (q / n) if n > 0 else None
+        return q / n if n > 0 else None
+
+    def query_scores(self, phrases: Sequence[str], rows: np.ndarray | None = None) -> np.ndarray | None:
+        """Cosine of the joined preference query with every item (or with `rows`); None without a query."""
+        text = self.query_text(phrases)
+        if not text:
+            return None
+        return self._scores(("q", text), lambda: self.encode(text), rows)
+
+    def item_scores(self, liked_rows: Sequence[int], disliked_rows: Sequence[int] = (),
+                    rows: np.ndarray | None = None) -> np.ndarray | None:
+        """Cosine of the (liked - ½ disliked) centroid with every item (or `rows`); None without items."""
+        key = ("i", tuple(int(r) for r in liked_rows), tuple(int(r) for r in disliked_rows))
+        if not key[1] and not key[2]:
+            return None
+        return self._scores(key, lambda: self.item_vector(liked_rows, disliked_rows), rows)
+
+    def stats(self, q: np.ndarray) -> tuple[float, float]:
+        """Mean and standard deviation over the catalog of the cosines with `q`, from a fixed sample
+        of at most `STATS_SAMPLE` rows (exact below that size): z-normalisation of a row subset."""
+        if self._sample is None:
+            n = len(self.vectors)
+            idx = np.arange(n) if n <= STATS_SAMPLE else np.sort(
+                np.random.default_rng(0).choice(n, STATS_SAMPLE, replace=False))
+            self._sample = np.ascontiguousarray(self.vectors[idx])
+        s = self._sample @ q
+        return float(s.mean()), float(s.std())
+
+    def vector_for(self, key: tuple) -> np.ndarray | None:
+        """The query vector behind a cached score key (see `query_scores`, `item_scores`)."""
+        if key[0] == "q":
+            return self.encode(key[1])
+        return self.item_vector(key[1], key[2])
+
+    def _scores(self, key: tuple, vector: Callable[[], np.ndarray | None], rows: np.ndarray | None) -> np.ndarray | None:
+        """Full-catalog scores are cached per query (`SCORE_CACHE` most recent): a dialogue re-scores
+        the same preferences and liked items on every turn until they change."""
+        if rows is not None:
+            q = vector()
+            return None if q is None else self.vectors[np.asarray(rows, dtype=np.int64)] @ q
+        hit = self._score_cache.get(key)
+        if hit is not None:
+            self._score_cache.move_to_end(key)
+            return hit
+        q = vector()
+        if q is None:
+            return None
+        out = self.vectors @ q
+        out.setflags(write=False)
+        self._score_cache[key] = out
+        while len(self._score_cache) > SCORE_CACHE:
+            self._score_cache.popitem(last=False)
+        return out
+
+
+SCORE_CACHE = 8
+"""Full-catalog score vectors kept per scorer (4 bytes × catalog size each)."""
+STATS_SAMPLE = 20_000

@@ -23,6 +23,8 @@ from crs.ranking.content import ContentScorer
 from crs.ranking.history import HistorySource, build_profile
 from crs.types import Catalog, DialogueState, Results
 
+SUBSET_MIN = 50_000
+"""Catalog size from which `FusionRanker.score` computes signals over the scored rows only."""
 SIGNALS = ("collab", "content_query", "content_items", "popularity", "history", "lookalike", "sequence")
 
 
@@ -151,6 +153,8 @@ class FusionRanker:
         p_disliked = [cat.row(i) for i in profile.disliked if i in cat]
         if p_liked or p_disliked:
             out["history"] = _z(self.collab.score_from_items(p_liked, p_disliked))
+        if not self.weights.lookalike:  # weight 0 (the tuned default): the signal cannot change a score
+            return out
         mine = {cat.items[r].id for r in si.liked} | set(profile.liked)
         look = self.history.lookalikes(mine, k=self.lookalike_k, exclude_user=state.user_id)
         if look:
@@ -170,8 +174,34 @@ class FusionRanker:
 
     # --- Ranker protocol ---------------------------------------------------------------------
     def score(self, state: DialogueState, rows: np.ndarray) -> np.ndarray:
+        """Fused scores of `rows`. On catalogs of `SUBSET_MIN`+ items, when the rows are a small
+        part of the catalog (a shortlist), the content signals are computed for those rows only and
+        z-normalised with catalog statistics (`ContentScorer.stats`); otherwise over the catalog."""
         rows = np.asarray(rows, dtype=np.int64)
+        if len(self.catalog) >= SUBSET_MIN and len(rows) * 4 <= len(self.catalog):
+            return self._score_rows(state, rows)
         return self.combine(self.signals(state))[rows]
+
+    def _score_rows(self, state: DialogueState, rows: np.ndarray) -> np.ndarray:
+        si = state_items(self.catalog, state)
+        sig: dict[str, np.ndarray] = {"popularity": self._pop[rows]}
+        if (si.liked or si.disliked) and not getattr(self.collab, "absent", False):
+            sig["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))[rows]
+        if self.content is not None:
+            for name, q in (("content_items", self.content.item_vector(si.liked, si.disliked)),
+                            ("content_query", self.content.query_vector(state.preferences))):
+                if q is not None:
+                    mean, sd = self.content.stats(q)
+                    s = self.content.vectors[rows] @ q
+                    sig[name] = (s - mean) / sd if sd > 0 else np.zeros_like(s)
+        if self.sequence is not None and si.ordered:
+            sig["sequence"] = _z(np.asarray(self.sequence.score(list(si.ordered)), dtype=np.float32))[rows]
+        if not getattr(self.collab, "absent", False):
+            sig.update({k: v[rows] for k, v in self._history_signals(state, si).items()})
+        total = np.zeros(len(rows), dtype=np.float32)
+        for name, v in sig.items():
+            total += self.weights.get(name) * v.astype(np.float32)
+        return total
 
     def recommend(self, state: DialogueState, allow: np.ndarray | Sequence[int] | None = None, k: int = 10,
                   exclude_seen: bool = True, explain: bool = True) -> Recommendation:
