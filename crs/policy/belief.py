@@ -95,10 +95,14 @@ class Belief:
     # --- updates ----------------------------------------------------------------------------
     def _has(self, unit: int) -> np.ndarray:
         """Local boolean mask of active rows that have `unit`."""
-        j = np.searchsorted(self.units, unit)
         has = np.zeros(self.rows.size, dtype=bool)
-        if j < self.units.size and self.units[j] == unit:
-            has[self._nnz_row[self._nnz_unit == j]] = True
+        items = self.space.item_rows(unit)  # sorted catalog rows with the unit (CSC column)
+        if self.rows.size == self.space.n_items:
+            has[items] = True
+            return has
+        pos = np.searchsorted(self.rows, items)
+        pos = pos[pos < self.rows.size]
+        has[pos[self.rows[pos] == items[: pos.size]]] = True
         return has
 
     def inform(self, unit: int) -> None:
@@ -158,17 +162,25 @@ class Belief:
         return prob, freq / max(int(cand.sum()), 1)
 
     def _compute(self) -> tuple[np.ndarray, float]:
+        """Posterior over rows and mean noise rate. Rows differ only by prior and disagreement count d,
+        so the mixture likelihood is computed once per distinct d (a handful), not once per row."""
         if self.rows.size == 0:
             return np.zeros(0), 0.0
-        d = self.disagree[None, :]
+        d = self.disagree
+        dmax = int(d.max()) if d.size else 0
+        ds = np.arange(dmax + 1, dtype=np.float64)[None, :]
         with np.errstate(invalid="ignore"):
-            logw = self._log_h + (self.n_answers - d) * self._log_ok + np.where(d > 0, d * self._log_err, 0.0)
-        logw = logw + self.log_prior[self.rows][None, :]
-        top = np.max(logw)
-        if not np.isfinite(top):
+            loglik = self._log_h + (self.n_answers - ds) * self._log_ok + np.where(ds > 0, ds * self._log_err, 0.0)
+        lp = self.log_prior[self.rows]
+        lik_top = np.max(loglik)
+        if not np.isfinite(lik_top) or not np.isfinite(lp.max()):
             return np.zeros(self.rows.size), 0.0
-        w = np.exp(logw - top)
-        per_h = w.sum(axis=1)
-        post = w.sum(axis=0)
-        post /= post.sum()
-        return post, float((per_h / per_h.sum()) @ self._levels)
+        lik = np.exp(loglik - lik_top)  # (hypotheses, d values)
+        w = np.exp(lp - lp.max())
+        mass_by_d = np.bincount(d, weights=w, minlength=dmax + 1)
+        post = w * lik.sum(axis=0)[d]
+        total = post.sum()
+        if not total > 0:
+            return np.zeros(self.rows.size), 0.0
+        per_h = lik @ mass_by_d
+        return post / total, float((per_h / per_h.sum()) @ self._levels)

@@ -1,10 +1,17 @@
 """Double DQN trainer for the unified dialogue policy, in one readable file (CleanRL style).
 
 Reads top to bottom: arguments, environment factory (passed in: crs never imports a simulator),
-replay buffer, network (`crs.policy.network.QNetwork`), training loop with periodic evaluation,
-checkpoint. Episodes alternate between the answer-noise levels of `train_noise` so the policy
-learns when to recommend both with exact and with noisy users. The reward of an episode is its
-hDCG@(15,10), so the return is the metric we report.
+replay buffer, demonstrations, network (`crs.policy.network.QNetwork`), training loop with periodic
+evaluation, checkpoint. Episodes alternate between the answer-noise levels of `train_noise` so one
+network serves exact and noisy users. The reward of an episode is its hDCG@(15,10), so the return is
+the metric we report.
+
+Learning from demonstrations (DQfD, Hester et al. 2018), on when `demo_episodes > 0`: the `bayes` rule
+(`_guide`, recommend once the top-k belief mass reaches `guide_threshold`) plays `demo_episodes`
+episodes; the network is pretrained on them for `pretrain_steps` with the TD loss, a Monte-Carlo
+return loss and a large-margin loss toward the demonstrated action, then fine-tuned by double DQN on
+its own transitions while a `demo_share` of every batch keeps replaying the demonstrations.
+The best network on the dev evaluations (the pretrained one included) is kept.
 """
 
 from __future__ import annotations
@@ -61,6 +68,15 @@ class Args:
     """Top-k mass at which the guiding rule recommends."""
     prior: str = "popularity"
     """Item prior of the env (`crs.policy.prior.PRIORS`); recorded so evaluation rebuilds the same one."""
+    demo_episodes: int = 0
+    """Episodes demonstrated by the `bayes` rule (0: no demonstrations, plain double DQN)."""
+    pretrain_steps: int = 2_000
+    """Gradient steps on the demonstrations alone before interacting."""
+    demo_share: float = 0.25
+    """Demonstration transitions added to every fine-tuning batch (share of `batch_size`)."""
+    margin: float = 0.05
+    """Large-margin loss: non-demonstrated actions must score `margin` below the demonstrated one."""
+    margin_weight: float = 1.0
 
 
 EnvFactory = Callable[[float, int], DialogueEnv]
@@ -88,19 +104,43 @@ class ReplayBuffer:
         self.action = np.zeros(size, np.int64)
         self.reward = np.zeros(size, np.float32)
         self.done = np.zeros(size, np.float32)
+        self.ret = np.zeros(size, np.float32)
+        """Discounted return from the transition to the end of its episode (demonstrations only)."""
 
-    def add(self, obs: dict, action: int, reward: float, nxt: dict, done: bool) -> None:
+    def add(self, obs: dict, action: int, reward: float, nxt: dict, done: bool, ret: float = 0.0) -> None:
         for key in self.obs:
             self.obs[key][self.pos] = obs[key]
             self.next[key][self.pos] = nxt[key]
         self.action[self.pos], self.reward[self.pos], self.done[self.pos] = action, reward, done
+        self.ret[self.pos] = ret
         self.pos = (self.pos + 1) % self.size
         self.n = min(self.n + 1, self.size)
 
-    def sample(self, b: int) -> tuple[dict, np.ndarray, np.ndarray, dict, np.ndarray]:
+    def sample(self, b: int) -> tuple[dict, np.ndarray, np.ndarray, dict, np.ndarray, np.ndarray]:
         i = self.rng.integers(0, self.n, b)
         return ({k: v[i] for k, v in self.obs.items()}, self.action[i], self.reward[i],
-                {k: v[i] for k, v in self.next.items()}, self.done[i])
+                {k: v[i] for k, v in self.next.items()}, self.done[i], self.ret[i])
+
+
+def _collect_demos(envs: list[DialogueEnv], args: Args, rng: np.random.Generator, deadline: float) -> ReplayBuffer:
+    """Episodes played by the `bayes` rule (`_guide`), stored with their Monte-Carlo returns."""
+    buf = ReplayBuffer(args.demo_episodes * 16, n_slots(args.n_ask), args.top_k, args.seed + 1)
+    for _ in range(args.demo_episodes):
+        if time.perf_counter() > deadline:
+            break
+        env = envs[int(rng.integers(len(envs)))]
+        obs, _ = env.reset()
+        traj, done = [], False
+        while not done:
+            a = _guide(obs, args.n_ask, args.guide_threshold)
+            nxt, r, term, trunc, _ = env.step(a)
+            traj.append((obs, a, r, nxt, term))
+            obs, done = nxt, term or trunc
+        g = 0.0
+        for o, a, r, n, t in reversed(traj):
+            g = r + args.gamma * g
+            buf.add(o, a, r, n, t, ret=g)
+    return buf
 
 
 def _guide(obs: dict, n_ask: int, threshold: float) -> int:
@@ -131,20 +171,40 @@ def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator, a
         return int(net(*to_tensors(obs))[0].argmax())
 
 
-def _learn(net: Any, target: Any, opt: Any, buf: ReplayBuffer, args: Args) -> float:
+def _td_loss(net: Any, target: Any, batch: tuple, args: Args, demo: bool) -> Any:
+    """Double-DQN TD loss; on demonstrations also the return loss and the large-margin loss."""
     import torch
     import torch.nn.functional as F
 
     from crs.policy.network import to_tensors
 
-    obs, action, reward, nxt, done = buf.sample(args.batch_size)
+    obs, action, reward, nxt, done, ret = batch
     with torch.no_grad():
         nxt_t = to_tensors(nxt)
         best = net(*nxt_t).argmax(dim=1, keepdim=True)  # double DQN: online net picks, target net scores
         q_next = target(*nxt_t).gather(1, best).squeeze(1)
         y = torch.as_tensor(reward) + args.gamma * q_next * (1 - torch.as_tensor(done))
-    q = net(*to_tensors(obs)).gather(1, torch.as_tensor(action).unsqueeze(1)).squeeze(1)
+    a = torch.as_tensor(action).unsqueeze(1)
+    q_all = net(*to_tensors(obs))
+    q = q_all.gather(1, a).squeeze(1)
     loss = F.smooth_l1_loss(q, y)
+    if demo:
+        loss = loss + F.smooth_l1_loss(q, torch.as_tensor(ret))
+        margins = torch.full_like(q_all, args.margin).scatter_(1, a, 0.0)
+        loss = loss + args.margin_weight * ((q_all + margins).max(dim=1).values - q).mean()
+    return loss
+
+
+def _learn(net: Any, target: Any, opt: Any, buf: ReplayBuffer | None, args: Args, demos: ReplayBuffer | None = None,
+           demo_batch: int = 0) -> float:
+    """One gradient step on an agent batch (if `buf` is given) plus a demonstration batch (if `demo_batch`)."""
+    import torch
+
+    loss = torch.zeros(())
+    if buf is not None and buf.n:
+        loss = loss + _td_loss(net, target, buf.sample(args.batch_size), args, demo=False)
+    if demos is not None and demos.n and demo_batch:
+        loss = loss + _td_loss(net, target, demos.sample(demo_batch), args, demo=True)
     opt.zero_grad()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
@@ -166,11 +226,40 @@ def _evaluate(net: Any, envs: dict[float, DialogueEnv], args: Args) -> dict[str,
     return out
 
 
+@dataclass
+class _Run:
+    """Mutable training state (network, target, optimiser, buffers, best evaluation so far)."""
+
+    net: Any
+    target: Any
+    opt: Any
+    buf: ReplayBuffer
+    demos: ReplayBuffer | None
+    eval_envs: dict[float, DialogueEnv]
+    t0: float
+    steps: int = 0
+    episodes: int = 0
+    updates: int = 0
+    best: dict[str, Any] = field(default_factory=lambda: {"score": -1.0})
+    best_state: Any = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def learn(self, args: Args, use_agent: bool = True) -> None:
+        demo_batch = int(args.batch_size * args.demo_share) if use_agent else args.batch_size
+        _learn(self.net, self.target, self.opt, self.buf if use_agent else None, args, self.demos, demo_batch)
+        self.updates += 1
+        if self.updates % args.target_every == 0:
+            self.target.load_state_dict(self.net.state_dict())
+
+    def evaluate(self, args: Args) -> None:
+        self.best, self.best_state = _keep_best(self.net, self.eval_envs, args, self.steps, self.t0, self.history,
+                                                self.best, self.best_state)
+
+
 def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: EnvFactory | None = None,
           cache: str | Path | None = None, progress: bool = True, save: bool = True) -> TrainResult:
-    """Train, evaluate every `eval_every` steps, keep the best network, save it under the cache."""
+    """(Demonstrate, pretrain,) train, evaluate every `eval_every` steps, keep the best network, save it."""
     import torch
-    from tqdm import tqdm
 
     from crs.policy.network import QNetwork
 
@@ -180,48 +269,61 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
     envs = [make_env(noise, args.seed + i) for i, noise in enumerate(args.train_noise)]
     eval_envs = {noise: (make_eval_env or make_env)(noise, args.seed + 100 + i) for i, noise in enumerate(args.train_noise)}
     space = envs[0].space
-    if envs[0].config.n_ask != args.n_ask:
-        raise ValueError(f"env has {envs[0].config.n_ask} ask slots but Args.n_ask is {args.n_ask}")
+    for env in (envs[0], *eval_envs.values()):
+        if env.config.n_ask != args.n_ask:
+            raise ValueError(f"env has {env.config.n_ask} ask slots but Args.n_ask is {args.n_ask}")
+        if getattr(env.config, "belief", args.belief) != args.belief:  # trained and deployed beliefs must agree
+            raise ValueError(f"env belief {env.config.belief} differs from Args.belief {args.belief}")
     net = QNetwork(space.n_units, space.n_items, args.n_ask, args.hidden, args.emb)
-    target = copy.deepcopy(net)
-    opt = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
-    buf = ReplayBuffer(args.buffer_size, n_slots(args.n_ask), args.top_k, args.seed)
-    t0, steps, episodes, updates = time.perf_counter(), 0, 0, 0
-    best: dict[str, Any] = {"score": -1.0}
-    best_state, history = copy.deepcopy(net.state_dict()), []
-    bar = tqdm(total=args.total_steps, disable=not progress, desc="dqn", unit="step")
-    while steps < args.total_steps and time.perf_counter() - t0 < args.minutes * 60:
-        env = envs[int(rng.integers(len(envs)))]
-        obs, _ = env.reset()
-        done = False
-        while not done:
-            eps = max(args.eps_end, args.eps_start - (args.eps_start - args.eps_end) * steps / args.eps_steps)
-            a = _epsilon_greedy(net, obs, eps, rng, args)
-            nxt, r, term, trunc, _ = env.step(a)
-            done = term or trunc
-            buf.add(obs, a, r, nxt, term)
-            obs, steps = nxt, steps + 1
-            if steps > args.learning_starts and steps % args.train_every == 0:
-                _learn(net, target, opt, buf, args)
-                updates += 1
-                if updates % args.target_every == 0:
-                    target.load_state_dict(net.state_dict())
-            if steps % args.eval_every == 0:
-                best, best_state = _keep_best(net, eval_envs, args, steps, t0, history, best, best_state)
-                bar.set_postfix(score=f"{history[-1]['score']:.3f}")
-        episodes += 1
-        bar.update(steps - bar.n)
-    bar.close()
-    best, best_state = _keep_best(net, eval_envs, args, steps, t0, history, best, best_state)
-    net.load_state_dict(best_state)
+    t0 = time.perf_counter()
+    deadline = t0 + args.minutes * 60
+    demos = _collect_demos(envs, args, rng, t0 + args.minutes * 20) if args.demo_episodes > 0 else None
+    run = _Run(net, copy.deepcopy(net), torch.optim.Adam(net.parameters(), lr=args.learning_rate),
+               ReplayBuffer(args.buffer_size, n_slots(args.n_ask), args.top_k, args.seed), demos, eval_envs, t0)
+    if demos is not None:
+        for _ in range(args.pretrain_steps):
+            run.learn(args, use_agent=False)
+        run.target.load_state_dict(net.state_dict())
+        run.evaluate(args)
+    _interact(run, envs, args, rng, deadline, progress)
+    run.evaluate(args)
+    net.load_state_dict(run.best_state)
     seconds = time.perf_counter() - t0
     path = None
     if save:
         path = checkpoint_path(catalog, space, cache)
-        meta = {**asdict(args), "catalog": catalog.name, "steps": steps, "episodes": episodes,
-                "seconds": round(seconds, 1), "best": best, "history": history}
+        meta = {**asdict(args), "catalog": catalog.name, "steps": run.steps, "episodes": run.episodes,
+                "demonstrations": demos.n if demos is not None else 0, "seconds": round(seconds, 1),
+                "best": run.best, "history": run.history}
         save_checkpoint(path, net, space, meta)
-    return TrainResult(path, steps, episodes, seconds, best, history)
+    return TrainResult(path, run.steps, run.episodes, seconds, run.best, run.history)
+
+
+def _interact(run: _Run, envs: list[DialogueEnv], args: Args, rng: np.random.Generator, deadline: float,
+              progress: bool) -> None:
+    """The ε-greedy double-DQN loop until `total_steps` or the deadline."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=args.total_steps, disable=not progress, desc="dqn", unit="step")
+    while run.steps < args.total_steps and time.perf_counter() < deadline:
+        env = envs[int(rng.integers(len(envs)))]
+        obs, _ = env.reset()
+        done = False
+        while not done:
+            eps = max(args.eps_end, args.eps_start - (args.eps_start - args.eps_end) * run.steps / args.eps_steps)
+            a = _epsilon_greedy(run.net, obs, eps, rng, args)
+            nxt, r, term, trunc, _ = env.step(a)
+            done = term or trunc
+            run.buf.add(obs, a, r, nxt, term)
+            obs, run.steps = nxt, run.steps + 1
+            if run.steps > args.learning_starts and run.steps % args.train_every == 0:
+                run.learn(args)
+            if run.steps % args.eval_every == 0:
+                run.evaluate(args)
+                bar.set_postfix(score=f"{run.history[-1]['score']:.3f}")
+        run.episodes += 1
+        bar.update(run.steps - bar.n)
+    bar.close()
 
 
 def _keep_best(net: Any, eval_envs: dict[float, DialogueEnv], args: Args, steps: int, t0: float,
@@ -229,6 +331,6 @@ def _keep_best(net: Any, eval_envs: dict[float, DialogueEnv], args: Args, steps:
     """Evaluate now, append to `history`, return the (possibly new) best evaluation and weights."""
     ev = _evaluate(net, eval_envs, args) | {"step": steps, "seconds": round(time.perf_counter() - t0, 1)}
     history.append(ev)
-    if ev["score"] >= best["score"]:
+    if best_state is None or ev["score"] >= best["score"]:
         return ev, copy.deepcopy(net.state_dict())
     return best, best_state

@@ -19,6 +19,7 @@ Measured on 1,000 LastFM* valid pairs (rank of the target among all 7,432 items)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,13 +70,25 @@ class CollaborativePrior:
             return None
         return u if 0 <= u < self.n_users and self._r.indptr[u + 1] > self._r.indptr[u] else None
 
-    def __call__(self, user: str) -> np.ndarray:
+    def __call__(self, user: str, exclude: int | None = None) -> np.ndarray:
+        """Log-scores for `user`; `exclude` (a catalog row) is held out of the user's history first.
+
+        Training episodes are pairs of the same interaction matrix the prior is built from, so their
+        target must be held out (leave-one-out), or the prior would push it to the bottom; held-out
+        pairs (LastFM* valid / test) are never in the matrix and need no exclusion.
+        """
         u = self._row(user)
         if u is None:
             return self._pop.copy()
         c = self.config
         mine = self._r.indices[self._r.indptr[u] : self._r.indptr[u + 1]]
-        sim = self._ru @ self._ru[u].toarray().ravel()
+        if exclude is not None and exclude in mine:
+            mine = mine[mine != exclude]
+        if mine.size == 0:
+            return self._pop.copy()
+        query = np.zeros(self._r.shape[1])
+        query[mine] = 1.0 / np.sqrt(mine.size)
+        sim = self._ru @ query
         sim[u] = 0.0
         k = min(c.k, sim.size - 1)
         if k > 0:
@@ -87,11 +100,12 @@ class CollaborativePrior:
         if c.item_weight:
             user_items = np.zeros(self._r.shape[1])
             user_items[mine] = 1.0
-            score = score + c.item_weight * (self._rit @ (self._ri @ user_items))
+            co_users = self._ri @ user_items
+            co_users[u] = 0.0  # the user's own row would leak a held-out item (it only re-scores `mine` otherwise)
+            score = score + c.item_weight * (self._rit @ co_users)
         out = np.log(score + c.floor) + c.pop_weight * self._pop
         out[mine] = np.log(c.floor) - c.seen_penalty
         return out
-
 
     def for_items(self, rows: np.ndarray) -> np.ndarray:
         """Log-scores for a user known only by the catalog rows they liked (a chat user's history, no
@@ -115,6 +129,23 @@ class CollaborativePrior:
         out = np.log(score + c.floor) + c.pop_weight * self._pop
         out[mine] = np.log(c.floor) - c.seen_penalty
         return out
+
+
+class HeldOutPrior:
+    """`prior(user)` with the current episode's target held out of the user's history (leave-one-out).
+
+    For training on pairs of the interaction matrix the prior itself is built from (LastFM* train
+    pairs, a movie catalog's ratings): `current_target()` returns the target item id of the episode
+    being played (the caller, who owns the simulator, supplies it), or None.
+    """
+
+    def __init__(self, prior: CollaborativePrior, catalog: Catalog, current_target: Callable[[], str | None]) -> None:
+        self.prior, self.catalog, self.current_target = prior, catalog, current_target
+
+    def __call__(self, user: str) -> np.ndarray:
+        target = self.current_target()
+        return self.prior(user, exclude=self.catalog.row(target) if target is not None else None)
+
 
 def build_prior(catalog: Catalog, name: str = "popularity"):  # type: ignore[no-untyped-def]
     """None (the env's popularity default) or a `CollaborativePrior`; PolicyError on an unknown name."""

@@ -67,7 +67,7 @@ class AskSpace:
             raise PolicyError(f"unknown askable attribute {label!r} (expected 'name=value' from the catalog schema)") from None
 
     def item_rows(self, unit: int) -> np.ndarray:
-        """Item rows that have `unit`."""
+        """Item rows that have `unit` (sorted)."""
         c = self.columns
         return c.indices[c.indptr[unit] : c.indptr[unit + 1]]
 
@@ -102,7 +102,9 @@ def build_ask_space(catalog: Catalog, attributes: tuple[str, ...] | None = None)
     h.update("\x00".join(labels).encode())
     h.update(np.asarray(m.indptr).tobytes())
     h.update(np.asarray(m.indices).tobytes())
-    return AskSpace(catalog.name, labels, m, m.tocsc(), h.hexdigest()[:16])
+    cols = m.tocsc()
+    cols.sort_indices()  # `item_rows` returns sorted rows (the belief relies on it)
+    return AskSpace(catalog.name, labels, m, cols, h.hexdigest()[:16])
 
 
 def _askable_names(catalog: Catalog, attributes: tuple[str, ...] | None) -> tuple[str, ...]:

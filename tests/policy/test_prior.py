@@ -73,3 +73,58 @@ def test_guide_follows_the_bayes_rule(make_env) -> None:  # type: ignore[no-unty
     assert _guide(enc, 10, threshold=0.0) == 10  # any mass: recommend
     enc["global"][1] = 1 / 15  # last turn: recommend whatever the mass
     assert _guide(enc, 10, threshold=2.0) == 10
+
+
+def test_held_out_prior_leaves_one_out(cf, lastfm_catalog, lastfm_valid) -> None:  # type: ignore[no-untyped-def]
+    """A training pair's target is in the matrix the prior is built from: held out, it ranks like an unseen
+    item (no leak through the user's own row); a held-out (valid) target is unaffected by `exclude`."""
+    from crs.policy.prior import HeldOutPrior
+
+    inter = lastfm_catalog.interactions.tocsr()
+    ranks_in, ranks_out = [], []
+    for u in range(0, 600, 20):
+        seen = inter.indices[inter.indptr[u] : inter.indptr[u + 1]]
+        if seen.size < 3:
+            continue
+        t = int(seen[0])
+        s_in, s_out = cf(str(u)), cf(str(u), exclude=t)
+        ranks_in.append(int((s_in > s_in[t]).sum()))
+        ranks_out.append(int((s_out > s_out[t]).sum()))
+        others = np.setdiff1d(seen, [t])
+        assert s_out[others].max() < np.delete(s_out, seen).min()  # the rest of the history stays at the bottom
+    assert min(ranks_in) >= len(lastfm_catalog) - 200 and np.median(ranks_out) < len(lastfm_catalog) / 2
+    ep = lastfm_valid[0]
+    np.testing.assert_allclose(cf(ep.user, exclude=lastfm_catalog.row(ep.target)), cf(ep.user))
+    held = HeldOutPrior(cf, lastfm_catalog, lambda: ep.target)
+    np.testing.assert_allclose(held(ep.user), cf(ep.user))
+
+
+def test_held_out_cold_item_gets_no_item_item_score(cf, lastfm_catalog) -> None:  # type: ignore[no-untyped-def]
+    """An item only this user had must score like any never-seen item once held out (the user's own row
+    would otherwise link it to the rest of their history)."""
+    inter = lastfm_catalog.interactions.tocsr()
+    cols = inter.tocsc()
+    single = np.flatnonzero(np.diff(cols.indptr) == 1)
+    item = int(single[0])
+    user = int(cols.indices[cols.indptr[item]])
+    s = cf(str(user), exclude=item)
+    never = np.flatnonzero(np.diff(cols.indptr) == 0)
+    assert never.size and s[item] == pytest.approx(s[never].max(), abs=0.05)
+
+
+def test_dev_is_carved_from_train_users_and_resampling_favours_the_long_tail(lastfm_catalog, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from crs.policy.training_data import carve_dev, long_tail_resample
+    from simulators.attribute import load_episodes
+
+    pairs = load_episodes(data_dir / "lastfm-star" / "UI_Interaction_data" / "review_dict_train.json", lastfm_catalog)
+    train, dev = carve_dev(pairs, 0.1, seed=0)
+    assert len(train) + len(dev) == len(pairs) and not {e.user for e in train} & {e.user for e in dev}
+    assert 0.05 < len({e.user for e in dev}) / len({e.user for e in pairs}) < 0.15
+    assert carve_dev(pairs, 0.1, seed=0)[1] == dev
+    pop = lastfm_catalog.popularity()
+    tail = long_tail_resample(train, lastfm_catalog, 5000, alpha=1.0, seed=0)
+    med = lambda eps: np.median([pop[lastfm_catalog.row(e.target)] for e in eps])
+    assert med(tail) < med(train) / 5
+    assert len(long_tail_resample(dev, lastfm_catalog, 10**6, 1.0, replace=False)) == len(dev)
+    with pytest.raises(PolicyError, match="dev fraction"):
+        carve_dev(pairs, 1.5)
