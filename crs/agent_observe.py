@@ -178,7 +178,7 @@ class BeliefObserver:
 
     def log_prior(self, state: DialogueState) -> np.ndarray:
         """Collaborative prior of the user's liked items when the policy uses it and there are any, else popularity."""
-        rows = [self.catalog.row(i) for i in liked_items(state) if i in self.catalog]
+        rows = [self.catalog.row(i) for i in dict.fromkeys((*liked_items(state), *state.accepted)) if i in self.catalog]
         if self.prior != "collaborative" or not rows or self.catalog.interactions is None:
             return self._pop
         if self._cf is None:

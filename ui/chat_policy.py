@@ -66,21 +66,22 @@ def natural_args(minutes: float, seed: int) -> Any:
 
 
 def train_natural(cat: Any, data_dir: str | None, minutes: float, seed: int = 0, nlu: str = "learned",
-                  progress: bool = True) -> Any:
-    """Train the DQN through the whole chat agent against the NL simulator (train goals only)."""
+                  progress: bool = True, cache: str | Path | None = None, args: Any = None) -> Any:
+    """Train the DQN through the whole chat agent against the NL simulator (train goals only);
+    `args` overrides `natural_args(minutes, seed)`, `cache` the cache directory of the checkpoint."""
     from crs.agent_observe import chat_ask_space, dqn_checkpoint
     from crs.policy.chat_env import ChatEnv, ChatEnvConfig
     from crs.policy.dqn import train
     from ui.eval_factories import build_eval_agent
 
-    args = natural_args(minutes, seed)
+    args = args or natural_args(minutes, seed)
     agent = build_eval_agent(cat, data_dir, nlu, "bayes", None, 3)
     cfg = ChatEnvConfig(n_ask=args.n_ask, top_k=args.top_k, belief=args.belief, prior=args.prior)
 
     def make(noise: float, s: int) -> ChatEnv:
         return ChatEnv(agent, natural_simulator(cat, data_dir, s, "train"), cfg)
 
-    path = dqn_checkpoint(cat, chat_ask_space(cat), "natural")
+    path = dqn_checkpoint(cat, chat_ask_space(cat), "natural", cache)
     return train(args, cat, make, make, cache=path.parent.parent, progress=progress)
 
 

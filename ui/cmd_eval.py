@@ -40,6 +40,7 @@ def eval_simulate(
     drives the whole chatbot in text and adds NLU accuracy, strategies and popularity."""
     import torch
 
+    from crs.agent_observe import chat_ask_space
     from crs.eval.episodes import evaluate
     from crs.policy import load_policy
     from ui.eval_commands import finish, print_simulation, simulate_natural
@@ -64,7 +65,7 @@ def eval_simulate(
         m = evaluate_parallel(job, episodes, workers, "ray" if backend == "ray" else "process")
     else:
         cat = load(catalog, data_dir)
-        pol = load_policy(cat, policy)
+        pol = load_policy(cat, policy, space=chat_ask_space(cat)) if policy == "dqn" else load_policy(cat, policy)
         prior = prior or getattr(pol, "prior", "popularity")
         make = policy_env_factory(cat, policy_episodes(cat, data_dir, split, "dev"), simulator, initiative, prior)
         m = evaluate(make(answer_noise, seed, pol.belief), pol, episodes, seed=seed) | {"prior": prior}

@@ -25,18 +25,19 @@ def policy_episodes(cat, data_dir: Optional[Path], split: Optional[Path], part: 
 
 def policy_env_factory(cat, episodes, simulator: str, initiative: float = 0.0, prior: str = "popularity"):  # type: ignore[no-untyped-def]
     """(answer_noise, seed) -> DialogueEnv around the named simulator (the env never imports simulators)."""
+    from crs.agent_observe import askable, chat_ask_space
     from crs.policy.env import DialogueEnv, EnvConfig
     from crs.policy.prior import build_prior
-    from crs.policy.space import build_ask_space
     from simulators.attribute import AttributeSimConfig, AttributeSimulator
 
     if simulator != "attribute":
         raise CRSError(f"unknown simulator {simulator!r} for the attribute-level policy env; valid: attribute")
-    space = build_ask_space(cat)
+    space = chat_ask_space(cat)  # the chat agent's ask space (same ids as in chat)
     item_prior = build_prior(cat, prior)
 
     def make(noise: float, seed: int, belief=None):  # type: ignore[no-untyped-def]
-        sim = AttributeSimulator(cat, episodes, AttributeSimConfig(answer_noise=noise, initiative=initiative, seed=seed))
+        sim = AttributeSimulator(cat, episodes, AttributeSimConfig(answer_noise=noise, initiative=initiative, seed=seed,
+                                                                  attributes=askable(cat)))
         return DialogueEnv(cat, space, sim, EnvConfig() if belief is None else EnvConfig(belief=belief), prior=item_prior)
 
     return make

@@ -24,10 +24,10 @@ def build_eval_agent(catalog: Catalog, data_dir: str | None, nlu: str = "learned
     name = "bayes" if policy_path else policy
     agent = build_agent(AgentConfig(catalog=catalog.name, data_dir=data_dir, nlu=nlu, policy=name, k=k),
                         catalog=catalog, store=Store(":memory:"))
-    if policy_path:
-        from crs.policy import load_policy
+    if policy_path:  # the DQN with the belief observation it was trained on (chat ask-space ids)
+        from crs.agent_observe import use_policy
 
-        agent.policy = load_policy(catalog, "dqn", path=policy_path)
+        use_policy(agent, "dqn", path=policy_path)
     return agent
 
 

@@ -41,13 +41,14 @@ class AttributeJob:
 def components(job: AttributeJob) -> dict[str, Any]:
     """Catalog, episodes, ask space, policy and item prior of a job (cached per process)."""
     if job.key() not in _COMPONENTS:
+        from crs.agent_observe import chat_ask_space
         from crs.catalog import load_catalog
-        from crs.policy import build_ask_space, load_policy
+        from crs.policy import load_policy
         from crs.policy.prior import build_prior
         from simulators.attribute import load_episodes
 
         cat = load_catalog(job.catalog, data_dir=job.data_dir)
-        space = build_ask_space(cat)
+        space = chat_ask_space(cat)
         pol = load_policy(cat, job.policy, space=space) if job.policy == "dqn" else load_policy(cat, job.policy)
         prior = job.prior or getattr(pol, "prior", "popularity")
         _COMPONENTS[job.key()] = {"catalog": cat, "episodes": load_episodes(Path(job.split), cat), "space": space,
@@ -56,6 +57,7 @@ def components(job: AttributeJob) -> dict[str, Any]:
 
 
 def _play_chunk(job: AttributeJob, task: tuple[int, list[int]]) -> dict:
+    from crs.agent_observe import askable
     from crs.eval.episodes import run_episodes
     from crs.policy.env import DialogueEnv, EnvConfig
     from simulators.attribute import AttributeSimConfig, AttributeSimulator
@@ -64,7 +66,8 @@ def _play_chunk(job: AttributeJob, task: tuple[int, list[int]]) -> dict:
     c = components(job)
     eps = [c["episodes"][i] for i in idx]
     sim = AttributeSimulator(c["catalog"], eps, AttributeSimConfig(answer_noise=job.answer_noise,
-                                                                  initiative=job.initiative, seed=job.seed))
+                                                                  initiative=job.initiative, seed=job.seed,
+                                                                  attributes=askable(c["catalog"])))
     env = DialogueEnv(c["catalog"], c["space"], sim, EnvConfig(belief=c["policy"].belief), prior=c["prior"])
     outs = run_episodes(env, c["policy"], len(eps), seed=job.seed * 100_003 + chunk)
     return {"outcomes": [(o.success, o.turns, o.rank, o.actions) for o in outs]}

@@ -53,20 +53,20 @@ def env_factory(cat: Any, episodes: list[Any], simulator: str = "attribute", pri
                 belief: Any = None):  # type: ignore[no-untyped-def]
     """(answer_noise, seed) -> DialogueEnv (with `belief`, the policy's belief config) whose collaborative
     prior holds each episode's target out of the user's history."""
+    from crs.agent_observe import askable, chat_ask_space
     from crs.policy.env import DialogueEnv, EnvConfig
     from crs.policy.prior import CollaborativePrior, HeldOutPrior, build_prior
-    from crs.policy.space import build_ask_space
     from simulators.attribute import AttributeSimConfig, AttributeSimulator
 
     if simulator != "attribute":
         raise CRSError(f"unknown simulator {simulator!r} for the attribute-level policy env; valid: attribute")
-    space = build_ask_space(cat)
+    space = chat_ask_space(cat)  # the chat agent's ask space: a checkpoint works in chat (ids agree)
     item_prior = build_prior(cat, prior)
 
     default_belief = belief
 
     def make(noise: float, seed: int, belief=None):  # type: ignore[no-untyped-def]
-        sim = AttributeSimulator(cat, episodes, AttributeSimConfig(answer_noise=noise, seed=seed))
+        sim = AttributeSimulator(cat, episodes, AttributeSimConfig(answer_noise=noise, seed=seed, attributes=askable(cat)))
         p = item_prior
         if isinstance(item_prior, CollaborativePrior):
             p = HeldOutPrior(item_prior, cat, lambda: sim.episode.target if sim.episode is not None else None)
