@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from crs.agent_elicit import Elicitor
 from crs.agent_filter import drop_vague_years, relax_notice, relaxed_mask, soft_boost, soft_constraints
 from crs.agent_observe import PendingTurn, askable, build_observer, build_policy, chat_ask_space, value_counts
 from crs.nlg import RenderContext, Reply, TemplateGenerator
@@ -83,6 +84,8 @@ class Agent:
         self.store, self.paraphrase, self.k, self.noun = store, paraphrase, k, noun
         self.strict, self.max_chars = strict, max_chars
         self._askable = askable(catalog)
+        self.elicit = Elicitor.for_catalog(catalog, k)
+        """Open questions about people while the candidate set is large (`crs.agent_elicit`)."""
         self.observer = observer or build_observer(catalog, "bayes", policy)
         """Builds the policy's `PolicyObservation` (`crs.agent_observe`: candidate proxy or belief)."""
 
@@ -153,7 +156,7 @@ class Agent:
     def respond(self, p: PendingTurn, choice: Action) -> tuple[DialogueState, TurnReply]:
         """Second half: the user's initiative overrides `choice`, then reply, record, drop the old handle."""
         new, state = p.state, p.before
-        action = self._override(choice, p.intent, p.rec_ids, new)
+        action = self.elicit(self._override(choice, p.intent, p.rec_ids, new), p.intent, new, p.n_candidates)
         ctx = self._context(new, p.parsed, p.intent, action, p.text, p.counts)
         reply = self.generator.render(action, new, ctx)
         if self.paraphrase is not None and reply.cards:
