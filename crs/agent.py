@@ -28,6 +28,7 @@ from crs.agent_filter import drop_vague_years, relax_notice, relaxed_mask, soft_
 from crs.agent_observe import PendingTurn, askable, build_observer, build_policy, chat_ask_space, value_counts
 from crs.nlg import RenderContext, Reply, TemplateGenerator
 from crs.nlg.questions import question_attribute
+from crs.ranking.shortlist import SHORTLIST_MIN, shortlist
 from crs.retrieval.text import tokenize
 from crs.reviews import Opinion, ReviewStore, find_aspects, read_opinion
 from crs.store import Store
@@ -148,7 +149,8 @@ class Agent:
         handle = self._handle(state, new, mask)
         n_cand = int(mask.sum())
         rec_ids = self._recommend_ids(new, mask, soft_constraints(new.constraints, relaxed)) if n_cand else ()
-        notices += (relax_notice(relaxed, self.noun),) if relaxed else ()
+        fresh = self._newly_relaxed(state, relaxed)  # a relaxation is announced once, not on every later turn
+        notices += (relax_notice(fresh, self.noun),) if fresh else ()
         counts = value_counts(self.engine.columns, self._askable, mask)
         obs = self.observer(new, mask, counts, rec_ids, tuple(relaxed))
         return PendingTurn(state, new, parsed, intent, text, handle, n_cand, rec_ids, counts, notices, obs)
@@ -237,6 +239,13 @@ class Agent:
         base[[self.catalog.row(i) for i in state.rejected if i in self.catalog]] = False
         return relaxed_mask(self.engine, len(self.catalog), state.constraints, base, max(self.k, MIN_CANDIDATES))
 
+    def _newly_relaxed(self, before: DialogueState, relaxed: tuple[Constraint, ...]) -> tuple[Constraint, ...]:
+        """The relaxed constraints that were not already relaxed before this turn."""
+        if not relaxed or not before.constraints:
+            return tuple(relaxed)
+        already = set(self.candidate_mask(before)[1])
+        return tuple(c for c in relaxed if c not in already)
+
     def _opinion(self, state: DialogueState, text: str) -> Opinion:
         op = read_opinion(" ".join((*state.preferences[-3:], text)))
         return Opinion(1, op.aspects)  # recommended items are explained with positive, aspect-aligned snippets
@@ -247,10 +256,13 @@ class Agent:
         seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
         allow = mask.copy()
         allow[[self.catalog.row(i) for i in seen if i in self.catalog]] = False
+        rstate = self._ranking_state(state)
         rows = np.flatnonzero(allow)
+        if len(rows) >= SHORTLIST_MIN:  # very large catalogs: score what the indexes retrieve (crs.ranking.shortlist)
+            rows = shortlist(self.ranker, self.engine, rstate, allow)
         if len(rows) == 0:
             return ()
-        scores = np.asarray(self.ranker.score(self._ranking_state(state), rows), dtype=np.float32)
+        scores = np.asarray(self.ranker.score(rstate, rows), dtype=np.float32)
         scores = scores + SOFT_WEIGHT * soft_boost(self.engine, soft, rows)  # items meeting more includes first
         n = min(self.k * 4, len(rows))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))

@@ -1,13 +1,16 @@
 """`crs bench turn`: latency of one agent turn (no LLM) on a real catalog or a synthetic one.
 
 A scripted conversation (greeting, preference, liked title, critique, request, item questions,
-change of mind) is replayed over fresh sessions until `turns` turns are timed; each timed call is
-`Agent.step` including the SQLite write. Synthetic catalogs reuse the retrieval benchmark's
+change of mind) is replayed over fresh sessions until `turns` turns are timed; each session uses
+other titles and genres, and starts with cold per-text caches (`clear_text_caches`: no encoding
+of an earlier session's message is reused); each timed call is `Agent.step` including the SQLite
+write. Synthetic catalogs reuse the retrieval benchmark's
 generator (`crs.retrieval.synthetic`) turned into `Item`s with titles built from their words.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,13 +21,17 @@ import numpy as np
 from crs.types import Attribute, AttributeKind, AttributeSchema, Catalog, Item
 
 
-def script(catalog: Catalog) -> list[str]:
-    """A conversation that exercises every path, using real titles and attribute values of the catalog."""
-    pop = np.argsort(-catalog.popularity())[:2]
-    liked = catalog.items[int(pop[0])].title
+def script(catalog: Catalog, variant: int = 0) -> list[str]:
+    """A conversation that exercises every path, using real titles and attribute values of the catalog.
+
+    `variant` picks another liked title (among the 50 most popular) and other genre values, so
+    successive sessions send different texts and constraint sets."""
+    pop = np.argsort(-catalog.popularity())[:50]
+    liked = catalog.items[int(pop[variant % len(pop)])].title
     genre_attr = next((a for a in catalog.schema if a.kind is AttributeKind.MULTI and a.values), None)
-    value = genre_attr.values[0] if genre_attr else "drama"
-    other = genre_attr.values[1] if genre_attr and len(genre_attr.values) > 1 else "comedy"
+    values = genre_attr.values if genre_attr and len(genre_attr.values) > 1 else ("drama", "comedy")
+    value = values[variant % len(values)]
+    other = values[(variant + 1) % len(values)]
     return ["hi there", f"I'm in the mood for {value}", f"I really loved {liked}", f"no {other} please",
             "just give me something", "who directed it?", "what's it about?", "something more recent",
             "not that one", f"forget {other}", "yes", "thanks, that looks great"]
@@ -62,8 +69,11 @@ def synthetic_catalog(n: int, seed: int = 0) -> tuple[Catalog, object]:
 
 
 def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str | None = None, turns: int = 300,
-              nlu: str = "learned", log: Callable[[str], None] = lambda m: None) -> dict:
+              nlu: str = "learned", log: Callable[[str], None] = lambda m: None, warm_caches: bool = False) -> dict:
+    """p50/p99 of `Agent.step` over `turns` scripted turns (sessions vary titles and genres; per-text
+    caches are cleared before each session unless `warm_caches`)."""
     from crs.agent import AgentConfig, build_agent
+    from crs.embed import shared_encoder
     from crs.store import Store
 
     t0 = time.perf_counter()
@@ -79,19 +89,46 @@ def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str |
         cat = agent.catalog
     build_s = time.perf_counter() - t0
     log(f"agent ready on {len(cat):,} items in {build_s:.1f}s; timing {turns} turns")
-    msgs = script(cat)
     times: list[float] = []
+    cpu: list[float] = []  # on-CPU time of the turn's thread: excludes waiting for a core on a busy machine
     state = agent.new_session("bench")
-    agent.step(state, msgs[1])  # warm-up: lazy encoder and caches
+    agent.step(state, "I'd like a fun movie tonight")  # warm-up: lazy encoder and models
+    shared_encoder().encode_one("warm-up")
+    session = 0
     while len(times) < turns:
+        msgs = script(cat, session)
+        session += 1
+        if not warm_caches:
+            clear_text_caches(agent)
         state = agent.new_session("bench")
         for m in msgs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             state, _ = agent.step(state, m)
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.thread_time() - c) * 1000)
             if len(times) >= turns:
                 break
     store.close()
     arr = np.asarray(times)
     return {"catalog": cat.name, "items": len(cat), "turns": len(arr), "p50_ms": float(np.percentile(arr, 50)),
-            "p99_ms": float(np.percentile(arr, 99)), "mean_ms": float(arr.mean()), "build_s": build_s, "nlu": nlu}
+            "p99_ms": float(np.percentile(arr, 99)), "mean_ms": float(arr.mean()), "build_s": build_s, "nlu": nlu,
+            "cpu_p50_ms": float(np.percentile(cpu, 50)), "cpu_p99_ms": float(np.percentile(cpu, 99)),
+            "load_avg": float(os.getloadavg()[0]), "warm_caches": warm_caches}
+
+
+def clear_text_caches(agent: object) -> None:
+    """Forget every per-text cache (message and query encodings, content score vectors), as for a
+    new user whose messages were never seen; constraint masks and loaded models stay."""
+    from crs.embed import shared_encoder
+
+    enc = shared_encoder()
+    with enc._lock:
+        enc._one.clear()
+    engine = getattr(agent, "engine", None)
+    if engine is not None and hasattr(engine, "_qcache"):
+        with engine._lock:
+            engine._qcache.clear()
+    content = getattr(getattr(agent, "ranker", None), "content", None)
+    if content is not None:
+        content._cache.clear()
+        content._score_cache.clear()

@@ -34,6 +34,8 @@ BM25_VERSION = "bm25-okapi-v1"
 SIMILAR_DEPTH = 300
 SIMILAR_FACET_WEIGHT = 0.5
 FACET_MAX_VALUES = 64
+MASK_CACHE = 128
+"""Constraint masks kept per engine (one byte per catalog row each)."""
 
 
 class SearchEngine:
@@ -47,6 +49,7 @@ class SearchEngine:
         self._encoder = encoder
         self.fuse_depth = fuse_depth
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -79,7 +82,27 @@ class SearchEngine:
         return vec
 
     def mask(self, constraints: Iterable[Constraint]) -> np.ndarray:
-        return compile_constraints(self.columns, constraints)
+        """Allow-mask of the rows satisfying every constraint (`compile_constraints`).
+
+        Masks are cached per constraint tuple (`MASK_CACHE` most recent; the agent recomputes the
+        same constraints every turn) and returned read-only: copy before changing one."""
+        key = tuple(constraints)
+        try:
+            hash(key)
+        except TypeError:  # an unhashable value: compiled (and validated) without the cache
+            return compile_constraints(self.columns, key)
+        with self._lock:
+            hit = self._masks.get(key)
+            if hit is not None:
+                self._masks.move_to_end(key)
+                return hit
+        m = compile_constraints(self.columns, key)
+        m.setflags(write=False)
+        with self._lock:
+            self._masks[key] = m
+            while len(self._masks) > MASK_CACHE:
+                self._masks.popitem(last=False)
+        return m
 
     def _check(self, k: int, allow: np.ndarray | None) -> tuple[int, np.ndarray | None]:
         k = check_k(k)

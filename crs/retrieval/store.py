@@ -70,8 +70,8 @@ class CandidateStore:
         r = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64).reshape(-1)
         if len(r) and (r.min() < 0 or r.max() >= self.columns.n_rows):
             raise InvalidQueryError(f"candidate rows must be in [0, {self.columns.n_rows})")
-        if len(np.unique(r)) != len(r):
-            raise InvalidQueryError("candidate rows must be unique")
+        if len(r) > 1 and not bool(np.all(r[1:] > r[:-1])) and len(np.unique(r)) != len(r):
+            raise InvalidQueryError("candidate rows must be unique")  # O(n) when sorted (np.flatnonzero)
         if scores is None:
             s = -np.arange(len(r), dtype=np.float32)
         else:
