@@ -172,6 +172,7 @@ class Agent:
     # --- pieces ---------------------------------------------------------------------------
     def _parse(self, text: str, state: DialogueState) -> ParsedTurn:
         parsed = drop_vague_years(self.nlu.parse(text, state), text) if text else ParsedTurn(text="", intent="empty")
+        parsed = self.elicit.reattribute(parsed, state.last_action)
         last = state.last_action
         if last is not None and last.kind == "ask" and last.attribute and "=" in last.attribute \
                 and not parsed.add and not parsed.remove and _short_answer(text, parsed):

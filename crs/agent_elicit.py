@@ -18,9 +18,10 @@ beyond what the NLU already links.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from crs.types import Action, Catalog, DialogueState, Speaker
+from crs.types import Action, Catalog, Constraint, DialogueState, ParsedTurn, Speaker
 
 ELICIT_AFTER = 0
 """Rounds of recommendations (k items each) turned down before the first open question (0: ask first)."""
@@ -40,14 +41,35 @@ class Elicitor:
 
     attributes: tuple[str, ...]
     k: int = 3
+    people: tuple[str, ...] = ()
+    """Every people attribute of the schema (answers are re-attributed among these)."""
+    known: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The values of each people attribute."""
 
     @classmethod
     def for_catalog(cls, catalog: Catalog, k: int = 3) -> Elicitor:
         from crs.nlu.entities import PERSON_ATTRIBUTES
 
-        names = [a for a in PERSON_ATTRIBUTES if a in catalog.schema and a not in _NOT_ASKED]
+        people = tuple(a for a in PERSON_ATTRIBUTES if a in catalog.schema)
+        names = [a for a in people if a not in _NOT_ASKED]
         cover = {a: sum(1 for it in catalog.items if it.values(a)) for a in names}
-        return cls(tuple(sorted(names, key=lambda a: -cover[a])), k)
+        known = {a: frozenset(catalog.schema.get(a).values) for a in people}
+        return cls(tuple(sorted(names, key=lambda a: -cover[a])), k, people, known)
+
+    def reattribute(self, parsed: ParsedTurn, last: Action | None) -> ParsedTurn:
+        """A person named right after "any director you'd like?" is that attribute's value when the
+        catalog has them there (the NLU alone picks the person's most frequent role, often `stars`)."""
+        asked = last.attribute if last is not None and last.kind == "ask" else None
+        if asked not in self.people:
+            return parsed
+
+        def move(c: Constraint) -> Constraint:
+            if c.attribute == asked or c.attribute not in self.people:
+                return c
+            return Constraint(asked, c.op, c.value) if c.value in self.known.get(asked, ()) else c
+
+        add = tuple(move(c) for c in parsed.add)
+        return parsed if add == tuple(parsed.add) else replace(parsed, add=add)
 
     def __call__(self, action: Action, intent: str, state: DialogueState, n_candidates: int) -> Action:
         if action.kind != "recommend" or intent in ("request", "question", "accept") or not self.attributes:

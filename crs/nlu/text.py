@@ -99,6 +99,12 @@ class ScopeFinder:
         return sorted(out)
 
 
+MAX_SCOPE_WORDS = 8
+"""A negation reaches at most this many words past its cue: unpunctuated chat runs clauses
+together ("i don't understand because it is so good Monster is the one with Garth Jennings")."""
+_SCOPE_WORDS = re.compile(r"\S+")
+
+
 def _clause_end(low: str, start: int, breakers: re.Pattern[str]) -> int:
     punct = re.compile(r"[.!?;,\n]|\s-\s")
     p = punct.search(low, start)
@@ -106,6 +112,9 @@ def _clause_end(low: str, start: int, breakers: re.Pattern[str]) -> int:
     b = breakers.search(low, start)
     if b and b.start() < end:
         end = b.start()
+    for i, w in enumerate(_SCOPE_WORDS.finditer(low, start, end)):
+        if i == MAX_SCOPE_WORDS:
+            return w.start()
     return end
 
 

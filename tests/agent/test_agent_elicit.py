@@ -49,3 +49,11 @@ def test_agent_asks_about_actors_and_uses_the_answer(fast_agent):  # type: ignor
     state, reply = fast_agent.step(state, "I really like Jim Carrey")
     assert any(c.attribute == "stars" and c.value == "Jim Carrey" for c in state.constraints)
     assert reply.cards and all("Jim Carrey" in fast_agent.catalog.item(c.id).values("stars") for c in reply.cards)
+
+
+def test_a_name_answering_a_director_question_is_read_as_director(fast_agent):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    state = replace(fast_agent.new_session("u"), last_action=Action("ask", "director"), asked=("director",))
+    state, _ = fast_agent.step(state, "I like Terry Gilliam")
+    assert Constraint("director", "include", "Terry Gilliam") in state.constraints
