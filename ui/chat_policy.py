@@ -55,14 +55,30 @@ def natural_simulator(cat: Any, data_dir: str | None, seed: int, part: str) -> A
                             vocab=full.vocab)
 
 
-def natural_args(minutes: float, seed: int) -> Any:
+def natural_args(minutes: float, seed: int, prior: str = "collaborative") -> Any:
     """DQN arguments for the chat env: ~7 agent turns/s here, so small evaluations and short ε decay."""
     from crs.policy.belief import BeliefConfig
     from crs.policy.dqn import Args
 
     return Args(minutes=minutes, seed=seed, train_noise=(0.0,), eval_every=1_500, eval_episodes=30,
                 eps_steps=2_000, learning_starts=300, buffer_size=20_000, batch_size=64, target_every=250,
-                guide_share=0.7, guide_threshold=0.2, prior="collaborative", belief=BeliefConfig(prior_weight=0.2))
+                guide_share=0.7, guide_threshold=0.2 if prior == "collaborative" else 0.5, prior=prior,
+                belief=BeliefConfig(prior_weight=0.2 if prior == "collaborative" else 1.0))
+
+
+def train_natural_command(cat: Any, data_dir: Path | None, minutes: float, seed: int, prior: str, progress: bool,
+                          attribute_only: dict[str, Any]) -> dict[str, Any]:
+    """`crs train policy --simulator natural`: options of the attribute path are errors here."""
+    given = [k for k, v in attribute_only.items() if v is not None]
+    if given:
+        raise CRSError(f"{', '.join(given)} apply to --simulator attribute only (the natural simulator draws goals "
+                       "from the train part of the ReDial train dialogues)")
+    if cat.name != "redial":
+        raise CRSError(f"--simulator natural needs the redial catalog (ReDial dialogues), not {cat.name!r}")
+    res = train_natural(cat, str(data_dir) if data_dir else None, minutes, seed, progress=progress,
+                        args=natural_args(minutes, seed, prior))
+    return {"checkpoint": str(res.path), "simulator": "natural", "steps": res.steps, "episodes": res.episodes,
+            "seconds": round(res.seconds, 1), "best": res.best}
 
 
 def train_natural(cat: Any, data_dir: str | None, minutes: float, seed: int = 0, nlu: str = "learned",

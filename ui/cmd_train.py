@@ -74,7 +74,7 @@ def train_sequence(
 def train_policy(
     catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
     data_dir: Optional[Path] = DataDirOpt,
-    simulator: str = typer.Option("attribute", "--simulator", help="Simulator to train against."),
+    simulator: str = typer.Option("attribute", "--simulator", help="attribute (attribute-level env) | natural (through the chat agent, redial)."),
     split: Optional[Path] = typer.Option(None, "--split", help="Training split (default: LastFM* train / catalog interactions)."),
     dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: LastFM* valid)."),
     minutes: float = typer.Option(10.0, "--minutes", help="Wall-clock training budget."),
@@ -91,6 +91,13 @@ def train_policy(
 
     torch.set_num_threads(1)
     cat = load(catalog, data_dir)
+    if simulator == "natural":  # DQN trained through the whole chat agent (ChatEnv; ui/chat_policy.py)
+        from ui.chat_policy import train_natural_command
+
+        out = train_natural_command(cat, data_dir, minutes, seed, prior, not as_json,
+                                    {"--split": split, "--dev-split": dev_split, "--prior-weight": prior_weight})
+        print_json(out) if as_json else console.print(out)
+        return
     if prior == "collaborative" and cat.interactions is None:
         prior = "popularity"
     belief = BeliefConfig(prior_weight=prior_weight or (0.2 if prior == "collaborative" else 1.0))
