@@ -85,36 +85,36 @@ def eval_transfer(
     dialogues: Path = typer.Option(..., "--dialogues", help="Real dialogues to replay (ReDial JSONL, UniCRS JSONL or INSPIRED tsv)."),
     catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog (redial)."),
     data_dir: Optional[Path] = DataDirOpt,
-    episodes: int = typer.Option(60, "--episodes", help="Held-out natural-language episodes per policy."),
-    tune_episodes: int = typer.Option(20, "--tune-episodes", help="NL episodes per threshold when selecting on the NL simulator."),
+    episodes: int = typer.Option(60, "--episodes", help="Natural-language episodes per policy (dev goals of the ReDial train split)."),
     dialogues_n: int = typer.Option(60, "--dialogues-n", help="Replayed dialogues per policy."),
-    thresholds: str = typer.Option("0.3,0.5,0.7,0.9", "--thresholds", help="Grid of the bayes policy's mass threshold."),
+    policies: str = typer.Option("bayes,dqn,dqn-natural", "--policies", help="Comma-separated: bayes (shipped rule), dqn (attribute-trained), dqn-natural, or any policy name."),
+    dqn_path: Optional[Path] = typer.Option(None, "--dqn-path", help="Checkpoint for `dqn` (default: the catalog's attribute-trained one)."),
+    dqn_natural_path: Optional[Path] = typer.Option(None, "--dqn-natural-path", help="Checkpoint for `dqn-natural` (default: the catalog's NL-trained one)."),
     seed: int = typer.Option(0, "--seed"),
     nlu: str = typer.Option("learned", "--nlu", help="learned | rules"),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Policy selected on the attribute vs the natural-language simulator, each evaluated on the NL
-    simulator and on replayed real dialogues (decision agreement with the human, Recall@k)."""
+    """DQN trained on the attribute simulator vs trained through the chat agent on the NL simulator
+    (and the shipped bayes rule), each on the NL simulator and on replayed real dialogues (decision
+    agreement with the human recommender, Recall@k of the human's movies)."""
     import torch
 
-    from ui.eval_commands import finish, run_transfer
+    from ui.chat_policy import run_transfer
 
     torch.set_num_threads(1)
-    try:
-        grid = [float(x) for x in thresholds.split(",") if x.strip()]
-    except ValueError:
-        raise CRSError(f"--thresholds must be comma-separated numbers, got {thresholds!r}") from None
+    names = tuple(p.strip() for p in policies.split(",") if p.strip())
+    paths = {k: str(v) for k, v in (("dqn", dqn_path), ("dqn-natural", dqn_natural_path)) if v is not None}
     log = (lambda m: None) if as_json else (lambda m: err_console.print(m, highlight=False))
-    report, cfg = run_transfer(catalog, data_dir, dialogues, episodes, tune_episodes, dialogues_n, grid, seed, nlu, log)
+    report, cfg = run_transfer(catalog, data_dir, dialogues, episodes, dialogues_n, seed, nlu, names, paths, log)
     if finish("transfer", report, cfg, out, as_json):
         return
-    t = Table("policy", "threshold", "NL SR@15", "NL avg turns", "replay decision acc.", "replay Recall@k",
-              title="transfer: selected on attribute vs natural-language simulator")
-    for name in ("selected_on_attribute", "selected_on_natural"):
-        r = report[name]
-        t.add_row(name, f"{r['threshold']:g}", f"{r['natural']['sr_at_15']:.3f}", f"{r['natural']['avg_turns']:.2f}",
-                  str(r["replay"]["decision_accuracy"]), str(r["replay"]["recall_at_k"]))
+    t = Table("policy", "NL SR@15", "NL AT", "replay decision acc.", "rec. precision / recall", "replay Recall@k",
+              title="transfer: NL simulator (dev goals) and replayed real dialogues")
+    for name, r in report["policies"].items():
+        nl, rp = r["natural"], r["replay"]
+        t.add_row(name, f"{nl['sr_at_15']:.3f}", f"{nl['avg_turns']:.2f}", str(rp["decision_accuracy"]),
+                  f"{rp['recommend_precision']} / {rp['recommend_recall']}", str(rp["recall_at_k"]))
     console.print(t)
 
 

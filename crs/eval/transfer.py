@@ -11,14 +11,15 @@ Two measurements of one agent (the whole chatbot, text in / text out):
     recommend), i.e. end-to-end: the policy's timing and the ranker's list together;
     `recall_when_recommending` conditions on turns where both recommended.
 
-Policies are selected ("trained") on one simulator by `select_threshold`: a grid search of the
-`bayes` rule's mass threshold maximising a metric. The simulator and agent are passed in; this
-module never imports `simulators/`.
+The policies compared (`crs eval transfer`, `ui/chat_policy.py`): the shipped `bayes` rule, a DQN
+trained on the attribute simulator and a DQN trained through the chat agent on the NL simulator
+(`crs.policy.chat_env`). The simulator and agent are passed in; this module never imports
+`simulators/`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from crs.eval.natural import to_simulator
@@ -72,17 +73,3 @@ def replay_metrics(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "recall_at_k": round(tot.get("recall_sum", 0) / hr, 4) if hr else None,
         "recall_when_recommending": round(tot.get("recall_both_sum", 0) / both, 4) if both else None,
     }
-
-
-def select_threshold(score: Callable[[float], float], thresholds: Sequence[float],
-                     log: Callable[[str], None] = lambda m: None) -> tuple[float, dict[str, float]]:
-    """Grid search: the threshold with the best `score(threshold)` (ties: the first)."""
-    scores: dict[str, float] = {}
-    best, best_score = thresholds[0], float("-inf")
-    for t in thresholds:
-        s = float(score(t))
-        scores[f"{t:g}"] = round(s, 4)
-        log(f"threshold {t:g}: {s:.4f}")
-        if s > best_score:
-            best, best_score = t, s
-    return best, scores
