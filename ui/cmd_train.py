@@ -76,7 +76,7 @@ def train_policy(
     data_dir: Optional[Path] = DataDirOpt,
     simulator: str = typer.Option("attribute", "--simulator", help="attribute (attribute-level env) | natural (through the chat agent, redial)."),
     split: Optional[Path] = typer.Option(None, "--split", help="Training split (default: LastFM* train / catalog interactions)."),
-    dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: LastFM* valid)."),
+    dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: 10% of the training users, carved out)."),
     minutes: float = typer.Option(10.0, "--minutes", help="Wall-clock training budget."),
     seed: int = typer.Option(0, "--seed"),
     prior: str = typer.Option("collaborative", "--prior", help="Item prior: collaborative (user-kNN) | popularity."),
@@ -87,7 +87,8 @@ def train_policy(
     import torch
 
     from crs.policy.belief import BeliefConfig
-    from crs.policy.dqn import Args, train
+    from crs.policy.dqn import train
+    from ui.policy_train import cli_args, env_factory, training_data
 
     torch.set_num_threads(1)
     cat = load(catalog, data_dir)
@@ -101,13 +102,12 @@ def train_policy(
     if prior == "collaborative" and cat.interactions is None:
         prior = "popularity"
     belief = BeliefConfig(prior_weight=prior_weight or (0.2 if prior == "collaborative" else 1.0))
-    make = policy_env_factory(cat, policy_episodes(cat, data_dir, split, "train"), simulator, prior=prior)
-    make_dev = policy_env_factory(cat, policy_episodes(cat, data_dir, dev_split, "dev"), simulator, prior=prior)
-    guide = 0.7 if prior == "collaborative" else 0.0  # bayes-cf's threshold (0.2) guides exploration
-    res = train(Args(minutes=minutes, seed=seed, prior=prior, belief=belief, guide_share=guide), cat, make, make_dev,
-                progress=not as_json)
-    out = {"checkpoint": str(res.path), "steps": res.steps, "episodes": res.episodes,
-           "seconds": round(res.seconds, 1), "best": res.best}
+    data = training_data(cat, data_dir, split, dev_split, seed=seed)  # dev: carved out of the training users
+    make = env_factory(cat, data.train, simulator, prior, belief)
+    make_dev = env_factory(cat, data.dev, simulator, prior, belief)
+    res = train(cli_args(minutes, seed, prior, belief), cat, make, make_dev, progress=not as_json)
+    out = {"checkpoint": str(res.path), "steps": res.steps, "episodes": res.episodes, "seconds": round(res.seconds, 1),
+           "dev": data.dev_source, "dev_episodes": len(data.dev), "best": res.best}
     if as_json:
         print_json(out)
     else:

@@ -74,3 +74,17 @@ def env_factory(cat: Any, episodes: list[Any], simulator: str = "attribute", pri
         return DialogueEnv(cat, space, sim, EnvConfig() if b is None else EnvConfig(belief=b), prior=p)
 
     return make
+
+
+def cli_args(minutes: float, seed: int, prior: str, belief: Any) -> Any:
+    """`crs train policy` defaults: DQfD from the bayes rule (threshold 0.2 with the collaborative prior,
+    0.5 with popularity), 2,000 demonstrated episodes, 2,000 pretraining steps, then double DQN with
+    ε = 0.05, learning rate 1e-4 and half of every batch replaying demonstrations; dev evaluations
+    of 500 episodes per noise level every 8,000 steps (the pretrained network is evaluated too)."""
+    from crs.policy.dqn import Args
+
+    return Args(minutes=minutes, seed=seed, prior=prior, belief=belief,
+                guide_threshold=0.2 if prior == "collaborative" else 0.5, guide_share=0.0,
+                demo_episodes=2_000, pretrain_steps=2_000, demo_share=0.5, learning_rate=1e-4,
+                eps_start=0.05, eps_end=0.05, eps_steps=1, target_every=1_000,
+                eval_every=8_000, eval_episodes=500)

@@ -282,11 +282,14 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
                ReplayBuffer(args.buffer_size, n_slots(args.n_ask), args.top_k, args.seed), demos, eval_envs, t0)
     if demos is not None:
         for _ in range(args.pretrain_steps):
+            if time.perf_counter() > t0 + args.minutes * 40:  # at most 2/3 of the budget before interacting
+                break
             run.learn(args, use_agent=False)
         run.target.load_state_dict(net.state_dict())
         run.evaluate(args)
     _interact(run, envs, args, rng, deadline, progress)
-    run.evaluate(args)
+    if not run.history or run.history[-1]["step"] != run.steps:
+        run.evaluate(args)
     net.load_state_dict(run.best_state)
     seconds = time.perf_counter() - t0
     path = None

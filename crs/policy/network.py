@@ -53,23 +53,27 @@ def to_tensors(batch: Mapping[str, np.ndarray]) -> tuple[torch.Tensor, ...]:
 
 
 class NumpyQ:
-    """The same forward pass in numpy for one observation (inference without torch overhead)."""
+    """The same forward pass in numpy for one observation (inference without torch overhead).
+
+    The first layer is split by input block, so the global features are multiplied once per turn
+    and not once per slot."""
 
     def __init__(self, net: QNetwork) -> None:
         sd = {k: v.detach().cpu().numpy().astype(np.float64) for k, v in net.state_dict().items()}
         self.n_ask = net.n_ask
         self.unit_emb, self.item_emb = sd["unit_emb.weight"], sd["item_emb.weight"]
-        self.layers = [(sd[f"mlp.{i}.weight"].T, sd[f"mlp.{i}.bias"]) for i in (0, 2, 4)]
+        w0 = sd["mlp.0.weight"].T
+        self.w_global, self.w_action, self.w_emb = w0[:GLOBAL_DIM], w0[GLOBAL_DIM : GLOBAL_DIM + ACTION_DIM], w0[GLOBAL_DIM + ACTION_DIM :]
+        self.b0 = sd["mlp.0.bias"]
+        self.layers = [(sd[f"mlp.{i}.weight"].T, sd[f"mlp.{i}.bias"]) for i in (2, 4)]
 
     def __call__(self, obs: Mapping[str, np.ndarray]) -> np.ndarray:
         e = self.unit_emb[obs["units"]]
         items = obs["items"][obs["items"] > 0]
         if items.size:
             e[self.n_ask] += self.item_emb[items].mean(axis=0)
-        a = obs["actions"]
-        x = np.concatenate([np.broadcast_to(obs["global"], (a.shape[0], obs["global"].shape[0])), a, e], axis=1)
-        for i, (w, b) in enumerate(self.layers):
-            x = x @ w + b
-            if i < 2:
-                x = np.maximum(x, 0.0)
+        x = obs["actions"] @ self.w_action + e @ self.w_emb + (obs["global"] @ self.w_global + self.b0)
+        x = np.maximum(x, 0.0)
+        (w1, b1), (w2, b2) = self.layers
+        x = np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
         return np.where(obs["mask"] > 0, x[:, 0], -1e9)
