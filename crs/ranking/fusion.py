@@ -188,12 +188,14 @@ class FusionRanker:
         if (si.liked or si.disliked) and not getattr(self.collab, "absent", False):
             sig["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))[rows]
         if self.content is not None:
-            for name, q in (("content_items", self.content.item_vector(si.liked, si.disliked)),
-                            ("content_query", self.content.query_vector(state.preferences))):
-                if q is not None:
+            qs = [(name, q) for name, q in (("content_items", self.content.item_vector(si.liked, si.disliked)),
+                                            ("content_query", self.content.query_vector(state.preferences)))
+                  if q is not None]
+            if qs:
+                cos = self.content.vectors[rows] @ np.stack([q for _, q in qs], axis=1)  # one gather
+                for j, (name, q) in enumerate(qs):
                     mean, sd = self.content.stats(q)
-                    s = self.content.vectors[rows] @ q
-                    sig[name] = (s - mean) / sd if sd > 0 else np.zeros_like(s)
+                    sig[name] = (cos[:, j] - mean) / sd if sd > 0 else np.zeros(len(rows), np.float32)
         if self.sequence is not None and si.ordered:
             sig["sequence"] = _z(np.asarray(self.sequence.score(list(si.ordered)), dtype=np.float32))[rows]
         if not getattr(self.collab, "absent", False):

@@ -13,6 +13,7 @@ ranked exactly as before).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -23,12 +24,12 @@ SHORTLIST_MIN = 50_000
 """Allowed rows from which the agent scores a shortlist instead of every allowed row."""
 
 
-def shortlist(ranker: Any, engine: Any, state: DialogueState, allow: np.ndarray, n_popular: int = 1000,
-              n_dense: int = 500) -> np.ndarray:
+def shortlist(ranker: Any, engine: Any, state: DialogueState, allow: np.ndarray, n_popular: int = 300,
+              n_dense: int = 200) -> np.ndarray:
     """Sorted unique catalog rows: popular, query-near and liked-near rows among `allow`."""
     from crs.ranking.fusion import state_items
 
-    parts = [np.asarray(engine.popular(n_popular, allow).ids, dtype=np.int64)]
+    parts = [popular_allowed(engine, allow, n_popular)]
     content = getattr(ranker, "content", None)
     if content is not None:
         si = state_items(ranker.catalog, state)
@@ -36,3 +37,24 @@ def shortlist(ranker: Any, engine: Any, state: DialogueState, allow: np.ndarray,
             if q is not None:
                 parts.append(np.asarray(engine.search_vector(q, n_dense, allow).ids, dtype=np.int64))
     return np.unique(np.concatenate(parts))
+
+
+_ORDER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def popular_allowed(engine: Any, allow: np.ndarray, k: int) -> np.ndarray:
+    """The k most popular allowed rows, scanning the catalog in popularity order (computed once per
+    engine) in growing chunks: O(k / selectivity) instead of O(catalog) per call."""
+    order = _ORDER.get(engine)
+    if order is None:
+        order = _ORDER[engine] = np.argsort(-np.asarray(engine.columns.popularity), kind="stable")
+    out: list[np.ndarray] = []
+    got, start, chunk = 0, 0, max(4 * k, 4096)
+    while got < k and start < len(order):
+        seg = order[start:start + chunk]
+        sel = seg[allow[seg]]
+        out.append(sel)
+        got += len(sel)
+        start += chunk
+        chunk *= 4
+    return np.concatenate(out)[:k].astype(np.int64) if out else np.zeros(0, np.int64)
