@@ -148,7 +148,7 @@ class Agent:
         mask, relaxed = self.candidate_mask(new)
         handle = self._handle(state, new, mask)
         n_cand = int(mask.sum())
-        rec_ids = self._recommend_ids(new, mask, soft_constraints(new.constraints, relaxed)) if n_cand else ()
+        rec_ids = self._recommend_ids(new, mask, soft_constraints(new.constraints, relaxed), relaxed) if n_cand else ()
         fresh = self._newly_relaxed(state, relaxed)  # a relaxation is announced once, not on every later turn
         notices += (relax_notice(fresh, self.noun),) if fresh else ()
         counts = value_counts(self.engine.columns, self._askable, mask)
@@ -251,7 +251,8 @@ class Agent:
         op = read_opinion(" ".join((*state.preferences[-3:], text)))
         return Opinion(1, op.aspects)  # recommended items are explained with positive, aspect-aligned snippets
 
-    def _recommend_ids(self, state: DialogueState, mask: np.ndarray, soft: tuple[Constraint, ...] = ()) -> tuple[str, ...]:
+    def _recommend_ids(self, state: DialogueState, mask: np.ndarray, soft: tuple[Constraint, ...] = (),
+                       relaxed: tuple[Constraint, ...] = ()) -> tuple[str, ...]:
         """Top-k allowed, not yet discussed items by the ranker's fused score (`Ranker.score`), then
         re-ordered with review evidence. Constraints are already in `mask` (columnar filters)."""
         seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
@@ -265,6 +266,8 @@ class Agent:
             return ()
         scores = np.asarray(self.ranker.score(rstate, rows), dtype=np.float32)
         scores = scores + SOFT_WEIGHT * soft_boost(self.engine, soft, rows)  # items meeting more includes first
+        kept = tuple(c for c in relaxed if c.op != "exclude")  # the few exact matches of a relaxed wish come first
+        scores = scores + RELAXED_WEIGHT * soft_boost(self.engine, kept, rows) if kept else scores
         n = min(self.k * 4, len(rows))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -353,6 +356,9 @@ MAX_PREF_CHARS = 100
 REVIEW_WEIGHT = 0.05
 SOFT_WEIGHT = 2.0
 """Added to the fused z-score per soft constraint (include, relaxed range) an item satisfies."""
+RELAXED_WEIGHT = 10.0
+"""Added per relaxed include/range an item satisfies: the few items that meet a relaxed wish ("a Rich
+Moore film": 3 in the catalog) are shown before the ones that only come close."""
 YES_NO_WORDS = 8
 """Longest reply still read as a yes/no to a value question ("in the mood for some drama?")."""
 MIN_CANDIDATES = 5

@@ -72,7 +72,7 @@ class Elicitor:
         return parsed if add == tuple(parsed.add) else replace(parsed, add=add)
 
     def __call__(self, action: Action, intent: str, state: DialogueState, n_candidates: int) -> Action:
-        if action.kind != "recommend" or intent in ("request", "question", "accept") or not self.attributes:
+        if action.kind != "recommend" or intent in ("request", "reject", "question", "accept") or not self.attributes:
             return action
         attr = self.next_attribute(state, n_candidates)
         if attr is None:

@@ -22,16 +22,16 @@ def test_recommendation_becomes_an_open_question_once_per_attribute(redial_catal
     asked = DialogueState(asked=("stars",))
     assert el(rec, "inform", asked, 5000) == rec  # the next one waits for a round of recommendations
     shown = DialogueState(asked=("stars",), recommended=("a", "b", "c"))
-    assert el(rec, "reject", shown, 5000).attribute == "director"
+    assert el(rec, "inform", shown, 5000).attribute == "director"
     both = DialogueState(asked=("stars", "director")[:MAX_OPEN_QUESTIONS], recommended=tuple("abcdefghi"))
-    assert el(rec, "reject", both, 5000) == rec
+    assert el(rec, "inform", both, 5000) == rec
 
 
 def test_no_question_when_the_user_leads_or_the_set_is_small():  # type: ignore[no-untyped-def]
     el = Elicitor(("stars", "director"), k=3)
     rec = Action("recommend", items=("1",))
     state = DialogueState()
-    for intent in ("request", "question", "accept"):
+    for intent in ("request", "reject", "question", "accept"):
         assert el(rec, intent, state, 5000) == rec
     assert el(rec, "inform", state, 10) == rec
     assert el(Action("wait"), "inform", state, 5000) == Action("wait")
