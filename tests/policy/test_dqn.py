@@ -13,24 +13,21 @@ import pytest
 
 TRAIN = """
 import json, sys
+from pathlib import Path
 from crs.catalog import load_catalog
+from crs.policy.belief import BeliefConfig
 from crs.policy.dqn import Args, train
-from crs.policy.env import DialogueEnv, EnvConfig
-from crs.policy.space import build_ask_space
-from simulators.attribute import AttributeSimConfig, AttributeSimulator, load_episodes
+from ui.policy_train import env_factory, training_data
 
-root = sys.argv[1] + "/lastfm-star/UI_Interaction_data/"
 cat = load_catalog("lastfm-star", data_dir=sys.argv[1])
-space = build_ask_space(cat)
-train_eps = load_episodes(root + "review_dict_train.json", cat)[:2000]
-dev_eps = load_episodes(root + "review_dict_valid.json", cat)[:300]
+data = training_data(cat, Path(sys.argv[1]), None, None, seed=0, n_train=3000, n_dev=100)  # dev: carved from train users
 demos = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+belief = BeliefConfig(prior_weight=0.2)
 args = Args(total_steps=int(sys.argv[2]), minutes=5, eval_every=10**9, eval_episodes=30, learning_starts=200,
-            eps_steps=int(sys.argv[2]) // 2, batch_size=64, demo_episodes=demos, pretrain_steps=400,
-            eps_start=0.1 if demos else 1.0)
-def factory(eps):
-    return lambda noise, seed: DialogueEnv(cat, space, AttributeSimulator(cat, eps, AttributeSimConfig(answer_noise=noise, seed=seed)), EnvConfig(belief=args.belief))
-res = train(args, cat, factory(train_eps), factory(dev_eps), progress=False)
+            eps_steps=int(sys.argv[2]) // 2, batch_size=64, demo_episodes=demos, pretrain_steps=1000,
+            eps_start=0.1 if demos else 1.0, prior="collaborative", belief=belief, guide_threshold=0.2)
+make, make_dev = (env_factory(cat, eps, "attribute", "collaborative", belief) for eps in (data.train, data.dev))
+res = train(args, cat, make, make_dev, progress=False)
 print(json.dumps({"path": str(res.path), "steps": res.steps, "episodes": res.episodes}))
 """
 
@@ -61,18 +58,21 @@ def test_trainer_runs_in_a_subprocess_and_saves_a_loadable_checkpoint(tmp_path, 
 
 @pytest.mark.slow
 def test_demonstration_pretrained_policy_imitates_the_rule_and_beats_random(tmp_path, data_dir, lastfm_catalog, make_env) -> None:
-    """DQfD: 150 episodes demonstrated by the bayes rule + 400 pretraining steps + 600 fine-tuning steps."""
-    res = json.loads(_run([sys.executable, "-c", TRAIN, str(data_dir), "600", "150"], tmp_path).strip().splitlines()[-1])
+    """DQfD: 200 episodes demonstrated by the bayes rule + 1,000 pretraining steps + 600 fine-tuning steps."""
+    res = json.loads(_run([sys.executable, "-c", TRAIN, str(data_dir), "600", "200"], tmp_path).strip().splitlines()[-1])
     meta = json.loads(Path(res["path"]).with_suffix(".json").read_text())
-    assert meta["demonstrations"] > 150 and meta["history"][0]["step"] == 0  # evaluated right after pretraining
+    assert meta["demonstrations"] > 200 and meta["history"][0]["step"] == 0  # evaluated right after pretraining
     from crs.eval.episodes import evaluate
     from crs.policy import load_policy
     from crs.policy.dqn import _guide
     from crs.policy.features import encode
+    from crs.policy.prior import CollaborativePrior
     from crs.policy.rules import RandomPolicy
 
     dqn = load_policy(lastfm_catalog, "dqn", cache=tmp_path)
-    env = make_env(dqn, n=2000, seed=7)
+    cf = CollaborativePrior(lastfm_catalog)
+    assert dqn.prior == "collaborative" and dqn.belief.prior_weight == 0.2
+    env = make_env(dqn, n=2000, seed=7, prior=cf)
     agree = total = 0
     for e in range(40):
         obs, done = env.reset_episode(7 if e == 0 else None), False
@@ -80,9 +80,9 @@ def test_demonstration_pretrained_policy_imitates_the_rule_and_beats_random(tmp_
             rule, q = _guide(encode(obs, 10, 10), 10, 0.2), dqn.q_values(obs)
             agree, total = agree + int(rule == int(np.argmax(q))), total + 1
             obs, _, done, _ = env.act(dqn.choose(obs))
-    assert agree / total > 0.8, (agree, total)
+    assert agree / total > 0.8, (agree, total)  # a random choice among 12 slots agrees ~1/12
     rnd = RandomPolicy(seed=0)
-    m_dqn = evaluate(make_env(dqn, n=2000, seed=5), dqn, 200, seed=5)
+    m_dqn = evaluate(make_env(dqn, n=2000, seed=5, prior=cf), dqn, 200, seed=5)
     m_rnd = evaluate(make_env(rnd, n=2000, seed=5), rnd, 200, seed=5)
     assert m_dqn["hdcg"] > m_rnd["hdcg"], (m_dqn, m_rnd)
     assert m_dqn["sr_at_15"] > m_rnd["sr_at_15"], (m_dqn, m_rnd)
