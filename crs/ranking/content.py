@@ -151,5 +151,5 @@ class ContentScorer:
 
 SCORE_CACHE = 8
 """Full-catalog score vectors kept per scorer (4 bytes × catalog size each)."""
-STATS_SAMPLE = 8_192
-"""Rows sampled (fixed seed) for the catalog mean/std of a cosine signal (standard error ~1%)."""
+STATS_SAMPLE = 4_096
+"""Rows sampled (fixed seed) for the catalog mean/std of a cosine signal (standard error of the std ~1%)."""

@@ -2,8 +2,8 @@
 
 Scoring every allowed row is linear in the catalog (a 1M × 384 float32 matrix is 1.5 GB to read
 per signal). Above `SHORTLIST_MIN` allowed rows the agent scores only the union of
-- the `n_popular` most popular allowed rows (the prior that carries cold turns),
-- the `n_dense` nearest allowed rows to the preference query (dense index: FAISS IVF above
+- the `n_popular` (300) most popular allowed rows (the prior that carries cold turns),
+- the `n_dense` (100) nearest allowed rows to the preference query (dense index: FAISS IVF above
   `crs.retrieval.dense.EXACT_MAX` items),
 - the `n_dense` nearest allowed rows to the liked-items centroid,
 and `FusionRanker.score` computes its signals over these rows only, z-normalised with catalog
@@ -25,7 +25,7 @@ SHORTLIST_MIN = 50_000
 
 
 def shortlist(ranker: Any, engine: Any, state: DialogueState, allow: np.ndarray, n_popular: int = 300,
-              n_dense: int = 200) -> np.ndarray:
+              n_dense: int = 100) -> np.ndarray:
     """Sorted unique catalog rows: popular, query-near and liked-near rows among `allow`."""
     from crs.ranking.fusion import state_items
 
