@@ -167,3 +167,20 @@ def test_replay_of_real_dialogues_scores_decisions_and_recall(job, data_dir, red
     assert 0.0 <= m["decision_accuracy"] <= 1.0
     assert m["human_recommend_share"] > 0  # real recommenders name movies in these dialogues
     assert m["recall_at_k"] is None or 0.0 <= m["recall_at_k"] <= 1.0
+
+
+def test_diagnosis_follows_the_agents_or_of_includes(job):  # type: ignore[no-untyped-def]
+    """A target meeting one of two genre includes is allowed (the agent ORs them): not `excluded`."""
+    from crs.eval.natural import diagnose, excluding_constraints
+    from crs.types import DialogueState
+
+    agent = components(job)[0]
+    cat = agent.catalog
+    target = next(it.id for it in cat.items if set(it.values("genres")) == {"comedy"} and it.year and it.year > 1990)
+    either = DialogueState(constraints=(Constraint("genres", "include", "comedy"), Constraint("genres", "include", "horror")))
+    assert diagnose(agent, either, target) != "excluded"
+    assert excluding_constraints(agent, either, target) == []
+    neither = DialogueState(constraints=(Constraint("genres", "include", "horror"), Constraint("genres", "include", "war"),
+                                         Constraint("year", "lt", 1990)))
+    assert diagnose(agent, neither, target) == "excluded"
+    assert sorted(excluding_constraints(agent, neither, target)) == ["genres include", "year lt"]
