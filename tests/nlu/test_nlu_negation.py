@@ -1,0 +1,39 @@
+"""Negation details on real catalog values: "too X" critiques, scope length in unpunctuated chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from crs.types import Constraint, DialogueState
+
+
+@pytest.fixture(scope="module")
+def nlu(redial_catalog):  # type: ignore[no-untyped-def]
+    from crs.nlu import build_nlu
+
+    return build_nlu(redial_catalog, learned=False)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("that's a bit too dramatic for me", "drama"),
+    ("Lol too thriller hahaha.", "thriller"),
+    ("too much action for me", "action"),
+    ("this one is way too romantic", "romance"),
+])
+def test_too_x_excludes_x(nlu, text, value):  # type: ignore[no-untyped-def]
+    parsed = nlu.parse(text, DialogueState())
+    assert Constraint("genres", "exclude", value) in parsed.add
+    assert not any(c.op == "include" and c.value == value for c in parsed.add)
+
+
+def test_too_after_a_value_is_not_a_negation(nlu):  # type: ignore[no-untyped-def]
+    parsed = nlu.parse("I like comedy too, and horror", DialogueState())
+    assert {(c.op, c.value) for c in parsed.add} == {("include", "comedy"), ("include", "horror")}
+
+
+def test_negation_scope_stops_after_a_few_words_without_punctuation(nlu):  # type: ignore[no-untyped-def]
+    text = "i don't understand why because it is so good and funny the one with comedy right"
+    parsed = nlu.parse(text, DialogueState())
+    assert Constraint("genres", "include", "comedy") in parsed.add
+    near = nlu.parse("I don't want any horror tonight", DialogueState())
+    assert Constraint("genres", "exclude", "horror") in near.add
