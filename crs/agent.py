@@ -206,8 +206,9 @@ class Agent:
         if kind and last_rec:
             return kind
         has_item = bool(parsed.mentions) or bool(state.recommended)
-        if has_item and (question_attribute(text, self.catalog.schema) or name == "ask_about_item"):
-            return "question"
+        answered = state.last_action is not None and state.last_action.kind == "ask" and bool(parsed.add)
+        if has_item and not answered and (question_attribute(text, self.catalog.schema) or name == "ask_about_item"):
+            return "question"  # (a reply to our question that names what the user wants is an answer)
         informative = parsed.mentions or parsed.add or parsed.remove or parsed.preferences or parsed.critique
         if _REQUEST.search(text) or (name == "ask_rec" and not informative):
             return "request"

@@ -57,3 +57,14 @@ def test_a_name_answering_a_director_question_is_read_as_director(fast_agent):  
     state = replace(fast_agent.new_session("u"), last_action=Action("ask", "director"), asked=("director",))
     state, _ = fast_agent.step(state, "I like Terry Gilliam")
     assert Constraint("director", "include", "Terry Gilliam") in state.constraints
+
+
+def test_a_reply_to_our_question_naming_a_person_is_an_answer_not_a_question(redial_agent):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    shown = next(it.id for it in redial_agent.catalog.items if it.title == "Superbad")
+    state = replace(redial_agent.new_session("u"), last_action=Action("ask", "stars"), asked=("stars",),
+                    recommended=(shown,))
+    state, reply = redial_agent.step(state, "is that the one with Tom Hanks? I love him")
+    assert Constraint("stars", "include", "Tom Hanks") in state.constraints
+    assert reply.action != "answer"
