@@ -35,7 +35,7 @@ def shortlist(ranker: Any, engine: Any, state: DialogueState, allow: np.ndarray,
         si = state_items(ranker.catalog, state)
         for q in (content.query_vector(state.preferences), content.item_vector(si.liked, si.disliked)):
             if q is not None:
-                parts.append(np.asarray(engine.search_vector(q, n_dense, allow).ids, dtype=np.int64))
+                parts.append(_near(engine, q, n_dense, allow))
     return np.unique(np.concatenate(parts))
 
 
@@ -58,3 +58,11 @@ def popular_allowed(engine: Any, allow: np.ndarray, k: int) -> np.ndarray:
         start += chunk
         chunk *= 4
     return np.concatenate(out)[:k].astype(np.int64) if out else np.zeros(0, np.int64)
+
+
+def _near(engine: Any, q: np.ndarray, k: int, allow: np.ndarray) -> np.ndarray:
+    """Up to k allowed rows nearest to q; an IVF search short of k is not completed by an exact scan."""
+    dense = getattr(engine, "dense", None)
+    if dense is None:
+        return np.asarray(engine.search_vector(q, k, allow).ids, dtype=np.int64)
+    return np.asarray(dense.search(q, k, allow, complete=False).ids, dtype=np.int64)

@@ -73,7 +73,10 @@ class DenseIndex:
             raise InvalidQueryError("query vector is all zeros")
         return q / norm
 
-    def search(self, q: np.ndarray, k: int = 10, allow: np.ndarray | None = None) -> Results:
+    def search(self, q: np.ndarray, k: int = 10, allow: np.ndarray | None = None, complete: bool = True) -> Results:
+        """Top-k by inner product among allowed rows. With `complete=False` an IVF search that finds
+        fewer than k allowed rows returns what it found instead of falling back to an exact scan of
+        every allowed row (a shortlist does not need exactly k)."""
         k = check_k(k)
         q = self.check_query(q)
         n_allowed = len(self.vectors) if allow is None else int(np.count_nonzero(allow))
@@ -83,7 +86,7 @@ class DenseIndex:
         if self.kind == "exact" or self._exact_is_cheaper(n_allowed):
             return self.exact(q, k, allow)
         res = self._ivf(q, k, allow, n_allowed)
-        if len(res) < k:
+        if len(res) < k and complete:
             return self.exact(q, k, allow)
         return res
 

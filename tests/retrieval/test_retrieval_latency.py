@@ -31,3 +31,16 @@ def test_candidate_store_uniqueness(redial_engine) -> None:  # type: ignore[no-u
     for bad in ([3, 5, 3], [1, 1]):
         with pytest.raises(InvalidQueryError):
             store.create(bad)
+
+
+def test_incomplete_ivf_search_skips_exact_fallback(small_synthetic) -> None:  # type: ignore[no-untyped-def]
+    from crs.retrieval.dense import DenseIndex
+
+    d = DenseIndex(small_synthetic.vectors, kind="ivf")
+    allow = np.zeros(len(small_synthetic.vectors), dtype=bool)
+    allow[::2] = True
+    q = small_synthetic.vectors[11]
+    full = d.search(q, 1000, allow)
+    part = d.search(q, 1000, allow, complete=False)
+    assert len(full) == 1000 and 0 < len(part) <= 1000
+    assert allow[np.asarray(part.ids)].all() and allow[np.asarray(full.ids)].all()
