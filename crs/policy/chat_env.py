@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -79,7 +79,7 @@ def observation_space(space: AskSpace, n_ask: int, top_k: int) -> gym.spaces.Dic
 class ChatEnv(gym.Env):
     """One simulated conversation with the full chatbot per episode; actions are policy slots."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012  (gymnasium declares it an instance attribute)
 
     def __init__(self, agent: Any, simulator: TextSimulator, config: ChatEnvConfig | None = None) -> None:
         from crs.agent_observe import BeliefObserver, chat_ask_space
