@@ -260,9 +260,10 @@ class Agent:
         allow = mask.copy()
         allow[[self.catalog.row(i) for i in seen if i in self.catalog]] = False
         rstate = self._ranking_state(state)
-        rows = np.flatnonzero(allow)
-        if len(rows) >= SHORTLIST_MIN:  # very large catalogs: score what the indexes retrieve (crs.ranking.shortlist)
-            rows = shortlist(self.ranker, self.engine, rstate, allow)
+        if np.count_nonzero(allow) >= SHORTLIST_MIN:  # very large catalogs: score what the indexes retrieve
+            rows = shortlist(self.ranker, self.engine, rstate, allow)  # (crs.ranking.shortlist)
+        else:
+            rows = np.flatnonzero(allow)
         if len(rows) == 0:
             return ()
         scores = np.asarray(self.ranker.score(rstate, rows), dtype=np.float32)
