@@ -134,3 +134,19 @@ def test_numpy_inference_matches_torch_network() -> None:
     got = NumpyQ(net)(obs)
     assert np.allclose(got[obs["mask"] > 0], expect[obs["mask"] > 0], atol=1e-5)
     assert got[2] < -1e8
+
+
+def test_grouped_posterior_equals_the_per_row_mixture(lastfm_catalog, lastfm_space) -> None:
+    """`Belief._compute` groups rows by disagreement count; it must equal the per-row noise mixture."""
+    rng = np.random.default_rng(0)
+    levels, hprior = np.array((0.0, 0.05, 0.1, 0.2)), np.array((0.4, 0.2, 0.2, 0.2))
+    b = Belief(lastfm_space, BeliefConfig(prior_weight=0.2), rng.normal(size=lastfm_space.n_items))
+    b.inform(int(lastfm_space.item_units(lastfm_catalog.row(lastfm_catalog.ids[7]))[0]))
+    for _ in range(6):
+        b.answer(int(rng.choice(b.units)), bool(rng.random() < 0.5))
+    d, n = b.disagree.astype(float), b.n_answers
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lik = hprior[:, None] * np.where(d > 0, levels[:, None] ** d, 1.0) * (1 - levels[:, None]) ** (n - d)
+    w = lik * np.exp(b.log_prior[b.rows] - b.log_prior[b.rows].max())
+    np.testing.assert_allclose(b.posterior(), w.sum(0) / w.sum(), rtol=1e-9, atol=1e-15)
+    assert b.noise_estimate() == pytest.approx(float(w.sum(1) @ levels / w.sum()))
