@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,6 +25,7 @@ import numpy as np
 from crs.agent_elicit import Elicitor
 from crs.agent_filter import drop_vague_years, relax_notice, relaxed_mask, soft_boost, soft_constraints
 from crs.agent_observe import PendingTurn, askable, build_observer, build_policy, chat_ask_space, value_counts
+from crs.agent_turn import TurnReply, clean_text, label_of, last_top, turn_payload
 from crs.nlg import RenderContext, Reply, TemplateGenerator
 from crs.nlg.questions import question_attribute
 from crs.ranking.shortlist import SHORTLIST_MIN, shortlist
@@ -47,29 +47,6 @@ _REJECT = re.compile(r"^\s*(no|nope|nah|not (that|this)( one)?|seen it|already s
                      r"i don'?t like (that|it)|not for me|boring)\b", re.IGNORECASE)
 _ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
                      r"love it|that works|yes)\b", re.IGNORECASE)
-_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
-
-
-@dataclass(frozen=True)
-class TurnReply(Reply):
-    """A `Reply` plus what the side panel shows: candidate count, alternatives, notices."""
-
-    candidates: int = -1
-    alternatives: tuple[tuple[str, float], ...] = ()
-    notices: tuple[str, ...] = ()
-
-
-def clean_text(text: object, max_chars: int = 2000) -> tuple[str, tuple[str, ...]]:
-    """Coerce to str, drop control/format characters, collapse whitespace, truncate."""
-    s = text if isinstance(text, str) else ("" if text is None else str(text))
-    s = s.encode("utf-8", "replace").decode("utf-8")
-    s = "".join(ch if unicodedata.category(ch) not in _CONTROL else " " for ch in s[: max_chars * 2])
-    s = " ".join(s.split())
-    notices: tuple[str, ...] = ()
-    if len(s) > max_chars:
-        s = s[:max_chars]
-        notices = (f"Your message was long, so I read only the first {max_chars} characters.",)
-    return s, notices
 
 
 class Agent:
@@ -342,20 +319,8 @@ def _short_answer(text: str, parsed: ParsedTurn) -> bool:
     return len(text.split()) <= YES_NO_WORDS and not any(m.kind == "item" for m in parsed.mentions)
 
 
-def last_top(state: DialogueState) -> str | None:
-    """The top item of the most recent recommendation (the one "it" refers to)."""
-    if state.last_action is not None and state.last_action.kind in ("recommend", "answer") and state.last_action.items:
-        return state.last_action.items[0]
-    shown = [m for m in state.mentions if m.kind == "item" and m.speaker.value == "system"]
-    if shown:
-        last_turn = shown[-1].turn
-        return next(m.entity for m in shown if m.turn == last_turn)
-    return state.recommended[-1] if state.recommended else None
-
-
 MAX_PREF_CHARS = 100
 """Preference phrases are cut to this length before the ranker encodes them."""
-REVIEW_WEIGHT = 0.05
 SOFT_WEIGHT = 2.0
 """Added to the fused z-score per soft constraint (include, relaxed range) an item satisfies."""
 RELAXED_WEIGHT = 10.0
@@ -365,26 +330,8 @@ YES_NO_WORDS = 8
 """Longest reply still read as a yes/no to a value question ("in the mood for some drama?")."""
 MIN_CANDIDATES = 5
 """Constraints are relaxed (oldest first) when fewer candidates than this (or k) remain."""
+REVIEW_WEIGHT = 0.05
 """Weight of review evidence (aligned snippets) added to the ranker's fused z-scores: a tie-breaker."""
-
-
-def label_of(action: Action) -> str:
-    return f"ask {action.attribute}" if action.kind == "ask" else action.kind
-
-
-def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:
-    """The JSON view of a turn (what `crs chat --json` prints and the store keeps)."""
-    from crs.store import state_to_dict
-
-    d = state_to_dict(state)
-    return {
-        "reply": reply.text, "action": reply.action, "strategies": list(reply.strategies),
-        "recommendations": [c.to_json() for c in reply.cards],
-        "candidates": reply.candidates, "alternatives": [list(a) for a in reply.alternatives],
-        "state": {"preferences": d["preferences"], "constraints": d["constraints"], "mentions": d["mentions"],
-                  "accepted": d["accepted"], "rejected": d["rejected"], "turn": d["turn"],
-                  "session_id": d["session_id"], "user_id": d["user_id"]},
-    }
 
 
 # --- wiring -----------------------------------------------------------------------------------
