@@ -263,6 +263,7 @@ def components(job: EpisodeJob) -> tuple[Any, Any, Callable[[str], float]]:
 
         torch.set_num_threads(1)
         agent, sim, catalog = job.factory()
+        agent.warm_up()  # lazy models (MiniLM, traced encoder) load here, before process-pool workers fork
         _COMPONENTS[job.key] = (prepare_agent(agent), sim, popularity_percentiles(catalog))
     agent = _COMPONENTS[job.key][0]
     agent.nlu.oracle_constraints = job.oracle_constraints
