@@ -122,12 +122,10 @@ def clear_text_caches(agent: object) -> None:
     from crs.embed import shared_encoder
 
     enc = shared_encoder()
-    with enc._lock:
-        enc._one.clear()
+    enc._one.clear()
     engine = getattr(agent, "engine", None)
     if engine is not None and hasattr(engine, "_qcache"):
-        with engine._lock:
-            engine._qcache.clear()
+        engine._qcache.clear()
     content = getattr(getattr(agent, "ranker", None), "content", None)
     if content is not None:
         content._cache.clear()

@@ -11,15 +11,14 @@ import hashlib
 import io
 import logging
 import os
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from crs.config import atomic_write_bytes, cache_dir
+from crs.lru import LRU
 from crs.types import Catalog
 
 log = logging.getLogger(__name__)
@@ -36,8 +35,7 @@ class Encoder:
     def __init__(self, threads: int | None = None) -> None:
         self._model = None
         self._threads = threads
-        self._one: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._one: LRU[np.ndarray] = LRU(ONE_CACHE)
         self._jit = None  # None: not tried yet; False: tracing failed (eager path); else the traced forward
 
     @property
@@ -70,18 +68,12 @@ class Encoder:
         sentence-transformers' per-call overhead. One intra-op thread: for a single short sentence a
         second thread buys nothing and on a busy machine costs ×10-20 in waiting. The cache (LRU,
         `ONE_CACHE` texts) lets the NLU models and the ranker share one encoding per message."""
-        with self._lock:
-            hit = self._one.get(text)
-            if hit is not None:
-                self._one.move_to_end(text)
-                return hit
+        hit = self._one.get(text)
+        if hit is not None:
+            return hit
         vec = self._forward_one(text)
         vec.setflags(write=False)
-        with self._lock:
-            self._one[text] = vec
-            if len(self._one) > ONE_CACHE:
-                self._one.popitem(last=False)
-        return vec
+        return self._one.put(text, vec)
 
     def _forward_one(self, text: str) -> np.ndarray:
         import torch

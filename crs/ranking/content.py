@@ -16,11 +16,12 @@ for several turns), and both signals can be computed for a subset of rows only (
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from crs.lru import LRU
 
 
 class ContentScorer:
@@ -30,11 +31,10 @@ class ContentScorer:
         self._encode = encode
         self._encode_batch = encode_batch
         self.max_phrases = int(max_phrases)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._score_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._cache: LRU[np.ndarray] = LRU(cache_size)
+        self._score_cache: LRU[np.ndarray] = LRU(SCORE_CACHE)
         self._sample: np.ndarray | None = None
-        self._stats: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
+        self._stats: LRU[tuple[float, float]] = LRU(256)
 
     @classmethod
     def from_catalog(cls, catalog: Any, engine: Any = None, cache: Any = None) -> ContentScorer:
@@ -47,13 +47,13 @@ class ContentScorer:
 
     def prime(self, phrase_lists: list[tuple[str, ...]]) -> int:
         """Encode the queries of many states in one batch (evaluation); returns how many were new."""
-        texts = sorted({self.query_text(p) for p in phrase_lists} - {""} - set(self._cache))
+        texts = sorted({self.query_text(p) for p in phrase_lists} - {""} - self._cache.keys())
         if not texts:
             return 0
         vecs = self._encode_batch(texts) if self._encode_batch else [self._encode(t) for t in texts]
-        self._cache_size = max(self._cache_size, len(self._cache) + len(texts))
+        self._cache.size = max(self._cache.size, len(self._cache) + len(texts))
         for t, v in zip(texts, vecs):
-            self._cache[t] = np.asarray(v, dtype=np.float32).ravel()
+            self._cache.put(t, np.asarray(v, dtype=np.float32).ravel())
         return len(texts)
 
     def query_text(self, phrases: Sequence[str]) -> str:
@@ -61,14 +61,10 @@ class ContentScorer:
         return " ".join(kept)
 
     def encode(self, text: str) -> np.ndarray:
-        if text in self._cache:
-            self._cache.move_to_end(text)
-            return self._cache[text]
-        v = np.asarray(self._encode(text), dtype=np.float32).ravel()
-        self._cache[text] = v
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return v
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        return self._cache.put(text, np.asarray(self._encode(text), dtype=np.float32).ravel())
 
     def query_vector(self, phrases: Sequence[str]) -> np.ndarray | None:
         """The encoded preference query (None when there is none)."""
@@ -117,10 +113,7 @@ class ContentScorer:
                 np.random.default_rng(0).choice(n, STATS_SAMPLE, replace=False))
             self._sample = np.ascontiguousarray(self.vectors[idx])
         s = self._sample @ q
-        out = self._stats[key] = (float(s.mean()), float(s.std()))
-        while len(self._stats) > 256:
-            self._stats.popitem(last=False)
-        return out
+        return self._stats.put(key, (float(s.mean()), float(s.std())))
 
     def vector_for(self, key: tuple) -> np.ndarray | None:
         """The query vector behind a cached score key (see `query_scores`, `item_scores`)."""
@@ -134,19 +127,16 @@ class ContentScorer:
         if rows is not None:
             q = vector()
             return None if q is None else self.vectors[np.asarray(rows, dtype=np.int64)] @ q
-        hit = self._score_cache.get(key)
-        if hit is not None:
-            self._score_cache.move_to_end(key)
-            return hit
-        q = vector()
-        if q is None:
-            return None
-        out = self.vectors @ q
-        out.setflags(write=False)
-        self._score_cache[key] = out
-        while len(self._score_cache) > SCORE_CACHE:
-            self._score_cache.popitem(last=False)
-        return out
+
+        def full() -> np.ndarray | None:
+            q = vector()
+            if q is None:
+                return None
+            out = self.vectors @ q
+            out.setflags(write=False)
+            return out
+
+        return self._score_cache.get_or_put(key, full)
 
 
 SCORE_CACHE = 8

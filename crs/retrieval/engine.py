@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from crs.lru import LRU
 from crs.retrieval.columns import AttributeColumns, columns_for
 from crs.retrieval.dense import EXACT_MAX, DenseIndex
 from crs.retrieval.errors import InvalidQueryError, check_k
@@ -48,9 +47,8 @@ class SearchEngine:
         self.lexical, self.dense, self.columns = lexical, dense, columns
         self._encoder = encoder
         self.fuse_depth = fuse_depth
-        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._qcache: LRU[np.ndarray] = LRU(1024)
+        self._masks: LRU[np.ndarray] = LRU(MASK_CACHE)
 
     @property
     def n(self) -> int:
@@ -64,22 +62,16 @@ class SearchEngine:
     def encode_query(self, text: str) -> np.ndarray:
         """384-d L2-normalised MiniLM vector of a query (cached per text, 1024 most recent)."""
         key = text.strip()
-        with self._lock:
-            vec = self._qcache.get(key)
-            if vec is not None:
-                self._qcache.move_to_end(key)
-                return vec
+        vec = self._qcache.get(key)
+        if vec is not None:
+            return vec
         if self._encoder is None:
             from crs.embed import shared_encoder
 
             self._encoder = shared_encoder()
         vec = self.dense.check_query(self._encoder.encode_one(key))
         vec.setflags(write=False)
-        with self._lock:
-            self._qcache[key] = vec
-            if len(self._qcache) > 1024:
-                self._qcache.popitem(last=False)
-        return vec
+        return self._qcache.put(key, vec)
 
     def mask(self, constraints: Iterable[Constraint]) -> np.ndarray:
         """Allow-mask of the rows satisfying every constraint (`compile_constraints`).
@@ -91,18 +83,12 @@ class SearchEngine:
             hash(key)
         except TypeError:  # an unhashable value: compiled (and validated) without the cache
             return compile_constraints(self.columns, key)
-        with self._lock:
-            hit = self._masks.get(key)
-            if hit is not None:
-                self._masks.move_to_end(key)
-                return hit
+        hit = self._masks.get(key)
+        if hit is not None:
+            return hit
         m = compile_constraints(self.columns, key)
         m.setflags(write=False)
-        with self._lock:
-            self._masks[key] = m
-            while len(self._masks) > MASK_CACHE:
-                self._masks.popitem(last=False)
-        return m
+        return self._masks.put(key, m)
 
     def _check(self, k: int, allow: np.ndarray | None) -> tuple[int, np.ndarray | None]:
         k = check_k(k)
