@@ -69,4 +69,13 @@ def from_dict(cls: type[T], raw: Mapping[str, Any]) -> T:
         if target is not None and is_dataclass(target) and isinstance(value, Mapping):
             value = from_dict(target, value)
         kwargs[name] = value
-    return cls(**kwargs)  # type: ignore[return-value]
+    return cls(**kwargs)
+
+
+def torch_threads(n: int) -> None:
+    """The one place that sets torch's intra-op thread count for the process (front ends and
+    evaluation workers call it once at start; components never change it)."""
+    import torch
+
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)

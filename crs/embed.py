@@ -14,12 +14,18 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from crs.config import atomic_write_bytes, cache_dir
 from crs.lru import LRU
-from crs.types import Catalog
+from crs.types import Catalog, Item
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import PreTrainedTokenizerBase
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +39,14 @@ class Encoder:
     """Lazy wrapper around the packaged MiniLM model. Vectors are L2-normalised float32."""
 
     def __init__(self, threads: int | None = None) -> None:
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._threads = threads
         self._one: LRU[np.ndarray] = LRU(ONE_CACHE)
-        self._jit = None  # None: not tried yet; False: tracing failed (eager path); else the traced forward
+        # None: not tried yet; False: tracing failed (eager path); else the traced forward
+        self._jit: torch.jit.ScriptModule | Literal[False] | None = None
 
     @property
-    def model(self):  # type: ignore[no-untyped-def]
+    def model(self) -> SentenceTransformer:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -103,7 +110,8 @@ class Encoder:
                 torch.set_num_threads(threads)
         return np.ascontiguousarray(v.numpy(), dtype=np.float32)
 
-    def _compiled(self, bert, tok, max_len: int):  # type: ignore[no-untyped-def]
+    def _compiled(self, bert: torch.nn.Module, tok: PreTrainedTokenizerBase,
+                  max_len: int | None) -> torch.jit.ScriptModule | None:
         """The BERT forward traced, frozen and optimised for inference (TorchScript; ~30% less CPU for
         a short sentence on this 2-core machine), checked once against the eager model on three
         lengths up to `max_len`; None (eager path) when tracing fails or disagrees (> 1e-4)."""
@@ -112,11 +120,11 @@ class Encoder:
         import torch
 
         class _Hidden(torch.nn.Module):
-            def __init__(self, m) -> None:  # type: ignore[no-untyped-def]
+            def __init__(self, m: torch.nn.Module) -> None:
                 super().__init__()
                 self.m = m
 
-            def forward(self, ids, mask):  # type: ignore[no-untyped-def]
+            def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
                 return self.m(input_ids=ids, attention_mask=mask).last_hidden_state
 
         self._jit = False
@@ -154,7 +162,7 @@ def shared_encoder() -> Encoder:
     return _SHARED
 
 
-def item_text(item) -> str:  # type: ignore[no-untyped-def]
+def item_text(item: Item) -> str:
     """The text embedded for an item: its description, or its title when it has none."""
     return item.text.strip() or item.display
 

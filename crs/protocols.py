@@ -1,17 +1,22 @@
 """The seams of crs: small Protocols, 1-3 methods each.
 
 Implementations live in their packages (`crs.retrieval`, `crs.ranking`, `crs.policy`, ...);
-`crs/agent.py` and `ui/cli.py` wire them. Simulators see the agent only through `Agent`.
+`crs.dialogue.build` wires them into an agent and `ui/cli/` picks them by name. Simulators see the
+agent only through `Agent`. Contract tests: `tests/*/test_contract.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from crs.types import Action, DialogueState, Results
+from crs.types import Action, DialogueState, ParsedTurn, Results
+
+if TYPE_CHECKING:
+    from crs.policy.observation import PolicyObservation
+    from crs.reviews import Opinion, Snippet
 
 
 @runtime_checkable
@@ -30,16 +35,34 @@ class Ranker(Protocol):
 
 @runtime_checkable
 class Policy(Protocol):
-    """Chooses the system's next action from an observation of the dialogue."""
+    """Chooses the system's next action from an observation of the dialogue.
 
-    def act(self, observation: Any) -> Action: ...
+    The one policy interface: the chat rules, the DQN and the chat-trained DQN all implement it
+    (`crs.dialogue.decide.POLICIES` names them)."""
+
+    def choose(self, observation: PolicyObservation) -> Action: ...
 
 
 @runtime_checkable
 class NLU(Protocol):
     """Turns user text into a parsed turn (mentions, intent, constraints, critique)."""
 
-    def parse(self, text: str, state: DialogueState) -> Any: ...
+    def parse(self, text: str, state: DialogueState) -> ParsedTurn: ...
+
+
+@runtime_checkable
+class Reviews(Protocol):
+    """Review snippets aligned with the user's opinion (`crs.reviews.ReviewStore` and its read-only view)."""
+
+    def add_opinion(self, item_id: str, text: str, polarity: int, user_id: str = "", session_id: str = "") -> object: ...
+
+    def retrieve(self, item_id: str, opinion: Opinion | None = None, k: int = 1) -> list[Snippet]: ...
+
+    def evidence(self, item_ids: Sequence[str], opinion: Opinion) -> list[float]: ...
+
+    def read_only(self) -> Reviews:
+        """The same snippets; `add_opinion` records nothing (simulated users write no reviews)."""
+        ...
 
 
 @runtime_checkable

@@ -177,6 +177,30 @@ class ReviewStore:
             out.append(sum(max(0.0, alignment(s, opinion)) for s in best) / 3 if best else 0.0)
         return out
 
+    def read_only(self) -> ReadOnlyReviews:
+        """This store's snippets; `add_opinion` records nothing (simulated users write no reviews,
+        so one evaluation episode cannot change another)."""
+        return ReadOnlyReviews(self)
+
+
+class ReadOnlyReviews:
+    """A `ReviewStore` view that ignores new opinions (`ReviewStore.read_only`)."""
+
+    def __init__(self, inner: ReviewStore) -> None:
+        self._inner = inner
+
+    def add_opinion(self, item_id: str, text: str, polarity: int, user_id: str = "", session_id: str = "") -> None:
+        return None
+
+    def retrieve(self, item_id: str, opinion: Opinion | None = None, k: int = 1) -> list[Snippet]:
+        return self._inner.retrieve(item_id, opinion, k)
+
+    def evidence(self, item_ids: Sequence[str], opinion: Opinion) -> list[float]:
+        return self._inner.evidence(item_ids, opinion)
+
+    def read_only(self) -> ReadOnlyReviews:
+        return self
+
 
 def alignment(s: Snippet, op: Opinion) -> float:
     """How well a snippet matches the user's stance. Liked aspects (stance +1) want affirmative

@@ -7,12 +7,15 @@ mutating them: the dialogue state is a frozen dataclass passed explicitly throug
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 class AttributeKind(str, Enum):
@@ -106,7 +109,7 @@ class Catalog:
     name: str
     items: tuple[Item, ...]
     schema: AttributeSchema
-    interactions: Any = None
+    interactions: sp.csr_matrix | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -152,9 +155,9 @@ class Catalog:
 
 @dataclass(frozen=True)
 class Results:
-    """Batch-first typed search/ranking result: item row ids (or string ids) with scores, best first."""
+    """Batch-first typed search/ranking result: item row ids (int64) with their scores, best first."""
 
-    ids: Sequence[Any]
+    ids: np.ndarray
     scores: np.ndarray
 
     def __len__(self) -> int:
@@ -270,3 +273,35 @@ class DialogueState:
     asked: tuple[str, ...] = ()
     last_action: Action | None = None
     candidate_handle: str | None = None
+
+
+# --- derived views of the ordered timeline (the tracker writes it; rankers and the policy read it) ---
+
+
+def _polarity_timeline(state: DialogueState, kind: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Latest non-neutral polarity per entity, and the position of its latest non-neutral mention."""
+    polarity: dict[str, int] = {}
+    position: dict[str, int] = {}
+    for i, m in enumerate(state.mentions):
+        if m.kind != kind or m.polarity == 0:
+            continue
+        polarity[m.entity] = 1 if m.polarity > 0 else -1
+        position[m.entity] = i
+    return polarity, position
+
+
+def liked_items(state: DialogueState, kind: str = "item") -> list[str]:
+    """Entities whose latest non-neutral mention is positive, ordered by that mention (oldest first)."""
+    polarity, position = _polarity_timeline(state, kind)
+    return sorted((e for e, p in polarity.items() if p > 0), key=position.__getitem__)
+
+
+def disliked_items(state: DialogueState, kind: str = "item") -> list[str]:
+    """Entities whose latest non-neutral mention is negative, ordered by that mention (oldest first)."""
+    polarity, position = _polarity_timeline(state, kind)
+    return sorted((e for e, p in polarity.items() if p < 0), key=position.__getitem__)
+
+
+def mentioned_items(state: DialogueState) -> list[str]:
+    """Every item mentioned so far (either speaker, any polarity), in order of first mention."""
+    return list(dict.fromkeys(m.entity for m in state.mentions if m.kind == "item"))

@@ -5,9 +5,9 @@
   grammar and goals from the 80 % train part only; `dev` keeps the grammar of all train files (as
   `crs eval simulate --simulator natural`) and draws goals from the 20 % dev part only.
 - `train_natural(...)`: `crs train policy --simulator natural`: double DQN (`crs.policy.dqn.train`)
-  on `crs.policy.chat_env.ChatEnv` (one shared agent, train goals; periodic evaluation on other
+  on `crs.dialogue.chat_env.ChatEnv` (one shared agent, train goals; periodic evaluation on other
   episodes of the train goals, so the dev part stays unseen). Checkpoint:
-  `crs.agent_observe.dqn_checkpoint(cat, chat_ask_space(cat), "natural")`.
+  `crs.dialogue.decide.dqn_checkpoint(cat, chat_ask_space(cat), "natural")`.
 - `run_transfer(...)`: `crs eval transfer`: every policy of `policies` (default: the shipped `bayes`
   rule, `dqn` trained on the attribute simulator, `dqn-natural`) in the same agent, on the NL
   simulator's dev goals (SR@15, AT, hDCG, actions) and on replayed real dialogues (decision
@@ -85,8 +85,9 @@ def train_natural(cat: Any, data_dir: str | None, minutes: float, seed: int = 0,
                   progress: bool = True, cache: str | Path | None = None, args: Any = None) -> Any:
     """Train the DQN through the whole chat agent against the NL simulator (train goals only);
     `args` overrides `natural_args(minutes, seed)`, `cache` the cache directory of the checkpoint."""
-    from crs.agent_observe import chat_ask_space, dqn_checkpoint
-    from crs.policy.chat_env import ChatEnv, ChatEnvConfig
+    from crs.dialogue.chat_env import ChatEnv, ChatEnvConfig
+    from crs.dialogue.decide import dqn_checkpoint
+    from crs.dialogue.observe import chat_ask_space
     from crs.policy.dqn import train
     from ui.eval_factories import build_eval_agent
 
@@ -116,8 +117,8 @@ def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes:
                  nlu: str = "learned", policies: tuple[str, ...] = DEFAULT_POLICIES,
                  paths: dict[str, str] | None = None, log: Callable[[str], None] = lambda m: None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each policy in the same agent on the NL simulator (dev goals) and on replayed real dialogues."""
-    from crs.agent_observe import use_policy
     from crs.catalog import load_catalog
+    from crs.dialogue.build import with_policy
     from crs.eval.natural import episode_seeds, popularity_percentiles, prepare_agent
     from crs.eval.transfer import play_replay, replay_metrics
     from simulators.replay import ReplaySimulator, load_replay_dialogues
@@ -127,15 +128,15 @@ def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes:
         raise CRSError("--episodes and --dialogues-n must be positive and --policies non-empty")
     dd = str(data_dir) if data_dir else None
     cat = load_catalog(catalog, data_dir=dd)
-    agent = prepare_agent(build_eval_agent(cat, dd, nlu, "bayes", None, 3))
+    base = prepare_agent(build_eval_agent(cat, dd, nlu, "bayes", None, 3))
     for name in policies:  # fail before any long run: a missing checkpoint says how to train it
-        use_policy(agent, name, (paths or {}).get(name))
+        with_policy(base, name, (paths or {}).get(name))
     nsim = natural_simulator(cat, dd, seed, "dev")
     rsim = ReplaySimulator(load_replay_dialogues(dialogues, cat), cat)
     n_replay = min(replay_dialogues, len(rsim.dialogues))
     pop, seeds, rows, t0 = popularity_percentiles(cat), episode_seeds(seed, episodes), {}, time.perf_counter()
     for name in policies:
-        use_policy(agent, name, (paths or {}).get(name))
+        agent = with_policy(base, name, (paths or {}).get(name))
         log(f"{name}: {episodes} NL episodes (dev goals), {n_replay} replayed dialogues")
         rows[name] = {"natural": _nl_metrics(agent, nsim, pop, seeds, log),
                       "replay": replay_metrics([play_replay(agent, rsim, i) for i in range(n_replay)]),
@@ -151,7 +152,8 @@ def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes:
 
 
 def _checkpoint_of(cat: Any, name: str) -> str | None:
-    from crs.agent_observe import chat_ask_space, dqn_checkpoint
+    from crs.dialogue.decide import dqn_checkpoint
+    from crs.dialogue.observe import chat_ask_space
 
     if name not in ("dqn", "dqn-natural"):
         return None

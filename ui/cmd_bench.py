@@ -51,7 +51,7 @@ def bench_turn(
     as_json: bool = JsonOpt,
 ) -> None:
     """Latency of one agent turn without an LLM (p50/p99 ms) on a real or synthetic catalog."""
-    from crs.agent_bench import run_bench
+    from crs.eval.turn_bench import run_bench
 
     if turns < 20:
         raise typer.BadParameter("--turns must be at least 20")

@@ -43,7 +43,7 @@ def demo(
     port: int = typer.Option(7860, "--port", help="Port for the web demo."),
 ) -> None:
     """Prepare the catalog and launch the chat demo (Gradio, http://127.0.0.1:PORT)."""
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
     from ui.gradio_app import build_demo
 
     err_console.print(f"loading the {catalog} catalog and building indexes (first run: a few minutes)…")
@@ -64,7 +64,7 @@ def chat(
     llm: str = typer.Option("none", "--llm", help="none | smollm2 | openai:URL[#model]: grounded paraphrase."),
 ) -> None:
     """Chat in the terminal; with piped stdin, one message per line."""
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
     from ui.terminal import chat as run_chat
 
     agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None,

@@ -40,9 +40,9 @@ def eval_simulate(
     drives the whole chatbot in text and adds NLU accuracy, strategies and popularity."""
     import torch
 
-    from crs.agent_observe import chat_ask_space
-    from crs.eval.episodes import evaluate
+    from crs.dialogue.observe import chat_ask_space
     from crs.policy import load_policy
+    from crs.policy.episodes import evaluate
     from ui.eval_commands import finish, print_simulation, simulate_natural
 
     torch.set_num_threads(1)
@@ -172,7 +172,7 @@ def eval_order(
     as_json: bool = JsonOpt,
 ) -> None:
     """Sequence model on ordered liked entities vs the same model on shuffled order: Recall@10/50."""
-    from crs.ranking.order_eval import run_order_eval
+    from crs.eval.order import run_order_eval
 
     log = None if as_json else err_console.print
     r = run_order_eval([str(p) for p in dialogues], data_dir, context, shuffles, epochs, log=log)

@@ -25,7 +25,7 @@ def policy_episodes(cat, data_dir: Optional[Path], split: Optional[Path], part: 
 
 def policy_env_factory(cat, episodes, simulator: str, initiative: float = 0.0, prior: str = "popularity"):  # type: ignore[no-untyped-def]
     """(answer_noise, seed) -> DialogueEnv around the named simulator (the env never imports simulators)."""
-    from crs.agent_observe import askable, chat_ask_space
+    from crs.dialogue.observe import askable, chat_ask_space
     from crs.policy.env import DialogueEnv, EnvConfig
     from crs.policy.prior import build_prior
     from simulators.attribute import AttributeSimConfig, AttributeSimulator

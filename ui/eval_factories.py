@@ -2,32 +2,33 @@
 
 `crs.eval.natural.EpisodeJob` receives `functools.partial(natural_components, ...)`; process and
 Ray workers call it to rebuild the agent and the simulator (once per worker process). Only this
-module and `ui/cli.py` know both `crs.agent` and `simulators`.
+module and `ui/cli/` know both `crs.dialogue` and `simulators`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from crs.dialogue.agent import Agent
 from crs.types import Catalog
 
 SIMULATORS = ("natural", "replay")
 
 
 def build_eval_agent(catalog: Catalog, data_dir: str | None, nlu: str = "learned", policy: str = "bayes",
-                     policy_path: str | None = None, k: int = 3) -> Any:
+                     policy_path: str | None = None, k: int = 3) -> Agent:
     """The chatbot as `crs chat` builds it, with an in-memory store (no files written) and,
     optionally, a DQN checkpoint loaded from `policy_path`."""
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
     from crs.store import Store
 
     name = "bayes" if policy_path else policy
     agent = build_agent(AgentConfig(catalog=catalog.name, data_dir=data_dir, nlu=nlu, policy=name, k=k),
                         catalog=catalog, store=Store(":memory:"))
     if policy_path:  # the DQN with the belief observation it was trained on (chat ask-space ids)
-        from crs.agent_observe import use_policy
+        from crs.dialogue.build import with_policy
 
-        use_policy(agent, "dqn", path=policy_path)
+        agent = with_policy(agent, "dqn", path=policy_path)
     return agent
 
 

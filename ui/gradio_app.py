@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crs.agent import Agent, TurnReply
+from crs.dialogue.agent import Agent
+from crs.dialogue.reply import TurnReply
 from crs.types import DialogueState
 
 
@@ -121,7 +122,7 @@ def __getattr__(name: str) -> Any:  # lazy module-level `demo` for `gradio ui/gr
     global _DEMO
     if name == "demo":
         if _DEMO is None:
-            from crs.agent import build_agent
+            from crs.dialogue.build import build_agent
 
             _DEMO = build_demo(build_agent())
         return _DEMO

@@ -41,8 +41,8 @@ class AttributeJob:
 def components(job: AttributeJob) -> dict[str, Any]:
     """Catalog, episodes, ask space, policy and item prior of a job (cached per process)."""
     if job.key() not in _COMPONENTS:
-        from crs.agent_observe import chat_ask_space
         from crs.catalog import load_catalog
+        from crs.dialogue.observe import chat_ask_space
         from crs.policy import load_policy
         from crs.policy.prior import build_prior
         from simulators.attribute import load_episodes
@@ -57,9 +57,9 @@ def components(job: AttributeJob) -> dict[str, Any]:
 
 
 def _play_chunk(job: AttributeJob, task: tuple[int, list[int]]) -> dict:
-    from crs.agent_observe import askable
-    from crs.eval.episodes import run_episodes
+    from crs.dialogue.observe import askable
     from crs.policy.env import DialogueEnv, EnvConfig
+    from crs.policy.episodes import run_episodes
     from simulators.attribute import AttributeSimConfig, AttributeSimulator
 
     chunk, idx = task
@@ -76,7 +76,7 @@ def _play_chunk(job: AttributeJob, task: tuple[int, list[int]]) -> dict:
 def evaluate_parallel(job: AttributeJob, episodes: int, workers: int, backend: str = "process") -> dict[str, Any]:
     """MCR metrics of the first `episodes` episodes of the seeded order, played in chunks on `workers` processes."""
     from crs.eval.backends import run_tasks
-    from crs.eval.episodes import EpisodeOutcome, mcr_metrics
+    from crs.policy.episodes import EpisodeOutcome, mcr_metrics
 
     c = components(job)  # built before forking
     n = len(c["episodes"])

@@ -53,7 +53,7 @@ def env_factory(cat: Any, episodes: list[Any], simulator: str = "attribute", pri
                 belief: Any = None):  # type: ignore[no-untyped-def]
     """(answer_noise, seed) -> DialogueEnv (with `belief`, the policy's belief config) whose collaborative
     prior holds each episode's target out of the user's history."""
-    from crs.agent_observe import askable, chat_ask_space
+    from crs.dialogue.observe import askable, chat_ask_space
     from crs.policy.env import DialogueEnv, EnvConfig
     from crs.policy.prior import CollaborativePrior, HeldOutPrior, build_prior
     from simulators.attribute import AttributeSimConfig, AttributeSimulator

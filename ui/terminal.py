@@ -15,7 +15,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from crs.agent import Agent, TurnReply, turn_payload
+from crs.dialogue.agent import Agent
+from crs.dialogue.reply import TurnReply, turn_payload
 from crs.types import DialogueState
 
 

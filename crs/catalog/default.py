@@ -8,6 +8,7 @@ an IMDb match keep the MovieLens fields (genres, year, decade).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,11 +17,14 @@ from crs.catalog.errors import CatalogError
 from crs.catalog.util import decade, normalise_title, split_title_year
 from crs.types import Attribute, AttributeKind, AttributeSchema, Catalog, Item
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 MPAA_ORDER = ("G", "PG", "PG-13", "R", "NC-17")
 
 
-def _imdb_index(movies) -> dict[tuple[str, int], dict]:  # type: ignore[no-untyped-def]
-    index: dict[tuple[str, int], dict] = {}
+def _imdb_index(movies: pd.DataFrame) -> dict[tuple[str, int], dict[str, Any]]:
+    index: dict[tuple[str, int], dict[str, Any]] = {}
     for rec in movies.to_dict("records"):
         key = (normalise_title(str(rec["title"])), int(rec["year"]))
         prev = index.get(key)
@@ -29,7 +33,7 @@ def _imdb_index(movies) -> dict[tuple[str, int], dict]:  # type: ignore[no-untyp
     return index
 
 
-def _describe(title: str, year: int | None, attrs: dict) -> str:
+def _describe(title: str, year: int | None, attrs: dict[str, Any]) -> str:
     parts = [f"{title} ({year})." if year else f"{title}."]
     if attrs.get("genres"):
         parts.append("Genres: " + ", ".join(attrs["genres"]) + ".")
@@ -54,11 +58,12 @@ def load_default() -> Catalog:
     col_of: dict[int, int] = {}
     genre_values: set[str] = set()
     mpaa_values: set[str] = set()
+    decade_values: set[str] = set()
     for rec in movies.itertuples(index=False):
         title, parsed_year = split_title_year(str(rec.title))
         year = int(rec.year) if rec.year == rec.year else parsed_year  # NaN check
         genres = tuple(g for g in str(rec.genres).split("|") if g and g != "(no genres listed)")
-        attrs: dict = {"genres": genres, "year": year, "decade": decade(year)}
+        attrs: dict[str, Any] = {"genres": genres, "year": year, "decade": decade(year)}
         match = imdb.get((normalise_title(title), year)) if year else None
         if match is not None:
             attrs["runtime"] = int(match["length"])
@@ -70,6 +75,8 @@ def load_default() -> Catalog:
         genre_values.update(genres)
         if "mpaa" in attrs:
             mpaa_values.add(attrs["mpaa"])
+        if "decade" in attrs:
+            decade_values.add(attrs["decade"])
         col_of[int(rec.movieId)] = len(items)
         items.append(Item(str(int(rec.movieId)), title, year, _describe(title, year, attrs), attrs))
     user_ids = {u: i for i, u in enumerate(sorted(ratings["userId"].unique()))}
@@ -82,7 +89,7 @@ def load_default() -> Catalog:
         Item(it.id, it.title, it.year, it.text, it.attributes, float(math.log1p(c)))
         for it, c in zip(items, counts)
     ]
-    decades = sorted({it.attributes["decade"] for it in items if "decade" in it.attributes})
+    decades = sorted(decade_values)
     schema = AttributeSchema((
         Attribute("genres", AttributeKind.MULTI, tuple(sorted(genre_values)), "MovieLens genres"),
         Attribute("year", AttributeKind.NUMERIC, (), "release year"),

@@ -110,7 +110,8 @@ def split_dialogues(dialogues: list[Dialogue], dev_fraction: float = 0.2, seed: 
     """Deterministic train/dev split by a hash of conversationId (stable across runs and files)."""
     import hashlib
 
-    train, dev = [], []
+    train: list[Dialogue] = []
+    dev: list[Dialogue] = []
     for d in dialogues:
         h = int(hashlib.md5(f"{seed}:{d.conversation_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (dev if h < dev_fraction else train).append(d)

@@ -22,9 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from crs.eval.episodes import hdcg
+from crs.dialogue.agent import Agent
+from crs.dialogue.build import for_simulation
+from crs.dialogue.chat_env import to_simulator
 from crs.eval.nlu_score import merge_nlu, nlu_summary, score_turn
+from crs.policy.episodes import hdcg
+from crs.protocols import NLU
 from crs.types import Action, Catalog, Constraint, DialogueState, ParsedTurn
+
+__all__ = ["EpisodeJob", "RecordingNLU", "aggregate", "components", "episode_seeds", "play_episode", "prepare_agent",
+           "to_simulator"]
 
 
 class RecordingNLU:
@@ -34,13 +41,13 @@ class RecordingNLU:
     parse are replaced by the simulator's labelled attribute values (`gold`, set by the runner
     before each turn): it measures how much success is lost to constraints the NLU invents."""
 
-    def __init__(self, inner: Any, oracle_constraints: bool = False) -> None:
+    def __init__(self, inner: NLU, oracle_constraints: bool = False) -> None:
         self.inner = inner
         self.oracle_constraints = oracle_constraints
         self.gold: Any = None
         self.last: ParsedTurn | None = None
 
-    def parse(self, text: str, state: DialogueState) -> Any:
+    def parse(self, text: str, state: DialogueState) -> ParsedTurn:
         parsed = self.inner.parse(text, state)
         self.last = parsed
         if self.oracle_constraints and self.gold is not None:
@@ -49,43 +56,16 @@ class RecordingNLU:
         return parsed
 
 
-class ReadOnlyReviews:
-    """The agent's review store without chat opinions: simulated users write no reviews, so one
-    episode cannot change another (episodes are independent, whatever the order or backend)."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def add_opinion(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+def prepare_agent(agent: Agent, oracle_constraints: bool = False) -> Agent:
+    """A copy fit for evaluation: no store writes, no chat reviews, NLU parses recorded."""
+    inner = agent.nlu.inner if isinstance(agent.nlu, RecordingNLU) else agent.nlu
+    return replace(for_simulation(agent), nlu=RecordingNLU(inner, oracle_constraints))
 
 
-def prepare_agent(agent: Any, oracle_constraints: bool = False) -> Any:
-    """Make an agent fit for evaluation: no store writes, no chat reviews, NLU parses recorded."""
-    agent.store = None
-    if not isinstance(agent.reviews, ReadOnlyReviews):
-        agent.reviews = ReadOnlyReviews(agent.reviews)
-    if not isinstance(agent.nlu, RecordingNLU):
-        agent.nlu = RecordingNLU(agent.nlu)
-    agent.nlu.oracle_constraints = oracle_constraints
-    return agent
-
-
-def to_simulator(action: Action) -> Action:
-    """The action as a simulated user hears it: `ask genres=drama` ("in the mood for drama?") is a
-    question about `genres` (the user answers with the values it wants)."""
-    if action.kind == "ask" and action.attribute and "=" in action.attribute:
-        return Action("ask", action.attribute.split("=", 1)[0], (), action.score)
-    return Action(action.kind, action.attribute, tuple(action.items), action.score)
-
-
-def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
+def play_episode(agent: Agent, simulator: Any, seed: int, max_turns: int = 15,
                  popularity: Callable[[str], float] | None = None,
                  target_of: Callable[[Any], str | None] | None = None) -> dict[str, Any]:
-    """One text-only conversation; `agent` must have been through `prepare_agent`.
+    """One text-only conversation; `agent` must come from `prepare_agent` (its NLU records the parses).
 
     `target_of(simulator)` (optional, given by the caller that knows the simulator) names the
     user's target item so a failure can be explained (`diagnose`)."""
@@ -97,14 +77,17 @@ def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
     nlu: dict[str, Any] = {}
     recommended: list[str] = []
     success, rank, played, end = False, None, 0, "max_turns"
+    recorder = agent.nlu
+    if not isinstance(recorder, RecordingNLU):
+        raise TypeError("play_episode needs an agent from prepare_agent (its NLU records each parse)")
     for t in range(1, max_turns + 1):
-        agent.nlu.gold = turn.labels
+        recorder.gold = turn.labels
         state, reply = agent.step(state, turn.text)
         played = t
-        merge_nlu(nlu, score_turn(turn, agent.nlu.last))
+        merge_nlu(nlu, score_turn(turn, recorder.last))
         action = state.last_action or Action("wait")
         actions[action.kind] += 1
-        strategies.update(getattr(reply, "strategies", ()))
+        strategies.update(reply.strategies)
         if action.kind == "recommend":
             recommended.extend(action.items)
         turn = simulator.respond(to_simulator(action))
@@ -124,7 +107,7 @@ def play_episode(agent: Any, simulator: Any, seed: int, max_turns: int = 15,
             "popularity": float(np.mean(pops)) if pops else None}
 
 
-def diagnose(agent: Any, state: DialogueState, target: str | None) -> str:
+def diagnose(agent: Agent, state: DialogueState, target: str | None) -> str:
     """Why the target was not found: `excluded` (the agent's candidate set rules it out: hard
     filters, includes of one attribute OR-ed, relaxation as the agent does it), `rejected`
     (the agent marked it rejected), `recommended` (shown, yet the user left), `mentioned` (named
@@ -144,12 +127,12 @@ def diagnose(agent: Any, state: DialogueState, target: str | None) -> str:
     return _rank_cause(agent, state, target, mask)
 
 
-def _agent_mask(agent: Any, state: DialogueState) -> np.ndarray:
-    """The candidate mask the agent itself uses (`crs.agent.Agent.candidate_mask`)."""
+def _agent_mask(agent: Agent, state: DialogueState) -> np.ndarray:
+    """The candidate mask the agent itself uses (`Agent.candidate_mask`)."""
     return np.asarray(agent.candidate_mask(state)[0], dtype=bool)
 
 
-def excluding_constraints(agent: Any, state: DialogueState, target: str | None) -> list[str]:
+def excluding_constraints(agent: Agent, state: DialogueState, target: str | None) -> list[str]:
     """What rules the target out, as the agent combines constraints: `attribute op` of each
     exclude / range that fails on its own, and `attribute include` when none of the OR-ed
     includes of that attribute holds for the target. Relaxed constraints do not count."""
@@ -167,7 +150,7 @@ def excluding_constraints(agent: Any, state: DialogueState, target: str | None) 
     return out + [f"{a} include" for a, ok in groups.items() if not ok]
 
 
-def _rank_cause(agent: Any, state: DialogueState, target: str, mask: np.ndarray) -> str:
+def _rank_cause(agent: Agent, state: DialogueState, target: str, mask: np.ndarray) -> str:
     cat = agent.catalog
     seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.rejected)
     rows = np.flatnonzero(mask)
@@ -240,7 +223,7 @@ class EpisodeJob:
     function or a `functools.partial` of one) so process and Ray workers can rebuild the
     components. They are built once per process and cached under `key`."""
 
-    factory: Callable[[], tuple[Any, Any, Catalog]]
+    factory: Callable[[], tuple[Agent, Any, Catalog]]
     key: str
     max_turns: int = 15
     target_of: Callable[[Any], str | None] | None = None
@@ -253,21 +236,23 @@ class EpisodeJob:
         return play_episode(agent, sim, int(seed), self.max_turns, pop, self.target_of)
 
 
-_COMPONENTS: dict[str, tuple[Any, Any, Callable[[str], float]]] = {}
+Components = tuple[Agent, Any, Callable[[str], float]]
+_BUILT: dict[tuple[str, bool], Components] = {}
 
 
-def components(job: EpisodeJob) -> tuple[Any, Any, Callable[[str], float]]:
-    """The job's (prepared agent, simulator, popularity) for this process (built on first use)."""
-    if job.key not in _COMPONENTS:
-        import torch
+def components(job: EpisodeJob) -> Components:
+    """The job's (prepared agent, simulator, popularity) for this process, built on first use and
+    never changed afterwards (process and Ray workers each build their own; the job arrives
+    pickled, so it is looked up by `key`)."""
+    key = (job.key, job.oracle_constraints)
+    if key not in _BUILT:
+        from crs.config import torch_threads
 
-        torch.set_num_threads(1)
+        torch_threads(1)
         agent, sim, catalog = job.factory()
         agent.warm_up()  # lazy models (MiniLM, traced encoder) load here, before process-pool workers fork
-        _COMPONENTS[job.key] = (prepare_agent(agent), sim, popularity_percentiles(catalog))
-    agent = _COMPONENTS[job.key][0]
-    agent.nlu.oracle_constraints = job.oracle_constraints
-    return _COMPONENTS[job.key]
+        _BUILT[key] = (prepare_agent(agent, job.oracle_constraints), sim, popularity_percentiles(catalog))
+    return _BUILT[key]
 
 
 def episode_seeds(seed: int, episodes: int) -> list[int]:

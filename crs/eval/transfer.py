@@ -13,7 +13,7 @@ Two measurements of one agent (the whole chatbot, text in / text out):
 
 The policies compared (`crs eval transfer`, `ui/chat_policy.py`): the shipped `bayes` rule, a DQN
 trained on the attribute simulator and a DQN trained through the chat agent on the NL simulator
-(`crs.policy.chat_env`). The simulator and agent are passed in; this module never imports
+(`crs.dialogue.chat_env`). The simulator and agent are passed in; this module never imports
 `simulators/`.
 """
 

@@ -49,7 +49,7 @@ def describe_constraint(c: Constraint) -> str:
     if c.op == "exclude":
         return f"no {c.value}"
     sym = {"ge": "at least", "gt": "over", "le": "at most", "lt": "under", "eq": "exactly"}[c.op]
-    return f"{label(c.attribute)} {sym} {format_value(c.value)}"  # type: ignore[arg-type]
+    return f"{label(c.attribute)} {sym} {format_value(c.value)}"
 
 
 def _snip(text: str) -> str:
@@ -118,8 +118,9 @@ class TemplateGenerator:
             strategies.append("personal_opinion")
         rating = top.attributes.get("imdb_rating")
         if isinstance(rating, (int, float)) and rating:
-            votes = top.attributes.get("imdb_votes") or 0
-            parts.append(pick("credibility_rating", seed, rating=f"{rating:.1f}", votes=f"{int(votes):,}"))
+            votes = top.attributes.get("imdb_votes")
+            n_votes = int(votes) if isinstance(votes, (int, float, str)) and votes else 0
+            parts.append(pick("credibility_rating", seed, rating=f"{rating:.1f}", votes=f"{n_votes:,}"))
             strategies.append("credibility")
         if cards[0].snippet and cards[0].snippet_source == "movielens":
             parts.append(f"MovieLens users tagged it {cards[0].snippet}.")

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crs.nlu.pipeline import NLUModels, NLUPipeline
 from crs.types import Catalog
 
+if TYPE_CHECKING:
+    from crs.protocols import LLM
+
 log = logging.getLogger(__name__)
 
 
-def build_nlu(catalog: Catalog, cache: str | Path | None = None, llm: Any = None, data_dir: str | Path | None = None,
+def build_nlu(catalog: Catalog, cache: str | Path | None = None, llm: LLM | None = None, data_dir: str | Path | None = None,
               learned: bool = True) -> NLUPipeline:
     """An NLU pipeline for `catalog`.
 

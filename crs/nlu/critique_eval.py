@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crs.errors import CRSError
-from crs.types import Action, Constraint, DialogueState
+from crs.types import Action, Catalog, Constraint, DialogueState
+
+if TYPE_CHECKING:
+    from crs.protocols import LLM
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +73,13 @@ def score(records: list[dict[str, Any]], predictions: list[tuple[set, set]]) -> 
             "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
-def eval_critiques(path: str | Path, backends: dict[str, Any], load: Callable[[str], Any],
+def eval_critiques(path: str | Path, backends: Mapping[str, LLM | None], load: Callable[[str], Catalog],
                    errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Scores per backend name ("rules" → llm None). `load(name)` returns a catalog or raises."""
     from crs.nlu import build_nlu
 
     records = load_critique_set(path)
-    catalogs: dict[str, Any] = {}
+    catalogs: dict[str, Catalog] = {}
     skipped = 0
     for name in sorted({r.get("catalog", "default") for r in records}):
         try:

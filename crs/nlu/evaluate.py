@@ -58,7 +58,8 @@ def eval_nlu(path: str | Path, data_dir: str | Path | None = None, cache: str | 
     return report
 
 
-def _eval_sentiment(path: Path, root: Path, cache: Any, include_training: bool, report: dict) -> dict[str, Any]:
+def _eval_sentiment(path: Path, root: Path, cache: str | Path | None, include_training: bool,
+                    report: dict[str, Any]) -> dict[str, Any]:
     from crs.catalog.dialogues import read_dialogues
     from crs.nlu.sentiment import VaderBaseline, mention_examples
     from crs.nlu.train import load_or_train_sentiment, sentiment_training_ids
@@ -92,7 +93,7 @@ def _intent_scores(y: Sequence[str], p: Sequence[str]) -> dict[str, Any]:
             "accuracy": float(accuracy_score(y, p))}
 
 
-def _eval_intent_iard(path: Path, root: Path, cache: Any, include_training: bool) -> dict[str, Any]:
+def _eval_intent_iard(path: Path, root: Path, cache: str | Path | None, include_training: bool) -> dict[str, Any]:
     from crs.nlu.intent import read_iard, rule_intent, split_iard
     from crs.nlu.train import DEV_FRACTION, SEED, iard_path, load_or_train_intent
 
@@ -113,7 +114,7 @@ def _eval_intent_iard(path: Path, root: Path, cache: Any, include_training: bool
     return out
 
 
-def _eval_intent_redial(path: Path, root: Path, cache: Any) -> dict[str, Any] | None:
+def _eval_intent_redial(path: Path, root: Path, cache: str | Path | None) -> dict[str, Any] | None:
     """Intent labels in a ReDial-format file: a message field `intent` with a taxonomy name."""
     from crs.nlu.intent import INTENTS
     from crs.nlu.train import load_or_train_intent

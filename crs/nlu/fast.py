@@ -13,16 +13,20 @@ itself; these functions compute the same numbers from the fitted attributes:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-_ANALYZERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+_ANALYZERS: weakref.WeakKeyDictionary[TfidfVectorizer, Callable[[str], list[str]]] = weakref.WeakKeyDictionary()
 
 
-def tfidf(vectorizer: Any, texts: Sequence[str]) -> csr_matrix:
+def tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> csr_matrix:
     """`vectorizer.transform(texts)` for a fitted TfidfVectorizer (norm l2 or None)."""
     analyze = _ANALYZERS.get(vectorizer)
     if analyze is None:
@@ -54,7 +58,7 @@ def tfidf(vectorizer: Any, texts: Sequence[str]) -> csr_matrix:
     return csr_matrix((val, ind, np.asarray(indptr)), shape=(len(texts), len(vocab)))
 
 
-def proba(clf: Any, X: csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
+def proba(clf: LogisticRegression, X: csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
     """`clf.predict_proba(hstack([dense, X]))` (or of `X` alone) for a fitted LogisticRegression."""
     coef = np.asarray(clf.coef_)
     scores = np.asarray(X @ coef[:, coef.shape[1] - X.shape[1]:].T)

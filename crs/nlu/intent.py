@@ -25,11 +25,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crs.errors import CRSError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
 
 SUB_TO_INTENT = {
     "IQU": "ask_rec", "CON": "ask_rec", "REF": "ask_rec", "STO": "ask_rec",
@@ -84,7 +88,8 @@ def map_labels(subs: Sequence[str]) -> str | None:
     return next((i for i in PRIORITY if i in mapped), None)
 
 
-def split_iard(examples: Sequence[IntentExample], dev_fraction: float = 0.2, seed: int = 0):  # type: ignore[no-untyped-def]
+def split_iard(examples: Sequence[IntentExample], dev_fraction: float = 0.2,
+               seed: int = 0) -> tuple[list[IntentExample], list[IntentExample]]:
     """Deterministic split by dialogue (hash of the IARD key)."""
     train: list[IntentExample] = []
     dev: list[IntentExample] = []
@@ -117,7 +122,7 @@ class IntentClassifier:
     def labels(self) -> tuple[str, ...]:
         return tuple(self._clf.classes_) if self._clf is not None else ()
 
-    def _features(self, texts: Sequence[str], tfidf: Any = None):  # type: ignore[no-untyped-def]
+    def _features(self, texts: Sequence[str], tfidf: sp.csr_matrix | None = None) -> sp.csr_matrix:
         from scipy.sparse import csr_matrix, hstack
 
         from crs.nlu.models import encode
@@ -172,14 +177,14 @@ class IntentClassifier:
         p = self.predict_proba(texts, cascade)
         return [self.labels[i] for i in p.argmax(axis=1)]
 
-    def save(self, path) -> None:  # type: ignore[no-untyped-def]
+    def save(self, path: str | Path) -> None:
         from crs.nlu.models import save_pickle
 
         save_pickle({"C": self.C, "tfidf": self._tfidf, "clf": self._clf, "cheap": self._cheap,
                      "cheap_C": self.cheap_C, "tau": self.tau}, path)
 
     @classmethod
-    def load(cls, path) -> IntentClassifier | None:  # type: ignore[no-untyped-def]
+    def load(cls, path: str | Path) -> IntentClassifier | None:
         from crs.nlu.models import load_pickle
 
         raw = load_pickle(path)
@@ -195,7 +200,8 @@ CASCADE_TOLERANCE = 0.005
 """How much cross-validated macro-F1 the cheap-first cascade may lose against the full model."""
 
 
-def _cv_tau(full, cheap, X, tf, y: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+def _cv_tau(full: LogisticRegression, cheap: LogisticRegression, X: sp.csr_matrix, tf: sp.csr_matrix,
+            y: np.ndarray) -> float:
     """Smallest confidence threshold whose out-of-fold cascade macro-F1 ≥ full − tolerance."""
     from sklearn.base import clone
     from sklearn.metrics import f1_score

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crs.nlu.critique import item_value
 from crs.nlu.lexicon import value_map
 from crs.types import AttributeKind, Catalog, Constraint, Critique
+
+if TYPE_CHECKING:
+    from crs.protocols import LLM
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ copied placeholder fails validation (→ rules) instead of passing as a wrong bu
 class LLMCritique:
     """Ask an `LLM` backend to rewrite a critique; validate; return None when unusable."""
 
-    def __init__(self, llm: Any, catalog: Catalog, max_tokens: int = 96) -> None:
+    def __init__(self, llm: LLM, catalog: Catalog, max_tokens: int = 96) -> None:
         self.llm, self.catalog, self.max_tokens = llm, catalog, max_tokens
         self.calls = 0
         self.valid = 0

@@ -11,9 +11,12 @@ import logging
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crs.config import atomic_write_bytes, cache_dir
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +35,11 @@ def model_path(kind: str, key: str, cache: str | Path | None = None) -> Path:
     return cache_dir(cache) / "nlu" / f"{kind}-{key}.pkl"
 
 
-def save_pickle(obj: Any, path: Path) -> None:
+def save_pickle(obj: Any, path: str | Path) -> None:
     atomic_write_bytes(Path(path), pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def load_pickle(path: Path) -> Any | None:
+def load_pickle(path: str | Path) -> Any | None:
     """The unpickled object, or None (logged) when the file is missing or unreadable."""
     path = Path(path)
     if not path.exists():
@@ -49,7 +52,7 @@ def load_pickle(path: Path) -> Any | None:
         return None
 
 
-def encode(texts: list[str]) -> Any:
+def encode(texts: list[str]) -> np.ndarray:
     """MiniLM vectors for texts (unique texts encoded once)."""
     import numpy as np
 

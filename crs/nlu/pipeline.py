@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crs.nlu.critique import CritiqueResult, CritiqueRules
 from crs.nlu.entities import EntityLinker, Link
@@ -17,6 +17,11 @@ from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals, year_constraints
 from crs.nlu.text import ScopeFinder, inside, sanitise
 from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
+
+if TYPE_CHECKING:
+    from crs.nlu.intent import IntentClassifier
+    from crs.nlu.llm_critique import LLMCritique
+    from crs.nlu.sentiment import MentionSentiment
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +33,9 @@ FUZZY_LINK = 90.0
 class NLUModels:
     """Optional learned parts; None means the rule/VADER fallback is used."""
 
-    sentiment: Any = None  # MentionSentiment
-    intent: Any = None  # IntentClassifier
-    llm_critique: Any = None  # LLMCritique
+    sentiment: MentionSentiment | None = None
+    intent: IntentClassifier | None = None
+    llm_critique: LLMCritique | None = None
 
 
 class NLUPipeline:

@@ -15,11 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crs.catalog.dialogues import Dialogue
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
 
 Span = tuple[int, int]
 VETO = -0.6
@@ -91,7 +96,7 @@ class MentionSentiment:
         self._tfidf: Any = None
         self._clf: Any = None
 
-    def _features(self, texts: Sequence[str], spans: Sequence[Span]):  # type: ignore[no-untyped-def]
+    def _features(self, texts: Sequence[str], spans: Sequence[Span]) -> sp.csr_matrix:
         from scipy.sparse import csr_matrix, hstack
 
         from crs.nlu.models import encode
@@ -138,13 +143,13 @@ class MentionSentiment:
             liked &= np.array([vader.compound(clause(t, s)) > self.veto for t, s in zip(texts, spans)])
         return liked.astype(int)
 
-    def save(self, path) -> None:  # type: ignore[no-untyped-def]
+    def save(self, path: str | Path) -> None:
         from crs.nlu.models import save_pickle
 
         save_pickle({"C": self.C, "threshold": self.threshold, "tfidf": self._tfidf, "clf": self._clf}, path)
 
     @classmethod
-    def load(cls, path) -> MentionSentiment | None:  # type: ignore[no-untyped-def]
+    def load(cls, path: str | Path) -> MentionSentiment | None:
         from crs.nlu.models import load_pickle
 
         raw = load_pickle(path)
@@ -155,7 +160,7 @@ class MentionSentiment:
         return m
 
 
-def _cv_threshold(clf, X, y: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+def _cv_threshold(clf: LogisticRegression, X: sp.csr_matrix, y: np.ndarray) -> float:
     """Threshold maximising macro-F1 of out-of-fold probabilities (5 folds)."""
     from sklearn.base import clone
     from sklearn.metrics import f1_score

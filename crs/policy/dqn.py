@@ -213,7 +213,7 @@ def _learn(net: Any, target: Any, opt: Any, buf: ReplayBuffer | None, args: Args
 
 
 def _evaluate(net: Any, envs: dict[float, DialogueEnv], args: Args) -> dict[str, Any]:
-    from crs.eval.episodes import mcr_metrics, run_episodes
+    from crs.policy.episodes import mcr_metrics, run_episodes
 
     net.eval()
     policy = DQNPolicy(net, args.n_ask, args.top_k, args.belief, prior=args.prior)

@@ -30,8 +30,11 @@ POLICIES = ("dqn", *RULES)
 
 
 class DialoguePolicy(Protocol):
+    """A `crs.protocols.Policy` that also says which belief and item prior its observation needs."""
+
     name: str
     belief: BeliefConfig
+    prior: str
 
     def choose(self, obs: PolicyObservation) -> Action: ...
 
@@ -64,9 +67,6 @@ class DQNPolicy:
         alts = tuple((slot_label(obs, s, self.n_ask), round(float(q[s]), 4)) for s in order[:4])
         act = slot_action(obs, best, self.n_ask, score=float(q[best]))
         return Action(act.kind, act.attribute, act.items, act.score, alts)
-
-    def act(self, obs: PolicyObservation) -> Action:
-        return self.choose(obs)
 
 
 def checkpoint_path(catalog: Catalog, space: AskSpace, cache: str | Path | None = None) -> Path:
@@ -125,7 +125,7 @@ def _load_dqn(ckpt: Path, catalog: Catalog, space: AskSpace, retrain: str) -> DQ
 
 
 def describe(policy: DialoguePolicy) -> dict[str, Any]:
-    return {"name": policy.name, "belief": asdict(policy.belief), "prior": getattr(policy, "prior", "popularity")}
+    return {"name": policy.name, "belief": asdict(policy.belief), "prior": policy.prior}
 
 
 __all__ = ["POLICIES", "DQNPolicy", "DialoguePolicy", "checkpoint_path", "describe", "load_policy", "n_slots", "save_checkpoint"]

@@ -6,7 +6,7 @@
 - `bayes`: the soft belief with a mass threshold: recommend when the top-10 items hold at least
   `threshold` of the belief, else ask the unit whose yes-probability is closest to half.
 - `bayes-cf`: `bayes` over the collaborative (user-kNN) item prior at weight 0.2, threshold 0.2
-  (tuned on LastFM* valid; see docs/policy.md).
+  (tuned on LastFM* valid; see docs/policy-and-training.md).
 - `always-recommend`, `random`.
 """
 
@@ -39,6 +39,7 @@ class MaxEntropyRule:
     top_k: int = 10
     name: str = "rules"
     belief: BeliefConfig = field(init=False)
+    prior: str = "popularity"
 
     def __post_init__(self) -> None:
         self.belief = BeliefConfig(mode=self.mode)
@@ -70,6 +71,7 @@ class BayesThreshold:
 class AlwaysRecommend:
     name: str = "always-recommend"
     belief: BeliefConfig = field(default_factory=lambda: BeliefConfig(mode="hard"))
+    prior: str = "popularity"
 
     def choose(self, obs: PolicyObservation) -> Action:
         return _recommend(obs) if obs.recommend_ids else Action("wait")
@@ -82,6 +84,7 @@ class RandomPolicy:
     seed: int = 0
     name: str = "random"
     belief: BeliefConfig = field(default_factory=lambda: BeliefConfig(mode="hard"))
+    prior: str = "popularity"
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crs.ranking.fusion import SIGNALS, Explanation, FusionRanker, FusionWeights, Recommendation
 from crs.ranking.history import HistorySource, InMemoryHistory, PastSession, Profile, build_profile
+from crs.types import Catalog
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from crs.ranking.ease import CollaborativeSignal, Interactions
+    from crs.ranking.sequence import SequenceModel
+    from crs.retrieval.engine import SearchEngine
 
 # Tuned on the ReDial dev split (docs/ranking.md): EASE λ, and the weight of a MovieLens user's row
 # against a ReDial dialogue pseudo-user in XᵀX and in popularity counts.
@@ -21,7 +29,7 @@ TUNED_LAMBDA = 300.0
 MOVIELENS_ROW_WEIGHT = 0.05
 
 
-def row_weights(catalog: Any, X: Any) -> np.ndarray | None:
+def row_weights(catalog: Catalog, X: Interactions) -> np.ndarray | None:
     """Down-weight MovieLens users when the matrix also holds dialogue pseudo-users (ReDial catalog).
 
     The MovieLens users are the first `catalog.meta["movielens_users"]` rows (ReDial loader and
@@ -38,6 +46,7 @@ class NoCollaborative:
     """Stand-in for catalogs without interactions: the collaborative signal is absent."""
 
     absent = True
+    variant = ""
 
     def __init__(self, n_items: int) -> None:
         self.n_items = n_items
@@ -45,10 +54,15 @@ class NoCollaborative:
     def score_from_items(self, liked_rows: Sequence[int], disliked_rows: Sequence[int] = ()) -> np.ndarray:
         return np.zeros(self.n_items, dtype=np.float32)
 
+    def contributions(self, liked_rows: Sequence[int], target_row: int) -> list[tuple[int, float]]:
+        return []
 
-def build_ranker(catalog: Any, cache: str | Path | None = None, engine: Any = None, history: HistorySource | None = None,
-                 *, weights: FusionWeights | None = None, sequence: Any = None, collaborative: str = "ease",
-                 interactions: Any = None, lam: float = TUNED_LAMBDA, content: bool = True) -> FusionRanker:
+
+def build_ranker(catalog: Catalog, cache: str | Path | None = None, engine: SearchEngine | None = None,
+                 history: HistorySource | None = None, *, weights: FusionWeights | None = None,
+                 sequence: SequenceModel | None = None, collaborative: str = "ease",
+                 interactions: sp.csr_matrix | None = None, lam: float = TUNED_LAMBDA,
+                 content: bool = True) -> FusionRanker:
     """Build the fused ranker for a catalog.
 
     `interactions` overrides `catalog.interactions` (e.g. a matrix without the dialogues being
@@ -64,7 +78,7 @@ def build_ranker(catalog: Any, cache: str | Path | None = None, engine: Any = No
     if X is not None and X.nnz > 0:
         params: dict[str, Any] = {"lam": lam} if collaborative == "ease" else {}
         rw = row_weights(catalog, X)
-        collab: Any = fit_cached(X, collaborative, cache, row_weights=rw, **params)
+        collab: CollaborativeSignal = fit_cached(X, collaborative, cache, row_weights=rw, **params)
         pop = np.log1p(Popularity().fit(X, rw).counts)
     else:
         collab = NoCollaborative(len(catalog))

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from crs.types import Catalog, Constraint
+from crs.types import Catalog, Constraint, Item
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class Relaxation:
     message: str
 
 
-def _numeric(item: Any, attr: str) -> float | None:
+def _numeric(item: Item, attr: str) -> float | None:
     v = item.attributes.get(attr)
     if v is None and attr == "year":
         v = item.year
@@ -35,7 +34,7 @@ def _numeric(item: Any, attr: str) -> float | None:
         return None
 
 
-def _holds(item: Any, c: Constraint) -> bool:
+def _holds(item: Item, c: Constraint) -> bool:
     if c.op in ("include", "exclude"):
         values = {v.lower() for v in item.values(c.attribute)}
         hit = str(c.value).lower() in values

@@ -17,11 +17,16 @@ for several turns), and both signals can be computed for a subset of rows only (
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crs.lru import LRU
+from crs.types import Catalog
+
+if TYPE_CHECKING:
+    from crs.retrieval.engine import SearchEngine
 
 
 class ContentScorer:
@@ -37,8 +42,9 @@ class ContentScorer:
         self._stats: LRU[tuple[float, float]] = LRU(256)
 
     @classmethod
-    def from_catalog(cls, catalog: Any, engine: Any = None, cache: Any = None) -> ContentScorer:
-        if engine is not None and getattr(engine, "vectors", None) is not None:
+    def from_catalog(cls, catalog: Catalog, engine: SearchEngine | None = None,
+                     cache: str | Path | None = None) -> ContentScorer:
+        if engine is not None:
             return cls(engine.vectors, engine.encode_query)
         from crs.embed import item_vectors, shared_encoder
 

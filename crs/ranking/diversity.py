@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -54,7 +54,7 @@ def gini(lists: Iterable[Sequence[int]], n_items: int) -> float:
 
 def genre_distribution(catalog: Catalog, rows: Sequence[int], attribute: str = "genres") -> dict[str, float]:
     """Each item spreads weight 1 evenly over its values of `attribute`."""
-    c: Counter = Counter()
+    c: defaultdict[str, float] = defaultdict(float)
     for r in rows:
         vals = catalog.items[int(r)].values(attribute)
         for v in vals:
@@ -74,7 +74,7 @@ def calibration_error(catalog: Catalog, liked_rows: Sequence[int], list_rows: Se
     return _kl(p, genre_distribution(catalog, list_rows, attribute))
 
 
-def calibrate(catalog: Catalog, rows: Sequence[int], scores: Sequence[float], liked_rows: Sequence[int], k: int,
+def calibrate(catalog: Catalog, rows: Sequence[int], scores: Sequence[float] | np.ndarray, liked_rows: Sequence[int], k: int,
               lam: float = 0.5, attribute: str = "genres") -> list[int]:
     """Greedy calibrated top-k from candidate `rows` with relevance `scores` (best first not required)."""
     p = genre_distribution(catalog, liked_rows, attribute)
@@ -87,7 +87,7 @@ def calibrate(catalog: Catalog, rows: Sequence[int], scores: Sequence[float], li
     rel = (rel - rel.min()) / span  # relevance on [0, 1] so λ has the same meaning for every ranker
     pool = min(len(rows), max(10 * k, 100))
     chosen: list[int] = []
-    counts: Counter = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     left = list(range(pool))
     while left and len(chosen) < k:
         best, best_val = left[0], -np.inf

@@ -22,9 +22,9 @@ import hashlib
 import io
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,17 +37,38 @@ DEFAULT_LAMBDA = 300.0
 MAX_DENSE_ITEMS = 20_000
 
 
-class CollaborativeModel(Protocol):
-    """What fusion needs from a collaborative model."""
+Interactions: TypeAlias = sp.spmatrix | sp.sparray | np.ndarray
+"""A users × items interaction matrix (CSR in the catalogs; anything `sp.csr_matrix` accepts)."""
 
-    n_items: int
+
+class CollaborativeSignal(Protocol):
+    """What fusion needs from a collaborative model (`crs.ranking.NoCollaborative` when a catalog has
+    no interactions: `absent` is then True)."""
+
+    @property
+    def absent(self) -> bool: ...
+
+    @property
+    def variant(self) -> str:
+        """"dense" / "low-rank" for EASE, "" for the others (reported by the evaluation)."""
+        ...
 
     def score_from_items(self, liked_rows: Sequence[int], disliked_rows: Sequence[int] = ()) -> np.ndarray: ...
+
+    def contributions(self, liked_rows: Sequence[int], target_row: int) -> list[tuple[int, float]]:
+        """Which liked rows pushed `target_row` up, best first (empty when the model cannot tell)."""
+        ...
+
+
+class CollaborativeModel(CollaborativeSignal, Protocol):
+    """A fitted collaborative model: a signal over `n_items` catalog rows that can be saved."""
+
+    n_items: int
 
     def save(self, path: Path) -> None: ...
 
 
-def binarise(X: Any, threshold: float = 0.0) -> sp.csr_matrix:
+def binarise(X: Interactions, threshold: float = 0.0) -> sp.csr_matrix:
     """users × items CSR with 1.0 where the interaction value is > threshold."""
     X = sp.csr_matrix(X, dtype=np.float32)
     X.data = (X.data > threshold).astype(np.float32)
@@ -55,7 +76,7 @@ def binarise(X: Any, threshold: float = 0.0) -> sp.csr_matrix:
     return X
 
 
-def matrix_fingerprint(X: Any) -> str:
+def matrix_fingerprint(X: Interactions) -> str:
     X = sp.csr_matrix(X)
     h = hashlib.sha256(str(X.shape).encode())
     for a in (X.indptr, X.indices, X.data):
@@ -101,6 +122,8 @@ def _spd_inverse(G: np.ndarray) -> np.ndarray:
 class EASE:
     """EASE collaborative model; dense or low-rank depending on the number of active items."""
 
+    absent = False
+
     def __init__(self, lam: float = DEFAULT_LAMBDA, max_dense_items: int = MAX_DENSE_ITEMS, rank: int = 256,
                  dislike_weight: float = 0.5) -> None:
         self.lam = float(lam)
@@ -119,7 +142,7 @@ class EASE:
     def variant(self) -> str:
         return "dense" if self.B is not None else "low-rank"
 
-    def fit(self, X: Any, row_weights: np.ndarray | None = None) -> EASE:
+    def fit(self, X: Interactions, row_weights: np.ndarray | None = None) -> EASE:
         """Fit on binarised X; `row_weights` (one per user row) scale each user's share of XᵀX."""
         t0 = time.perf_counter()
         X = binarise(X)
@@ -181,9 +204,9 @@ class EASE:
         arrays: dict[str, np.ndarray] = {"kind": np.array("ease"), "lam": np.array(self.lam),
                                          "n_items": np.array(self.n_items), "active": self.active,
                                          "dislike_weight": np.array(self.dislike_weight)}
-        for name in ("B", "V", "w", "pdiag"):
-            if getattr(self, name) is not None:
-                arrays[name] = getattr(self, name)
+        for name, a in (("B", self.B), ("V", self.V), ("w", self.w), ("pdiag", self.pdiag)):
+            if a is not None:
+                arrays[name] = a
         _save_npz(path, arrays)
 
     @classmethod
@@ -192,14 +215,19 @@ class EASE:
             m = cls(lam=float(z["lam"]), dislike_weight=float(z["dislike_weight"]))
             m.n_items = int(z["n_items"])
             m.active = z["active"]
-            for name in ("B", "V", "w", "pdiag"):
-                if name in z.files:
-                    setattr(m, name, z[name])
+            files = set(z.files)
+            m.B = z["B"] if "B" in files else None
+            m.V = z["V"] if "V" in files else None
+            m.w = z["w"] if "w" in files else None
+            m.pdiag = z["pdiag"] if "pdiag" in files else None
         return m
 
 
 class ItemKNN:
     """Cosine item-item similarity on binarised interactions, top-`neighbors` kept per item."""
+
+    absent = False
+    variant = ""
 
     def __init__(self, neighbors: int = 100, dislike_weight: float = 0.5) -> None:
         self.neighbors = int(neighbors)
@@ -207,7 +235,7 @@ class ItemKNN:
         self.n_items = 0
         self.S: sp.csr_matrix | None = None
 
-    def fit(self, X: Any) -> ItemKNN:
+    def fit(self, X: Interactions) -> ItemKNN:
         X = binarise(X)
         self.n_items = X.shape[1]
         norms = np.sqrt(np.asarray(X.sum(axis=0)).ravel())
@@ -225,6 +253,9 @@ class ItemKNN:
         x[[r for r in _rows(liked_rows) if 0 <= r < self.n_items]] += 1.0
         x[[r for r in _rows(disliked_rows) if 0 <= r < self.n_items]] -= self.dislike_weight
         return np.asarray(self.S.T @ x, dtype=np.float32).ravel()
+
+    def contributions(self, liked_rows: Sequence[int], target_row: int) -> list[tuple[int, float]]:
+        return []
 
     def save(self, path: Path) -> None:
         assert self.S is not None
@@ -244,11 +275,14 @@ class ItemKNN:
 class Popularity:
     """Number of users who interacted with each item (log-scaled); ignores the dialogue."""
 
+    absent = False
+    variant = ""
+
     def __init__(self) -> None:
         self.n_items = 0
         self.counts = np.zeros(0, dtype=np.float32)
 
-    def fit(self, X: Any, row_weights: np.ndarray | None = None) -> Popularity:
+    def fit(self, X: Interactions, row_weights: np.ndarray | None = None) -> Popularity:
         X = binarise(X)
         self.n_items = X.shape[1]
         w = np.ones(X.shape[0], np.float32) if row_weights is None else np.asarray(row_weights, np.float32)
@@ -257,6 +291,9 @@ class Popularity:
 
     def score_from_items(self, liked_rows: Sequence[int] = (), disliked_rows: Sequence[int] = ()) -> np.ndarray:
         return np.log1p(self.counts)
+
+    def contributions(self, liked_rows: Sequence[int], target_row: int) -> list[tuple[int, float]]:
+        return []
 
     def save(self, path: Path) -> None:
         _save_npz(path, {"kind": np.array("pop"), "counts": self.counts})
@@ -270,7 +307,10 @@ class Popularity:
         return m
 
 
-MODELS: dict[str, type] = {"ease": EASE, "knn": ItemKNN, "pop": Popularity}
+_LOADERS: dict[str, Callable[[Path], CollaborativeModel]] = {"ease": EASE.load, "knn": ItemKNN.load,
+                                                              "pop": Popularity.load}
+MODELS = tuple(_LOADERS)
+"""Collaborative model kinds (`fit_cached`)."""
 
 
 def _top_k_per_row(S: sp.csr_matrix, k: int) -> sp.csr_matrix:
@@ -291,17 +331,26 @@ def _top_k_per_row(S: sp.csr_matrix, k: int) -> sp.csr_matrix:
 
 def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     buf = io.BytesIO()
-    np.savez(buf, **arrays)  # type: ignore[arg-type]
+    np.savez(buf, allow_pickle=True, **arrays)
     atomic_write_bytes(Path(path), buf.getvalue())
 
 
 def load_model(path: Path) -> CollaborativeModel:
     with np.load(path) as z:
         kind = str(z["kind"])
-    return MODELS[kind].load(path)  # type: ignore[no-any-return]
+    return _LOADERS[kind](path)
 
 
-def fit_cached(X: Any, kind: str = "ease", cache: str | Path | None = None, row_weights: np.ndarray | None = None,
+def _fit(kind: str, X: Interactions, row_weights: np.ndarray | None, params: dict[str, Any]) -> CollaborativeModel:
+    """A fresh model of `kind` fitted on X (item-kNN takes no row weights)."""
+    if kind == "ease":
+        return EASE(**params).fit(X, row_weights)
+    if kind == "knn":
+        return ItemKNN(**params).fit(X)
+    return Popularity(**params).fit(X, row_weights)
+
+
+def fit_cached(X: Interactions, kind: str = "ease", cache: str | Path | None = None, row_weights: np.ndarray | None = None,
                **params: Any) -> CollaborativeModel:
     """Fit (or load from the cache) a collaborative model keyed by matrix fingerprint + parameters.
 
@@ -316,13 +365,12 @@ def fit_cached(X: Any, kind: str = "ease", cache: str | Path | None = None, row_
             return load_model(path)
         except Exception as e:  # noqa: BLE001 - an unreadable cache file is rebuilt
             log.warning("collaborative cache %s unreadable (%s): refitting", path, e)
-    model = MODELS[kind](**params)
-    model = model.fit(X, row_weights) if row_weights is not None and kind != "knn" else model.fit(X)
+    model = _fit(kind, X, row_weights, params)
     model.save(path)
-    return model  # type: ignore[no-any-return]
+    return model
 
 
-def benchmark_fit(X: Any, lam: float = DEFAULT_LAMBDA, row_weights: np.ndarray | None = None,
+def benchmark_fit(X: Interactions, lam: float = DEFAULT_LAMBDA, row_weights: np.ndarray | None = None,
                   max_dense_items: int = MAX_DENSE_ITEMS) -> dict[str, Any]:
     """Fit EASE once and report sizes, fit time, mean scoring time and the process's peak RSS."""
     import resource

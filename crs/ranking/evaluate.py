@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -22,11 +22,12 @@ from crs.ranking.diversity import (
     percentile_ranks,
     popularity_percentile,
 )
-from crs.ranking.fusion import SIGNALS, FusionWeights
+from crs.ranking.fusion import SIGNALS, FusionRanker, FusionWeights
 from crs.ranking.redial_eval import (
     KS,
     MODES,
     RecallAccumulator,
+    Turn,
     context_state,
     evaluate_turns,
     load_turns,
@@ -34,7 +35,10 @@ from crs.ranking.redial_eval import (
     repeat_context_ranker,
     training_matrix,
 )
-from crs.types import Catalog
+from crs.types import Catalog, DialogueState
+
+if TYPE_CHECKING:
+    from crs.ranking.sequence import SequenceModel
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def _check_config(cfg: RedialEvalConfig) -> None:
 
 
 def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalConfig | None = None,
-                    cache: str | Path | None = None, sequence: Any = None,
+                    cache: str | Path | None = None, sequence: SequenceModel | None = None,
                     log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Evaluate the fused ranker on a ReDial-format file; returns the JSON report (see module doc)."""
     from crs.ranking import InMemoryHistory, build_ranker, row_weights
@@ -122,11 +126,21 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
     report["input"] = {"file": str(dialogues), "dialogues": stats.dialogues, "bad_lines": stats.bad_lines,
                        "empty_dialogues": stats.empty_dialogues, "unknown_movie_ids": stats.unknown_movie_ids,
                        "turns": stats.turns, "examples": stats.examples[:5], "training_dialogues": len(train)}
-    report["config"] = {**asdict(cfg), "weights": asdict(weights), "collab_variant": getattr(ranker.collab, "variant", "")}
+    report["config"] = {**asdict(cfg), "weights": asdict(weights), "collab_variant": ranker.collab.variant}
     return report
 
 
-def _rank_turns(ranker: Any, turns: Sequence[Any], states: Sequence[Any], catalog: Catalog, lam: float) -> tuple:
+class _Ranked(NamedTuple):
+    acc: RecallAccumulator
+    cal_acc: RecallAccumulator
+    lists: list[list[int]]
+    cal_lists: list[list[int]]
+    err: list[float]
+    cal_err: list[float]
+
+
+def _rank_turns(ranker: FusionRanker, turns: Sequence[Turn], states: Sequence[DialogueState], catalog: Catalog,
+                lam: float) -> _Ranked:
     """Rank every turn with the fused ranker, plus its calibrated top-10; collect lists and KL errors."""
     acc, cal_acc = RecallAccumulator(), RecallAccumulator()
     lists: list[list[int]] = []
@@ -145,7 +159,7 @@ def _rank_turns(ranker: Any, turns: Sequence[Any], states: Sequence[Any], catalo
         if ctx:
             err.append(calibration_error(catalog, ctx, rec.ids[:10]))
             cal_err.append(calibration_error(catalog, ctx, cal))
-    return acc, cal_acc, lists, cal_lists, err, cal_err
+    return _Ranked(acc, cal_acc, lists, cal_lists, err, cal_err)
 
 
 def _mean(xs: Sequence[float]) -> float:

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crs.ranking.constraints import Relaxation, allowed_mask, suggest_relaxation
 from crs.ranking.content import ContentScorer
 from crs.ranking.history import HistorySource, build_profile
-from crs.types import Catalog, DialogueState, Results
+from crs.types import Catalog, DialogueState
+
+if TYPE_CHECKING:
+    from crs.ranking.ease import CollaborativeSignal
+    from crs.ranking.sequence import SequenceModel
 
 SUBSET_MIN = 50_000
 """Catalog size from which `FusionRanker.score` computes signals over the scored rows only."""
@@ -62,13 +66,19 @@ class Explanation:
 
 
 @dataclass(frozen=True)
-class Recommendation(Results):
-    """Results (catalog rows, fused scores) plus why each item is there, or why nothing is."""
+class Recommendation:
+    """The top-k catalog rows with their fused scores, best first (like `crs.types.Results`, with
+    the rows as a list), plus why each item is there, or why nothing is."""
 
+    ids: list[int]
+    scores: np.ndarray
     explanations: tuple[tuple[Explanation, ...], ...] = ()
     relaxation: Relaxation | None = None
     message: str = ""
     candidates: int = 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @dataclass(frozen=True)
@@ -115,9 +125,9 @@ def _z(x: np.ndarray) -> np.ndarray:
 class FusionRanker:
     """Implements `crs.protocols.Ranker` (score) plus `recommend` for the agent and the UI."""
 
-    def __init__(self, catalog: Catalog, collab: Any, content: ContentScorer | None, popularity: np.ndarray,
-                 weights: FusionWeights | None = None, history: HistorySource | None = None,
-                 sequence: Any = None, lookalike_k: int = 20) -> None:
+    def __init__(self, catalog: Catalog, collab: CollaborativeSignal, content: ContentScorer | None,
+                 popularity: np.ndarray, weights: FusionWeights | None = None, history: HistorySource | None = None,
+                 sequence: SequenceModel | None = None, lookalike_k: int = 20) -> None:
         self.catalog = catalog
         self.collab = collab
         self.content = content
@@ -185,7 +195,7 @@ class FusionRanker:
     def _score_rows(self, state: DialogueState, rows: np.ndarray) -> np.ndarray:
         si = state_items(self.catalog, state)
         sig: dict[str, np.ndarray] = {"popularity": self._pop[rows]}
-        if (si.liked or si.disliked) and not getattr(self.collab, "absent", False):
+        if (si.liked or si.disliked) and not self.collab.absent:
             sig["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))[rows]
         if self.content is not None:
             qs = [(name, q) for name, q in (("content_items", self.content.item_vector(si.liked, si.disliked)),
@@ -198,7 +208,7 @@ class FusionRanker:
                     sig[name] = (cos[:, j] - mean) / sd if sd > 0 else np.zeros(len(rows), np.float32)
         if self.sequence is not None and si.ordered:
             sig["sequence"] = _z(np.asarray(self.sequence.score(list(si.ordered)), dtype=np.float32))[rows]
-        if not getattr(self.collab, "absent", False):
+        if not self.collab.absent:
             sig.update({k: v[rows] for k, v in self._history_signals(state, si).items()})
         total = np.zeros(len(rows), dtype=np.float32)
         for name, v in sig.items():
@@ -235,7 +245,7 @@ class FusionRanker:
             if c <= 0:
                 continue
             detail = ""
-            if name == "collab" and hasattr(self.collab, "contributions"):
+            if name == "collab":
                 because = self.collab.contributions(si.liked, row)[:2]
                 detail = ", ".join(self.catalog.items[r].display for r, _ in because)
             parts.append(Explanation(name, c, detail))

@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from crs.catalog.dialogues import Dialogue
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class InMemoryHistory:
                 self._by_item[i].add(u)
 
     @classmethod
-    def from_dialogues(cls, dialogues: Iterable, exclude: Iterable[str] = ()) -> InMemoryHistory:  # type: ignore[type-arg]
+    def from_dialogues(cls, dialogues: Iterable[Dialogue], exclude: Iterable[str] = ()) -> InMemoryHistory:
         """One session per ReDial dialogue, grouped by seeker worker id, in conversationId order.
 
         Liked = movies the seeker said they liked (post-chat `liked == 1`) or, without an answer,

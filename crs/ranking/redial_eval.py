@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -124,7 +123,7 @@ class RecallAccumulator:
 
 
 def training_matrix(catalog: Catalog, exclude: Iterable[str] = (), files: Sequence[str | Path] | None = None,
-                    dialogue_weight: float = 1.0) -> tuple[Any, list[Dialogue]]:
+                    dialogue_weight: float = 1.0) -> tuple[sp.csr_matrix, list[Dialogue]]:
     """The ReDial catalog's interactions rebuilt without the dialogues being evaluated.
 
     MovieLens users are kept; one pseudo-user per training dialogue (the seeker's liked or mentioned

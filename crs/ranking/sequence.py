@@ -21,13 +21,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crs.config import atomic_write_bytes, cache_dir
 from crs.errors import CRSError
 from crs.types import Catalog, DialogueState
+
+if TYPE_CHECKING:
+    from crs.catalog.dialogues import Dialogue
+    from crs.ranking.sequence_net import SequenceNet
 
 PAD, MASK, OFFSET = 0, 1, 2
 
@@ -78,7 +82,7 @@ class SequenceConfig:
 # --- training sequences --------------------------------------------------------------------
 
 
-def redial_sequences(dialogues: Sequence[Any], catalog: Catalog) -> list[list[str]]:
+def redial_sequences(dialogues: Sequence[Dialogue], catalog: Catalog) -> list[list[str]]:
     """Movies in order of first mention in each dialogue (both speakers), catalog items only."""
     out = []
     for d in dialogues:
@@ -116,39 +120,10 @@ def windows(seqs: Sequence[Sequence[int]], max_len: int) -> list[list[int]]:
 # --- the network -----------------------------------------------------------------------------
 
 
-def _build_net(n_items: int, cfg: SequenceConfig) -> Any:
-    import torch
-    from torch import nn
+def _build_net(n_items: int, cfg: SequenceConfig) -> SequenceNet:
+    from crs.ranking.sequence_net import SequenceNet
 
-    class Net(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.items = nn.Embedding(n_items + OFFSET, cfg.dim, padding_idx=PAD)
-            self.pos = nn.Embedding(cfg.max_len, cfg.dim)
-            self.norm = nn.LayerNorm(cfg.dim)
-            self.drop = nn.Dropout(cfg.dropout)
-            layer = nn.TransformerEncoderLayer(
-                cfg.dim, cfg.heads, cfg.dim * 2, cfg.dropout, batch_first=True, norm_first=True
-            )
-            self.encoder = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False)
-            self.out_norm = nn.LayerNorm(cfg.dim)
-            self.bias = nn.Parameter(torch.zeros(n_items))
-            nn.init.normal_(self.items.weight, std=0.02)
-            nn.init.normal_(self.pos.weight, std=0.02)
-            with torch.no_grad():
-                self.items.weight[PAD].zero_()
-
-        def forward(self, x: Any) -> Any:
-            """x: (batch, max_len) token ids, right-aligned; returns hidden states (batch, len, dim)."""
-            pos = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
-            h = self.drop(self.norm(self.items(x) + self.pos(pos)))
-            h = self.encoder(h, src_key_padding_mask=x == PAD)
-            return self.out_norm(h)
-
-        def logits(self, h: Any) -> Any:
-            return h @ self.items.weight[OFFSET:].T + self.bias
-
-    return Net()
+    return SequenceNet(n_items, cfg)
 
 
 def _right_align(batch: Sequence[Sequence[int]], max_len: int) -> np.ndarray:
@@ -188,7 +163,7 @@ class SequenceModel:
         self.history: list[dict[str, float]] = []
 
     # -- training
-    def fit(self, catalog: Catalog, dialogues: Sequence[Any], log: Callable[[str], None] | None = None) -> SequenceModel:
+    def fit(self, catalog: Catalog, dialogues: Sequence[Dialogue], log: Callable[[str], None] | None = None) -> SequenceModel:
         """Train on ReDial mention sequences of `dialogues` (+ MovieLens sequences of the catalog)."""
         if list(catalog.ids) != self.item_ids:
             raise SequenceModelError("the model's item ids do not match the catalog it is fitted on")
@@ -307,7 +282,7 @@ class SequenceModel:
 # --- caching ---------------------------------------------------------------------------------
 
 
-def redial_train_split(root: str | Path, dev_fraction: float = 0.2, seed: int = 0) -> tuple[list[Any], list[Any]]:
+def redial_train_split(root: str | Path, dev_fraction: float = 0.2, seed: int = 0) -> tuple[list[Dialogue], list[Dialogue]]:
     """The ReDial train dialogues of the data directory split by `split_dialogues` (train, dev)."""
     from crs.catalog.dialogues import read_dialogues, split_dialogues
     from crs.catalog.redial import DEFAULT_DIALOGUES
@@ -322,7 +297,7 @@ def redial_train_split(root: str | Path, dev_fraction: float = 0.2, seed: int = 
     return split_dialogues(dialogues, dev_fraction, seed)
 
 
-def fingerprint(catalog: Catalog, dialogues: Sequence[Any], config: SequenceConfig) -> str:
+def fingerprint(catalog: Catalog, dialogues: Sequence[Dialogue], config: SequenceConfig) -> str:
     """Hash of the catalog, the training dialogues' mention sequences and the config."""
     h = hashlib.sha256(b"sequence-v2")
     h.update(catalog.fingerprint().encode())
@@ -337,13 +312,13 @@ def fingerprint(catalog: Catalog, dialogues: Sequence[Any], config: SequenceConf
     return h.hexdigest()[:16]
 
 
-def model_path(catalog: Catalog, dialogues: Sequence[Any], config: SequenceConfig, cache: str | Path | None = None) -> Path:
+def model_path(catalog: Catalog, dialogues: Sequence[Dialogue], config: SequenceConfig, cache: str | Path | None = None) -> Path:
     return cache_dir(cache) / "sequence" / f"{catalog.name}-{fingerprint(catalog, dialogues, config)}.pt"
 
 
 def train_or_load(
     catalog: Catalog,
-    dialogues: Sequence[Any],
+    dialogues: Sequence[Dialogue],
     config: SequenceConfig | None = None,
     cache: str | Path | None = None,
     force: bool = False,
@@ -371,6 +346,6 @@ class SequenceRanker:
         self.model = model
 
     def score(self, state: DialogueState, rows: np.ndarray) -> np.ndarray:
-        from crs.tracker import liked_items
+        from crs.types import liked_items
 
         return self.model.score(liked_items(state))[np.asarray(rows, dtype=np.int64)]

@@ -14,24 +14,29 @@ ranked exactly as before).
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crs.types import DialogueState
 
+if TYPE_CHECKING:
+    from crs.protocols import Ranker
+    from crs.retrieval.engine import SearchEngine
+
 SHORTLIST_MIN = 50_000
 """Allowed rows from which the agent scores a shortlist instead of every allowed row."""
 
 
-def shortlist(ranker: Any, engine: Any, state: DialogueState, allow: np.ndarray, n_popular: int = 300,
+def shortlist(ranker: Ranker, engine: SearchEngine, state: DialogueState, allow: np.ndarray, n_popular: int = 300,
               n_dense: int = 100) -> np.ndarray:
-    """Sorted unique catalog rows: popular, query-near and liked-near rows among `allow`."""
-    from crs.ranking.fusion import state_items
+    """Sorted unique catalog rows: popular, query-near and liked-near rows among `allow` (the near rows
+    come from a `FusionRanker`'s content scorer; other rankers get the popular rows only)."""
+    from crs.ranking.fusion import FusionRanker, state_items
 
     parts = [popular_allowed(engine, allow, n_popular)]
-    content = getattr(ranker, "content", None)
-    if content is not None:
+    if isinstance(ranker, FusionRanker) and ranker.content is not None:
+        content = ranker.content
         si = state_items(ranker.catalog, state)
         for q in (content.query_vector(state.preferences), content.item_vector(si.liked, si.disliked)):
             if q is not None:
@@ -39,10 +44,10 @@ def shortlist(ranker: Any, engine: Any, state: DialogueState, allow: np.ndarray,
     return np.unique(np.concatenate(parts))
 
 
-_ORDER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ORDER: weakref.WeakKeyDictionary[SearchEngine, np.ndarray] = weakref.WeakKeyDictionary()
 
 
-def popular_allowed(engine: Any, allow: np.ndarray, k: int) -> np.ndarray:
+def popular_allowed(engine: SearchEngine, allow: np.ndarray, k: int) -> np.ndarray:
     """The k most popular allowed rows, scanning the catalog in popularity order (computed once per
     engine) in growing chunks: O(k / selectivity) instead of O(catalog) per call."""
     order = _ORDER.get(engine)
@@ -60,9 +65,6 @@ def popular_allowed(engine: Any, allow: np.ndarray, k: int) -> np.ndarray:
     return np.concatenate(out)[:k].astype(np.int64) if out else np.zeros(0, np.int64)
 
 
-def _near(engine: Any, q: np.ndarray, k: int, allow: np.ndarray) -> np.ndarray:
+def _near(engine: SearchEngine, q: np.ndarray, k: int, allow: np.ndarray) -> np.ndarray:
     """Up to k allowed rows nearest to q; an IVF search short of k is not completed by an exact scan."""
-    dense = getattr(engine, "dense", None)
-    if dense is None:
-        return np.asarray(engine.search_vector(q, k, allow).ids, dtype=np.int64)
-    return np.asarray(dense.search(q, k, allow, complete=False).ids, dtype=np.int64)
+    return np.asarray(engine.dense.search(q, k, allow, complete=False).ids, dtype=np.int64)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from crs.retrieval.errors import InvalidQueryError, check_k
 from crs.retrieval.persist import load_arrays, save_arrays
 from crs.retrieval.topk import top_k
 from crs.types import Results
+
+if TYPE_CHECKING:
+    import faiss
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,8 @@ def clean_vectors(vectors: np.ndarray) -> np.ndarray:
 class DenseIndex:
     """Inner-product index over fixed item vectors; `search(vector, k, allow) -> Results`."""
 
-    def __init__(self, vectors: np.ndarray, kind: str = "auto", nprobe: int | None = None, ivf=None) -> None:
+    def __init__(self, vectors: np.ndarray, kind: str = "auto", nprobe: int | None = None,
+                 ivf: faiss.IndexIVF | None = None) -> None:
         self.vectors = clean_vectors(vectors)
         n = len(self.vectors)
         self.kind = kind if kind != "auto" else ("exact" if n <= EXACT_MAX else "ivf")
@@ -57,6 +62,13 @@ class DenseIndex:
         if self.kind == "ivf" and self.ivf is None:
             self.ivf = build_ivf(self.vectors)
         self.nprobe = nprobe or (max(32, self.ivf.nlist // 16) if self.ivf is not None else 0)
+
+    @property
+    def _index(self) -> faiss.IndexIVF:
+        """The IVF structure (only an "ivf" index has one; every caller is on that path)."""
+        if self.ivf is None:
+            raise RuntimeError("an exact dense index has no IVF structure")
+        return self.ivf
 
     @property
     def dim(self) -> int:
@@ -92,11 +104,12 @@ class DenseIndex:
 
     def _nprobe(self, n_allowed: int) -> int:
         frac = max(n_allowed / len(self.vectors), 1e-9)
-        return int(min(self.ivf.nlist, math.ceil(self.nprobe / frac ** FILTER_EXPONENT)))
+        return int(min(self._index.nlist, math.ceil(self.nprobe / frac ** FILTER_EXPONENT)))
 
     def _exact_is_cheaper(self, n_allowed: int) -> bool:
         """Cost model in bytes touched: float32 rows of the allowed set vs the IVF codes scanned."""
-        scanned = self._nprobe(n_allowed) / self.ivf.nlist * len(self.vectors) * self.ivf.code_size
+        ivf = self._index
+        scanned = self._nprobe(n_allowed) / ivf.nlist * len(self.vectors) * ivf.code_size
         return n_allowed * self.dim * 4 <= scanned
 
     def exact(self, q: np.ndarray, k: int, allow: np.ndarray | None = None) -> Results:
@@ -125,7 +138,7 @@ class DenseIndex:
             bits = np.packbits(allow, bitorder="little")
             params.sel = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
         fetch = min(n_allowed, RERANK * k)
-        _, ids = self.ivf.search(q[None, :], fetch, params=params)
+        _, ids = self._index.search(q[None, :], fetch, params=params)
         ids = ids[0]
         ids = ids[ids >= 0]
         del bits
@@ -149,13 +162,14 @@ class DenseIndex:
         import faiss
 
         ivf = faiss.deserialize_index(a["faiss"])
-        if ivf.ntotal != len(vectors) or ivf.d != vectors.shape[1]:
+        if not isinstance(ivf, faiss.IndexIVF) or ivf.ntotal != len(vectors) or ivf.d != vectors.shape[1]:
             log.warning("dense index %s does not match the vectors: rebuilding", path)
             return None
         return cls(vectors, kind="ivf", nprobe=nprobe, ivf=ivf)
 
 
-def build_ivf(vectors: np.ndarray, nlist: int | None = None, seed: int = 0, chunk: int = 200_000):
+def build_ivf(vectors: np.ndarray, nlist: int | None = None, seed: int = 0,
+              chunk: int = 200_000) -> faiss.IndexIVF:
     """Train and fill an `IVF{nlist},PQ{d/2}x4fs` inner-product index (vectors added in chunks)."""
     import faiss
 
@@ -163,6 +177,8 @@ def build_ivf(vectors: np.ndarray, nlist: int | None = None, seed: int = 0, chun
     nlist = nlist or int(2 ** round(math.log2(max(16.0, math.sqrt(n)))))
     m = d // 2 if d % 2 == 0 else d
     index = faiss.index_factory(d, f"IVF{nlist},PQ{m}x4fs", faiss.METRIC_INNER_PRODUCT)
+    if not isinstance(index, faiss.IndexIVF):  # index_factory returns the downcast IVF-PQ index
+        raise TypeError(f"faiss built {type(index).__name__}, not an IVF index")
     rng = np.random.default_rng(seed)
     sample = vectors[np.sort(rng.choice(n, size=min(n, max(40 * nlist, 20_000)), replace=False))]
     index.cp.niter = 10

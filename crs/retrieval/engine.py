@@ -11,6 +11,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from crs.retrieval.lexical import BM25Index
 from crs.retrieval.persist import fingerprint
 from crs.retrieval.topk import top_k
 from crs.types import Catalog, Constraint, Results
+
+if TYPE_CHECKING:
+    from crs.embed import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +45,12 @@ class SearchEngine:
     """Corpus search over catalog rows. Implements `crs.protocols.Retriever`."""
 
     def __init__(self, lexical: BM25Index, dense: DenseIndex, columns: AttributeColumns,
-                 encoder=None, fuse_depth: int = FUSE_DEPTH) -> None:  # type: ignore[no-untyped-def]
+                 encoder: Encoder | None = None, fuse_depth: int = FUSE_DEPTH) -> None:
         if not (lexical.n_docs == len(dense.vectors) == columns.n_rows):
             raise ValueError("lexical, dense and attribute columns disagree on the number of rows")
-        self.lexical, self.dense, self.columns = lexical, dense, columns
+        self.lexical: BM25Index = lexical
+        self.dense: DenseIndex = dense
+        self.columns: AttributeColumns = columns
         self._encoder = encoder
         self.fuse_depth = fuse_depth
         self._qcache: LRU[np.ndarray] = LRU(1024)
@@ -180,7 +186,7 @@ class SearchEngine:
 
 
 def build_engine(catalog: Catalog, cache: str | Path | None = None, vectors: np.ndarray | None = None,
-                 encoder=None, progress: bool = True) -> SearchEngine:  # type: ignore[no-untyped-def]
+                 encoder: Encoder | None = None, progress: bool = True) -> SearchEngine:
     """Engine over a catalog: BM25 over `crs.embed.item_text`, dense over `crs.embed.item_vectors`
     (or the `vectors` given), attribute columns; indexes loaded from the cache dir when valid."""
     from crs.config import cache_dir

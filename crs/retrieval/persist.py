@@ -33,7 +33,9 @@ def checksum(arrays: Mapping[str, np.ndarray]) -> str:
 
 def save_arrays(path: Path, fingerprint: str, arrays: Mapping[str, np.ndarray]) -> None:
     buf = io.BytesIO()
-    np.savez(buf, **arrays, __fingerprint=np.array(fingerprint), __checksum=np.array(checksum(arrays)))
+    # allow_pickle spelled out (numpy's default) so no `**arrays` key can be taken for it
+    np.savez(buf, allow_pickle=True, **arrays, __fingerprint=np.array(fingerprint),
+             __checksum=np.array(checksum(arrays)))
     atomic_write_bytes(Path(path), buf.getvalue())
 
 

@@ -66,7 +66,8 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
 
 
-def _vectors(rng, n, n_topics, n_sub, topics_of_sub, sub, chunk):  # type: ignore[no-untyped-def]
+def _vectors(rng: np.random.Generator, n: int, n_topics: int, n_sub: int, topics_of_sub: np.ndarray,
+             sub: np.ndarray, chunk: int) -> np.ndarray:
     mean = _unit(rng.standard_normal(DIM)) * MEAN_SCALE
     topic_c = _unit(rng.standard_normal((n_topics, DIM))) * TOPIC_SCALE
     sub_c = _unit(rng.standard_normal((n_sub, DIM))) * SUB_SCALE + topic_c[topics_of_sub]
@@ -93,7 +94,8 @@ def _zipf_cdf(size: int, a: float = 1.07) -> np.ndarray:
     return np.cumsum(w) / w.sum()
 
 
-def _texts(rng, n, topics, vocab_size, n_topics):  # type: ignore[no-untyped-def]
+def _texts(rng: np.random.Generator, n: int, topics: np.ndarray, vocab_size: int,
+           n_topics: int) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.clip(rng.normal(60, 15, n).round().astype(np.int64), 10, 150)
     doc_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(lengths, out=doc_ptr[1:])
@@ -110,7 +112,7 @@ def _texts(rng, n, topics, vocab_size, n_topics):  # type: ignore[no-untyped-def
     return doc_ptr, term_ids
 
 
-def _columns(rng, n: int, topics: np.ndarray, n_topics: int) -> AttributeColumns:
+def _columns(rng: np.random.Generator, n: int, topics: np.ndarray, n_topics: int) -> AttributeColumns:
     pref = rng.dirichlet(np.full(len(GENRES), 0.3), n_topics)  # topic → genre preference
     n_genres = rng.integers(1, 4, n)
     rows = np.repeat(np.arange(n), n_genres)

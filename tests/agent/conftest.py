@@ -24,7 +24,7 @@ def chat_store(tmp_path_factory):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def redial_agent(redial_catalog, redial_engine, chat_store, data_dir):  # type: ignore[no-untyped-def]
     """The default configuration (learned NLU) in strict mode: any component error fails the test."""
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
 
     cfg = AgentConfig(catalog="redial", data_dir=str(data_dir), strict=True)
     return build_agent(cfg, catalog=redial_catalog, store=chat_store, engine=redial_engine)
@@ -33,7 +33,7 @@ def redial_agent(redial_catalog, redial_engine, chat_store, data_dir):  # type: 
 @pytest.fixture(scope="session")
 def fast_agent(redial_catalog, redial_engine, chat_store, data_dir):  # type: ignore[no-untyped-def]
     """Rule NLU (no MiniLM per message), strict: for the high-volume tests."""
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
 
     cfg = AgentConfig(catalog="redial", data_dir=str(data_dir), nlu="rules", strict=True)
     return build_agent(cfg, catalog=redial_catalog, store=chat_store, engine=redial_engine)

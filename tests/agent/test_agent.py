@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from crs.agent import last_top
+from crs.dialogue.track import last_top
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -102,7 +102,7 @@ def test_resume_session_and_returning_user(redial_agent, chat_store):
 @pytest.mark.slow
 def test_default_catalog_demo_path(default_catalog, tmp_path):
     """`make demo` runs on the default catalog with no data directory."""
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
     from crs.store import Store
 
     a = build_agent(AgentConfig(catalog="default", nlu="rules", strict=True), catalog=default_catalog,

@@ -1,8 +1,8 @@
-"""Open questions about people (`crs.agent_elicit`): when, which attribute, how often."""
+"""Open questions about people (`crs.dialogue.elicit`): when, which attribute, how often."""
 
 from __future__ import annotations
 
-from crs.agent_elicit import MAX_OPEN_QUESTIONS, Elicitor
+from crs.dialogue.elicit import MAX_OPEN_QUESTIONS, Elicitor
 from crs.types import Action, Constraint, DialogueState, Mention, Speaker
 
 

@@ -1,11 +1,11 @@
-"""Constraint handling of the agent (`crs/agent_filter.py`) on the real ReDial catalog."""
+"""Constraint handling of the agent (`crs/dialogue/candidates.py`, `crs/dialogue/read.py`) on the real ReDial catalog."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from crs.agent import _REQUEST
-from crs.agent_filter import combine, constraint_masks, drop_vague_years, relaxed_mask, soft_boost
+from crs.dialogue.candidates import combine, constraint_masks, relaxed_mask, soft_boost
+from crs.dialogue.read import _REQUEST, drop_vague_years
 from crs.types import Constraint, ParsedTurn
 
 

@@ -10,7 +10,8 @@ import pytest
 
 @pytest.mark.slow
 def test_train_through_chat_agent_then_transfer_report(redial_catalog, data_dir, tmp_path):  # type: ignore[no-untyped-def]
-    from crs.agent_observe import build_policy, chat_ask_space
+    from crs.dialogue.decide import build_policy
+    from crs.dialogue.observe import chat_ask_space
     from ui.chat_policy import natural_args, run_transfer, train_natural
 
     args = dataclasses.replace(natural_args(0.5, 0), total_steps=120, learning_starts=40, eval_every=100,

@@ -9,13 +9,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 
 @pytest.fixture(scope="module")
 def chat_agent(redial_catalog, data_dir):  # type: ignore[no-untyped-def]
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
     from crs.store import Store
 
     cfg = AgentConfig(catalog="redial", data_dir=str(data_dir), nlu="rules", strict=True)
@@ -24,7 +26,7 @@ def chat_agent(redial_catalog, data_dir):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def chat_space(redial_catalog):  # type: ignore[no-untyped-def]
-    from crs.agent_observe import chat_ask_space
+    from crs.dialogue.observe import chat_ask_space
 
     return chat_ask_space(redial_catalog)
 
@@ -48,7 +50,7 @@ def _one_unit_network(space, n_ask: int, unit: int):  # type: ignore[no-untyped-
 
 
 def test_observation_units_carry_ask_space_ids(chat_agent, chat_space, redial_catalog):  # type: ignore[no-untyped-def]
-    from crs.agent_observe import BeliefObserver, CandidateObserver
+    from crs.dialogue.observe import BeliefObserver, CandidateObserver
     from crs.policy.belief import BeliefConfig
     from crs.policy.space import build_ask_space
     from crs.types import DialogueState
@@ -56,8 +58,7 @@ def test_observation_units_carry_ask_space_ids(chat_agent, chat_space, redial_ca
     assert chat_space.fingerprint == build_ask_space(redial_catalog, ("genres", "decade")).fingerprint
     state = DialogueState(session_id="seam", user_id="seam")
     for observer in (CandidateObserver(redial_catalog, chat_space), BeliefObserver(redial_catalog, chat_space, BeliefConfig())):
-        chat_agent.observer = observer
-        p = chat_agent.understand(state, "I want a comedy")
+        p = replace(chat_agent, observer=observer).understand(state, "I want a comedy")
         obs = p.obs
         assert obs.units, type(observer).__name__
         assert [chat_space.labels[c] for c in obs.unit_columns] == list(obs.units)
@@ -66,31 +67,28 @@ def test_observation_units_carry_ask_space_ids(chat_agent, chat_space, redial_ca
 
 
 def test_dqn_in_chat_asks_the_unit_its_network_prefers(chat_agent, chat_space, redial_catalog, tmp_path):  # type: ignore[no-untyped-def]
-    from crs.agent_observe import BeliefObserver, use_policy
+    from crs.dialogue.build import with_policy
+    from crs.dialogue.observe import BeliefObserver
     from crs.policy.belief import BeliefConfig
     from crs.policy.policy import save_checkpoint
     from crs.types import DialogueState
 
     state = DialogueState(session_id="seam2", user_id="seam2")
-    chat_agent.observer = BeliefObserver(redial_catalog, chat_space, BeliefConfig())
-    offered = chat_agent.understand(state, "hello, looking for a movie tonight").obs
+    offered = replace(chat_agent, observer=BeliefObserver(redial_catalog, chat_space, BeliefConfig())).understand(
+        state, "hello, looking for a movie tonight").obs
     assert len(offered.units) >= 3
     want = offered.units[-1]  # the last offered slot: a positional id would point elsewhere
     net = _one_unit_network(chat_space, 10, chat_space.index[want])
     meta = {"n_ask": 10, "top_k": 10, "hidden": 8, "emb": 4, "belief": {"prior_weight": 1.0}, "prior": "popularity"}
     ckpt = tmp_path / "dqn.pt"
     save_checkpoint(ckpt, net, chat_space, meta)
-    use_policy(chat_agent, "dqn", path=ckpt)
-    try:
-        new, reply = chat_agent.step(state, "hello, looking for a movie tonight")
-        assert new.last_action is not None and new.last_action.kind == "ask"
-        assert new.last_action.attribute == want, reply.alternatives
-    finally:
-        use_policy(chat_agent, "bayes")
+    new, reply = with_policy(chat_agent, "dqn", path=ckpt).step(state, "hello, looking for a movie tonight")
+    assert new.last_action is not None and new.last_action.kind == "ask"
+    assert new.last_action.attribute == want, reply.alternatives
 
 
 def test_checkpoint_for_another_ask_space_is_refused(redial_catalog, chat_space, tmp_path):  # type: ignore[no-untyped-def]
-    from crs.agent_observe import build_policy
+    from crs.dialogue.decide import build_policy
     from crs.policy.policy import save_checkpoint
     from crs.policy.space import PolicyError, build_ask_space
 
@@ -103,7 +101,7 @@ def test_checkpoint_for_another_ask_space_is_refused(redial_catalog, chat_space,
 
 
 def test_missing_natural_checkpoint_says_how_to_train(redial_catalog, chat_space, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    from crs.agent_observe import build_policy
+    from crs.dialogue.decide import build_policy
     from crs.policy.space import PolicyError
 
     monkeypatch.setenv("CRS_CACHE_DIR", str(tmp_path))
@@ -132,8 +130,8 @@ def test_collaborative_prior_from_liked_items(redial_catalog):  # type: ignore[n
 def test_chat_env_passes_gymnasium_checker_and_plays(chat_agent, redial_catalog, data_dir):  # type: ignore[no-untyped-def]
     from gymnasium.utils.env_checker import check_env
 
-    from crs.eval.episodes import run_episodes
-    from crs.policy.chat_env import ChatEnv
+    from crs.dialogue.chat_env import ChatEnv
+    from crs.policy.episodes import run_episodes
     from crs.policy.rules import BayesThreshold
     from simulators.natural import build_natural
 

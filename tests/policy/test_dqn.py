@@ -62,9 +62,9 @@ def test_demonstration_pretrained_policy_imitates_the_rule_and_beats_random(tmp_
     res = json.loads(_run([sys.executable, "-c", TRAIN, str(data_dir), "600", "200"], tmp_path).strip().splitlines()[-1])
     meta = json.loads(Path(res["path"]).with_suffix(".json").read_text())
     assert meta["demonstrations"] > 200 and meta["history"][0]["step"] == 0  # evaluated right after pretraining
-    from crs.eval.episodes import evaluate
     from crs.policy import load_policy
     from crs.policy.dqn import _guide
+    from crs.policy.episodes import evaluate
     from crs.policy.features import encode
     from crs.policy.prior import CollaborativePrior
     from crs.policy.rules import RandomPolicy

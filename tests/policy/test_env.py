@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from crs.eval.episodes import EpisodeOutcome, evaluate, hdcg, mcr_metrics
 from crs.policy import Belief, BeliefConfig, PolicyError, load_policy, observe
+from crs.policy.episodes import EpisodeOutcome, evaluate, hdcg, mcr_metrics
 from crs.policy.rules import RULES
 from crs.types import Action
 

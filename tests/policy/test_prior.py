@@ -50,8 +50,8 @@ def test_build_prior_errors(lastfm_catalog) -> None:  # type: ignore[no-untyped-
 
 
 def test_bayes_cf_beats_popularity_bayes(cf, make_env) -> None:  # type: ignore[no-untyped-def]
-    from crs.eval.episodes import evaluate
     from crs.policy import load_policy
+    from crs.policy.episodes import evaluate
 
     scores = {}
     for name in ("bayes", "bayes-cf"):

@@ -3,9 +3,9 @@ the order in which movies come up, across and within turns."""
 
 from __future__ import annotations
 
+from crs.dialogue.track import disliked_items, liked_items, update
 from crs.nlu import build_nlu
 from crs.ranking.sequence import redial_train_split
-from crs.tracker import disliked_items, liked_items, update
 from crs.types import DialogueState
 
 

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from crs.ranking.order_eval import evaluate_order, order_cases, replay
+from crs.dialogue.track import liked_items, update
+from crs.eval.order import evaluate_order, order_cases, replay
 from crs.ranking.sequence import (
     SequenceConfig,
     SequenceModel,
@@ -19,7 +20,6 @@ from crs.ranking.sequence import (
     train_or_load,
     windows,
 )
-from crs.tracker import liked_items, update
 from crs.types import DialogueState, Mention, ParsedTurn, Speaker
 
 TINY = SequenceConfig(max_len=8, dim=16, layers=1, heads=1, dropout=0.1, epochs=2, batch_size=256,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crs.tracker import (
+from crs.dialogue.track import (
     apply_constraints,
     disliked_items,
     intent_kind,

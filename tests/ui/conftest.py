@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def ui_agent(redial_catalog, data_dir, tmp_path_factory):  # type: ignore[no-untyped-def]
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
     from crs.store import Store
 
     store = Store(tmp_path_factory.mktemp("ui") / "ui.db")

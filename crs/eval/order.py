@@ -1,6 +1,6 @@
 """Does the order of liked entities help? Ordered context vs the same model on shuffled order.
 
-Each ReDial-format dialogue is replayed through the pure tracker (`crs.tracker.update`), one
+Each ReDial-format dialogue is replayed through the pure tracker (`crs.dialogue.track.update`), one
 message at a time, with the movie mentions of each message as the parsed turn. At every
 recommender message that mentions a movie not mentioned before, the context is the ordered list of
 liked items so far (`liked_items`), and the targets are the new movies of that message. The same
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from crs.dialogue.track import liked_items, mentioned_items, update
 from crs.ranking.sequence import SequenceModel
-from crs.tracker import liked_items, mentioned_items, update
 from crs.types import Catalog, DialogueState, Mention, ParsedTurn, Speaker
 
 CONTEXTS = ("liked", "all")

@@ -5,7 +5,7 @@ the system showed) is added in the order it happened and is never dropped or reo
 item is currently liked or disliked is *derived* from the timeline (the latest non-neutral mention
 of an entity wins), so accept/reject and changes of mind are themselves mentions.
 
-Rules (documented in docs/tracking.md):
+Rules (documented in docs/chatbot.md):
 - `update` increments `turn`, stamps the turn's mentions with the new turn number, appends them.
 - `remove` constraints are dropped first (exact match; value "*" matches every value of that
   attribute and op), then `add` constraints are applied: an include/exclude on an attribute value
@@ -22,7 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from crs.types import Action, Constraint, DialogueState, Mention, ParsedTurn, Speaker
+from crs.types import (
+    Action,
+    Constraint,
+    DialogueState,
+    Mention,
+    ParsedTurn,
+    Speaker,
+    disliked_items,
+    liked_items,
+    mentioned_items,
+)
 
 LOWER = ("ge", "gt")
 UPPER = ("le", "lt")
@@ -156,30 +166,24 @@ def record_system(state: DialogueState, action: Action, shown_items: Sequence[st
     return replace(state, mentions=state.mentions + mentions, recommended=recommended, asked=asked, last_action=action)
 
 
-def _polarity_timeline(state: DialogueState, kind: str) -> tuple[dict[str, int], dict[str, int]]:
-    """Latest non-neutral polarity per entity, and the position of its latest non-neutral mention."""
-    polarity: dict[str, int] = {}
-    position: dict[str, int] = {}
-    for i, m in enumerate(state.mentions):
-        if m.kind != kind or m.polarity == 0:
-            continue
-        polarity[m.entity] = 1 if m.polarity > 0 else -1
-        position[m.entity] = i
-    return polarity, position
+def last_top(state: DialogueState) -> str | None:
+    """The top item of the most recent recommendation (the one "it" refers to)."""
+    if state.last_action is not None and state.last_action.kind in ("recommend", "answer") and state.last_action.items:
+        return state.last_action.items[0]
+    shown = [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.SYSTEM]
+    if shown:
+        last_turn = shown[-1].turn
+        return next(m.entity for m in shown if m.turn == last_turn)
+    return state.recommended[-1] if state.recommended else None
 
 
-def liked_items(state: DialogueState, kind: str = "item") -> list[str]:
-    """Entities whose latest non-neutral mention is positive, ordered by that mention (oldest first)."""
-    polarity, position = _polarity_timeline(state, kind)
-    return sorted((e for e, p in polarity.items() if p > 0), key=position.__getitem__)
-
-
-def disliked_items(state: DialogueState, kind: str = "item") -> list[str]:
-    """Entities whose latest non-neutral mention is negative, ordered by that mention (oldest first)."""
-    polarity, position = _polarity_timeline(state, kind)
-    return sorted((e for e, p in polarity.items() if p < 0), key=position.__getitem__)
-
-
-def mentioned_items(state: DialogueState) -> list[str]:
-    """Every item mentioned so far (either speaker, any polarity), in order of first mention."""
-    return list(dict.fromkeys(m.entity for m in state.mentions if m.kind == "item"))
+__all__ = [
+    "apply_constraints",
+    "disliked_items",
+    "intent_kind",
+    "last_top",
+    "liked_items",
+    "mentioned_items",
+    "record_system",
+    "update",
+]

@@ -2,29 +2,33 @@
 
 Each system turn the policy chooses ask / recommend / wait; everything else is the chatbot as
 shipped: the simulator's utterance goes through NLU → tracker → candidate set → ranker
-(`Agent.understand`), the policy's observation is the agent's own (`crs.agent_observe.BeliefObserver`
+(`Agent.understand`), the policy's observation is the agent's own (`crs.dialogue.observe.BeliefObserver`
 over the chat ask space, so ask-unit ids are the ones the DQN embeds), then the user's initiative may
 override the choice and the generator replies (`Agent.respond`). The simulator hears the action the
-agent recorded (`crs.eval.natural.to_simulator`). Reward as in `crs.policy.env.DialogueEnv`: the
+agent recorded (`to_simulator`). Reward as in `crs.policy.env.DialogueEnv`: the
 hDCG@(15,10) gain of the turn the user accepts a recommendation (return = the episode's hDCG).
 
 crs never imports `simulators/`: the simulator is passed in (any object with `reset(seed)` and
 `respond(Action)` returning turns with `text`, `done`, `success` and `act.slots["item"]`, e.g.
-`simulators.natural.NaturalSimulator`), and so is the agent (`crs.agent.build_agent`).
+`simulators.natural.NaturalSimulator`), and so is the agent (`crs.dialogue.build.build_agent`).
 
 The env exposes both interfaces the trainer and the evaluator use: Gymnasium `reset` / `step` on
-encoded features, and structured `reset_episode` / `act(Action)` (`crs.eval.episodes.run_episodes`).
+encoded features, and structured `reset_episode` / `act(Action)` (`crs.policy.episodes.run_episodes`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
 
+from crs.dialogue.agent import Agent, PendingTurn
+from crs.dialogue.build import for_simulation
+from crs.dialogue.observe import BeliefObserver, chat_ask_space
+from crs.dialogue.read import clean_text
 from crs.policy.belief import BeliefConfig
 from crs.policy.env import hdcg_gain
 from crs.policy.features import ACTION_DIM, GLOBAL_DIM, encode, n_slots, slot_action
@@ -40,6 +44,14 @@ class TextTurn(Protocol):
     done: bool
     success: bool
     act: Any
+
+
+def to_simulator(action: Action) -> Action:
+    """The action as a simulated user hears it: `ask genres=drama` ("in the mood for drama?") is a
+    question about `genres` (the user answers with the values it wants)."""
+    if action.kind == "ask" and action.attribute and "=" in action.attribute:
+        return Action("ask", action.attribute.split("=", 1)[0], (), action.score)
+    return Action(action.kind, action.attribute, tuple(action.items), action.score)
 
 
 class TextSimulator(Protocol):
@@ -81,18 +93,15 @@ class ChatEnv(gym.Env):
 
     metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012  (gymnasium declares it an instance attribute)
 
-    def __init__(self, agent: Any, simulator: TextSimulator, config: ChatEnvConfig | None = None) -> None:
-        from crs.agent_observe import BeliefObserver, chat_ask_space
-        from crs.eval.natural import prepare_agent
-
+    def __init__(self, agent: Agent, simulator: TextSimulator, config: ChatEnvConfig | None = None) -> None:
         self.config = c = config or ChatEnvConfig()
-        self.agent = prepare_agent(agent)  # no store writes, read-only reviews: independent episodes
         self.sim = simulator
         self.space = chat_ask_space(agent.catalog)
-        agent.observer = BeliefObserver(agent.catalog, self.space, c.belief, c.prior, max(c.n_ask, 10), c.top_k, c.max_turns)
+        observer = BeliefObserver(agent.catalog, self.space, c.belief, c.prior, max(c.n_ask, 10), c.top_k, c.max_turns)
+        self.agent = replace(for_simulation(agent), observer=observer)  # independent episodes, the belief as in training
         self.action_space = gym.spaces.Discrete(n_slots(c.n_ask))
         self.observation_space = observation_space(self.space, c.n_ask, c.top_k)
-        self.pending: Any = None
+        self.pending: PendingTurn | None = None
         self.state: DialogueState | None = None
         self.turn, self.episodes = 0, 0
 
@@ -104,18 +113,15 @@ class ChatEnv(gym.Env):
         sid = f"chatenv-{seed if seed is not None else 'x'}-{self.episodes}"
         self.state = DialogueState(session_id=sid, user_id=sid)
         self.turn = 0
-        self._understand(opening.text)
-        return self.pending.obs
+        return self._understand(opening.text).obs
 
     def act(self, action: Action) -> tuple[PolicyObservation, float, bool, dict[str, Any]]:
         """Play one system turn with `action` as the policy's choice; (observation, reward, done, info)."""
-        from crs.eval.natural import to_simulator
-
         if self.pending is None:
             raise PolicyError("call reset_episode() before act()")
         self.turn += 1
         try:
-            self.state, _reply = self.agent.respond(self.pending, action)
+            self.state, _reply = self.agent.respond(self.pending, action)  # pending is set above
             done_action = self.state.last_action or Action("wait")
             turn = self.sim.respond(to_simulator(done_action))
         except Exception:
@@ -132,24 +138,25 @@ class ChatEnv(gym.Env):
             rank = done_action.items.index(item) + 1 if item in done_action.items else 1
         done = bool(turn.done) or self.turn >= self.config.max_turns
         reward = hdcg_gain(self.turn, rank) if rank is not None else 0.0
+        pending = self.pending
         if done:
             self._drop_handle()
         else:
-            self._understand(turn.text)
+            pending = self._understand(turn.text)
         info = {"success": success, "rank": rank, "turn": self.turn, "kind": done_action.kind, "chosen": action.kind,
                 "terminal": bool(turn.done)}
-        return self.pending.obs, reward, done, info
+        return pending.obs, reward, done, info
 
-    def _understand(self, text: str) -> None:
-        from crs.agent import clean_text
-
+    def _understand(self, text: str) -> PendingTurn:
         assert self.state is not None
         clean, notices = clean_text(text, self.agent.max_chars)
         self.pending = self.agent.understand(self.state, clean, notices)
+        return self.pending
 
     def _drop_handle(self) -> None:
         """Free the finished conversation's candidate set (the agent keeps one handle per session)."""
-        for h in {getattr(self.state, "candidate_handle", None), getattr(self.pending, "handle", None)}:
+        handles = {self.state.candidate_handle if self.state else None, self.pending.handle if self.pending else None}
+        for h in handles:
             if h and h in self.agent.candidates:
                 self.agent.candidates.drop(h)
 

@@ -72,7 +72,7 @@ def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str |
               nlu: str = "learned", log: Callable[[str], None] = lambda m: None, warm_caches: bool = False) -> dict:
     """p50/p99 of `Agent.step` over `turns` scripted turns (sessions vary titles and genres; per-text
     caches are cleared before each session unless `warm_caches`)."""
-    from crs.agent import AgentConfig, build_agent
+    from crs.dialogue.build import AgentConfig, build_agent
     from crs.embed import shared_encoder
     from crs.store import Store
 

@@ -8,7 +8,7 @@ recommendation into such a question: the first one before the `ELICIT_AFTER`-th 
 recommendations, the next after `ELICIT_EVERY` more rounds turned down, at most
 `MAX_OPEN_QUESTIONS` a session, each attribute once, never when the user asked for a
 recommendation, asked about an item or accepted one, and not when the user already named people.
-Timing tuned on NL-simulator seeds 1-2 (docs/EVALUATION.md).
+Timing tuned on NL-simulator seeds 1-2 (docs/EVALUATION.md). A rule on top of the policy, listed in docs/chatbot.md.
 
 Which attributes: the people attributes the NLU links in user text
 (`crs.nlu.entities.PERSON_ATTRIBUTES`) that the catalog has, the most covered first, excluding

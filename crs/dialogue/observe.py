@@ -1,9 +1,9 @@
-"""The chat agent's policy observation, built from a candidate-set summary (never the full list).
+"""Stage 4 of a turn, observation: what the policy sees, built from a candidate-set summary (never the full list).
 
 Integration point with `crs.policy`: the policies consume a `PolicyObservation` whose ask units
 carry their ids in the catalog's chat ask space (`chat_ask_space`: the `name=value` units of the
 low-cardinality attributes the agent asks about), the same ids the DQN embeds in training (the
-attribute env and `crs.policy.chat_env` build the same space). Two observers:
+attribute env and `crs.dialogue.chat_env` build the same space). Two observers:
 
 - `CandidateObserver` (the chat-tuned rules `bayes` / `rules`): units from the hard candidate set,
   their frequency is both `unit_freq` and `unit_prob`, and `topk_mass` is a belief proxy that
@@ -20,26 +20,24 @@ attribute env and `crs.policy.chat_env` build the same space). Two observers:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
 from crs.policy.belief import Belief, BeliefConfig
 from crs.policy.observation import PolicyObservation, observe
-from crs.policy.space import AskSpace, PolicyError, build_ask_space, unit_label
-from crs.tracker import liked_items
-from crs.types import AttributeKind, Catalog, Constraint, DialogueState
+from crs.policy.prior import CollaborativePrior
+from crs.policy.space import AskSpace, build_ask_space, unit_label
+from crs.retrieval.columns import AttributeColumns
+from crs.types import AttributeKind, Catalog, Constraint, DialogueState, liked_items
 
 ASKABLE_MAX_VALUES = 60
 """Attributes with more distinct values than this (directors, stars) are not asked about."""
 N_UNITS = 10
-CHAT_POLICIES = ("bayes", "rules")
-"""Chat-tuned rules over the candidate proxy; every other name is a `crs.policy` policy on a belief."""
-TRAINED_ON = ("attribute", "natural")
-"""Simulators a DQN is trained against: `dqn` = attribute, `dqn-natural` = natural language."""
+
+ValueCounts = dict[str, list[tuple[str, int]]]
+"""Most common values per askable attribute among the candidates: name -> [(value, count)]."""
 
 
 def askable(catalog: Catalog) -> tuple[str, ...]:
@@ -53,44 +51,14 @@ def chat_ask_space(catalog: Catalog) -> AskSpace:
     return build_ask_space(catalog, askable(catalog) or None)
 
 
-def dqn_checkpoint(catalog: Catalog, space: AskSpace, simulator: str = "attribute", cache: Any = None) -> Path:
-    """Checkpoint of the DQN trained for this catalog and ask space against `simulator`."""
-    from crs.policy.policy import checkpoint_path
-
-    if simulator not in TRAINED_ON:
-        raise PolicyError(f"unknown training simulator {simulator!r}; valid: {', '.join(TRAINED_ON)}")
-    from crs.config import cache_dir
-
-    if simulator == "attribute":
-        return checkpoint_path(catalog, space, cache)
-    return checkpoint_path(catalog, space, cache_dir(cache) / simulator)  # <cache>/natural/policy/dqn-...pt
-
-
-@dataclass(frozen=True, eq=False)
-class PendingTurn:
-    """A user turn understood but not yet answered (`Agent.understand` → policy → `Agent.respond`)."""
-
-    before: DialogueState
-    state: DialogueState
-    parsed: Any
-    intent: str
-    text: str
-    handle: str
-    n_candidates: int
-    rec_ids: tuple[str, ...]
-    counts: dict[str, list[tuple[str, int]]]
-    notices: tuple[str, ...]
-    obs: PolicyObservation
-
-
 def evidence(state: DialogueState) -> int:
     includes = sum(1 for c in state.constraints if c.op in ("include", "ge", "le", "gt", "lt", "eq"))
     return min(2, len(liked_items(state))) + min(2, len(state.preferences)) + includes
 
 
-def value_counts(columns: Any, names: tuple[str, ...], mask: np.ndarray, top: int = 10) -> dict[str, list[tuple[str, int]]]:
+def value_counts(columns: AttributeColumns, names: tuple[str, ...], mask: np.ndarray, top: int = 10) -> ValueCounts:
     """Most common values of the askable attributes among the allowed rows (one sparse mat-vec each)."""
-    out: dict[str, list[tuple[str, int]]] = {}
+    out: ValueCounts = {}
     m = mask.astype(np.float32)
     for name in names:
         col = columns.sets.get(name)
@@ -103,7 +71,7 @@ def value_counts(columns: Any, names: tuple[str, ...], mask: np.ndarray, top: in
     return out
 
 
-def _units(counts: dict[str, list[tuple[str, int]]], size: int, state: DialogueState,
+def _units(counts: ValueCounts, size: int, state: DialogueState,
            index: dict[str, int] | None) -> list[tuple[str, float]]:
     constrained = {c.attribute for c in state.constraints if c.op == "include"}
     asked = set(state.asked)
@@ -124,7 +92,7 @@ def _last_kinds(state: DialogueState) -> tuple[str, ...]:
     return tuple(a for a in ("ask", "recommend", "wait") if state.last_action and state.last_action.kind == a)
 
 
-def observe_candidates(counts: dict[str, list[tuple[str, int]]], size: int, catalog: Catalog, state: DialogueState,
+def observe_candidates(counts: ValueCounts, size: int, catalog: Catalog, state: DialogueState,
                        recommend_ids: tuple[str, ...], max_turns: int = 15, space: AskSpace | None = None) -> PolicyObservation:
     """A `PolicyObservation` from the candidate set's size and value counts of the askable
     attributes (`value_counts`) and the ranker's top ids; unit ids from `space` (else positions)."""
@@ -154,7 +122,7 @@ class CandidateObserver:
     space: AskSpace
     max_turns: int = 15
 
-    def __call__(self, state: DialogueState, mask: np.ndarray, counts: dict[str, list[tuple[str, int]]],
+    def __call__(self, state: DialogueState, mask: np.ndarray, counts: ValueCounts,
                  rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation:
         return observe_candidates(counts, int(mask.sum()), self.catalog, state, rec_ids, self.max_turns, self.space)
 
@@ -174,7 +142,7 @@ class BeliefObserver:
 
     def __post_init__(self) -> None:
         self._pop = np.log1p(self.catalog.popularity().astype(np.float64))
-        self._cf: Any = None
+        self._cf: CollaborativePrior | None = None
 
     def log_prior(self, state: DialogueState) -> np.ndarray:
         """Collaborative prior of the user's liked items when the policy uses it and there are any, else popularity."""
@@ -182,12 +150,10 @@ class BeliefObserver:
         if self.prior != "collaborative" or not rows or self.catalog.interactions is None:
             return self._pop
         if self._cf is None:
-            from crs.policy.prior import CollaborativePrior
-
             self._cf = CollaborativePrior(self.catalog)
         return self._cf.for_items(np.asarray(rows, dtype=np.int64))
 
-    def __call__(self, state: DialogueState, mask: np.ndarray, counts: dict[str, list[tuple[str, int]]],
+    def __call__(self, state: DialogueState, mask: np.ndarray, counts: ValueCounts,
                  rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation:
         b = Belief(self.space, self.belief, self.log_prior(state))
         shown = [self.catalog.row(i) for i in (*state.rejected, *state.recommended) if i in self.catalog]
@@ -208,43 +174,8 @@ class BeliefObserver:
                        _last_kinds(state))
 
 
-Observer = Callable[..., PolicyObservation]
+class Observer(Protocol):
+    """Builds the policy's observation from the updated state and the turn's candidate summary."""
 
-
-def build_policy(catalog: Catalog, name: str, path: str | Path | None = None, space: AskSpace | None = None) -> Any:
-    """The policy by name: chat rules (`bayes`, `rules`), `dqn` (trained on the attribute simulator),
-    `dqn-natural` (trained through the chat agent on the NL simulator), or any `crs.policy` rule.
-    `path` loads a DQN checkpoint file instead of the catalog's default one."""
-    from crs.policy.rules import BayesThreshold, MaxEntropyRule
-
-    chat: dict[str, Callable[[], Any]] = {"bayes": lambda: BayesThreshold(threshold=0.5),
-                                          "rules": lambda: MaxEntropyRule(mode="hard")}
-    if name in chat and path is None:
-        return chat[name]()
-    from crs.policy import load_policy
-
-    space = space or chat_ask_space(catalog)
-    if name in ("dqn", "dqn-natural") or path is not None:
-        ckpt = Path(path) if path else dqn_checkpoint(catalog, space, "natural" if name == "dqn-natural" else "attribute")
-        if not ckpt.is_file():
-            sim = "natural" if name == "dqn-natural" else "attribute"
-            raise PolicyError(f"no trained dialogue policy {name!r} for catalog {catalog.name!r} at {ckpt}; train one with "
-                              f"`crs train policy --catalog {catalog.name} --simulator {sim}`")
-        return load_policy(catalog, "dqn", path=ckpt, space=space)
-    return load_policy(catalog, name)
-
-
-def build_observer(catalog: Catalog, name: str, policy: Any, space: AskSpace | None = None) -> Observer:
-    """The observation the policy was built for: the candidate proxy for chat rules, a belief otherwise."""
-    space = space or chat_ask_space(catalog)
-    if name in CHAT_POLICIES:
-        return CandidateObserver(catalog, space)
-    return BeliefObserver(catalog, space, policy.belief, getattr(policy, "prior", "popularity"))
-
-
-def use_policy(agent: Any, name: str, path: str | Path | None = None) -> Any:
-    """Give `agent` the named policy and the observer it expects (same ask space); returns the agent."""
-    space = chat_ask_space(agent.catalog)
-    agent.policy = build_policy(agent.catalog, name, path, space)
-    agent.observer = build_observer(agent.catalog, name if path is None else "dqn", agent.policy, space)
-    return agent
+    def __call__(self, state: DialogueState, mask: np.ndarray, counts: ValueCounts, rec_ids: tuple[str, ...],
+                 relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation: ...

@@ -1,0 +1,163 @@
+"""Stage 3 of a turn, candidates: constraints → candidate set → the ranked recommendation.
+
+How the agent turns accumulated constraints into a candidate set and soft ranking boosts:
+
+- Excludes and numeric ranges are hard filters.
+- Several includes of the same attribute ("comedy", later "action") are OR-ed: the user wants
+  either, preferably both. Every include also counts as a soft boost in ranking, so items that
+  satisfy more of them come first (`soft_boost`).
+- When fewer than `min_size` candidates are left, constraints are relaxed oldest first (excludes
+  last) until enough remain; the relaxed ones become soft boosts and the user is told which.
+- The allowed, not yet discussed items are scored by the ranker (`crs.protocols.Ranker`; above
+  `SHORTLIST_MIN` allowed items only what the indexes retrieve), boosted by soft constraints, and
+  re-ordered with review evidence (`recommend_ids`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from crs.dialogue.read import opinion_of
+from crs.protocols import Ranker, Reviews
+from crs.ranking.shortlist import SHORTLIST_MIN, shortlist
+from crs.retrieval.engine import SearchEngine
+from crs.retrieval.text import tokenize
+from crs.types import Catalog, Constraint, DialogueState
+
+_NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
+
+MAX_PREF_CHARS = 100
+"""Preference phrases are cut to this length before the ranker encodes them."""
+SOFT_WEIGHT = 2.0
+"""Added to the fused z-score per soft constraint (include, relaxed range) an item satisfies."""
+RELAXED_WEIGHT = 10.0
+"""Added per relaxed include/range an item satisfies: the few items that meet a relaxed wish ("a Rich
+Moore film": 3 in the catalog) are shown before the ones that only come close."""
+MIN_CANDIDATES = 5
+"""Constraints are relaxed (oldest first) when fewer candidates than this (or k) remain."""
+REVIEW_WEIGHT = 0.05
+"""Weight of review evidence (aligned snippets) added to the ranker's fused z-scores: a tie-breaker."""
+
+
+def constraint_masks(engine: SearchEngine, constraints: Sequence[Constraint]) -> list[np.ndarray]:
+    return [np.asarray(engine.mask([c]), dtype=bool) for c in constraints]
+
+
+def combine(constraints: Sequence[Constraint], masks: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """AND across attributes (and for excludes / ranges), OR among includes of one attribute."""
+    out = np.ones(n, dtype=bool)
+    groups: dict[str, np.ndarray] = {}
+    for c, m in zip(constraints, masks):
+        if c.op == "include":
+            groups[c.attribute] = groups[c.attribute] | m if c.attribute in groups else m.copy()
+        else:
+            out &= m
+    for m in groups.values():
+        out &= m
+    return out
+
+
+def relaxed_mask(engine: SearchEngine, n: int, constraints: Sequence[Constraint], base: np.ndarray,
+                 min_size: int) -> tuple[np.ndarray, tuple[Constraint, ...]]:
+    """The candidate mask (`base` = rows not rejected) and the constraints relaxed to reach `min_size`.
+
+    Relaxation order: includes and ranges oldest first, then excludes oldest first."""
+    cons = list(constraints)
+    masks = constraint_masks(engine, cons)
+    mask = base & combine(cons, masks, n)
+    if int(mask.sum()) >= min_size or not cons:
+        return mask, ()
+    order = [i for i, c in enumerate(cons) if c.op != "exclude"] + [i for i, c in enumerate(cons) if c.op == "exclude"]
+    dropped: list[int] = []
+    for i in order:
+        dropped.append(i)
+        keep = [j for j in range(len(cons)) if j not in dropped]
+        mask = base & combine([cons[j] for j in keep], [masks[j] for j in keep], n)
+        if int(mask.sum()) >= min_size:
+            break
+    return mask, tuple(cons[i] for i in dropped)
+
+
+def soft_boost(engine: SearchEngine, constraints: Sequence[Constraint], rows: np.ndarray) -> np.ndarray:
+    """Per row: how many of the soft constraints (includes, relaxed ones) it satisfies."""
+    out = np.zeros(len(rows), dtype=np.float32)
+    for m in constraint_masks(engine, constraints):
+        out += m[rows]
+    return out
+
+
+def soft_constraints(constraints: Sequence[Constraint], relaxed: Sequence[Constraint]) -> tuple[Constraint, ...]:
+    """Constraints that boost the ranking: every include, plus relaxed ranges (a relaxed exclude is dropped)."""
+    out = [c for c in constraints if c.op == "include"]
+    out += [c for c in relaxed if c.op in _NUMERIC_OPS]
+    return tuple(dict.fromkeys(out))
+
+
+def relax_notice(relaxed: Sequence[Constraint], noun: str) -> str:
+    what = ", ".join(f"{c.attribute} {c.op} {c.value}" if c.op in _NUMERIC_OPS else f"{c.op} {c.value}"
+                     for c in relaxed)
+    return f"Few {noun}s matched everything, so I relaxed: {what} (still preferred where it applies)."
+
+
+def candidate_mask(catalog: Catalog, engine: SearchEngine, state: DialogueState,
+                   k: int) -> tuple[np.ndarray, tuple[Constraint, ...]]:
+    """Candidates (includes of one attribute OR-ed, relaxed oldest first when fewer than
+    `MIN_CANDIDATES` or `k` remain) minus rejected items, and the relaxed constraints."""
+    base = np.ones(len(catalog), dtype=bool)
+    base[[catalog.row(i) for i in state.rejected if i in catalog]] = False
+    return relaxed_mask(engine, len(catalog), state.constraints, base, max(k, MIN_CANDIDATES))
+
+
+def newly_relaxed(catalog: Catalog, engine: SearchEngine, before: DialogueState, relaxed: tuple[Constraint, ...],
+                  k: int) -> tuple[Constraint, ...]:
+    """The relaxed constraints that were not already relaxed before this turn (announced once)."""
+    if not relaxed or not before.constraints:
+        return tuple(relaxed)
+    already = set(candidate_mask(catalog, engine, before, k)[1])
+    return tuple(c for c in relaxed if c not in already)
+
+
+def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, reviews: Reviews, state: DialogueState,
+                  mask: np.ndarray, k: int, relaxed: tuple[Constraint, ...] = ()) -> tuple[str, ...]:
+    """Top-k allowed, not yet discussed items by the ranker's fused score, then re-ordered with
+    review evidence. Constraints are already in `mask` (columnar filters)."""
+    soft = soft_constraints(state.constraints, relaxed)
+    seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
+    allow = mask.copy()
+    allow[[catalog.row(i) for i in seen if i in catalog]] = False
+    rstate = ranking_state(engine, state)
+    if np.count_nonzero(allow) >= SHORTLIST_MIN:  # very large catalogs: score what the indexes retrieve
+        rows = shortlist(ranker, engine, rstate, allow)
+    else:
+        rows = np.flatnonzero(allow)
+    if len(rows) == 0:
+        return ()
+    scores = np.asarray(ranker.score(rstate, rows), dtype=np.float32)
+    scores = scores + SOFT_WEIGHT * soft_boost(engine, soft, rows)  # items meeting more includes first
+    kept = tuple(c for c in relaxed if c.op != "exclude")  # the few exact matches of a relaxed wish come first
+    scores = scores + RELAXED_WEIGHT * soft_boost(engine, kept, rows) if kept else scores
+    n = min(k * 4, len(rows))
+    top = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    ids = [catalog.items[int(rows[i])].id for i in top]
+    opinion = opinion_of(state, " ".join(state.preferences[-1:]))
+    evidence = np.asarray(reviews.evidence(ids, opinion), dtype=np.float32)
+    order = np.argsort(-(scores[top] + REVIEW_WEIGHT * evidence), kind="stable")
+    return tuple(ids[i] for i in order[:k])
+
+
+def ranking_state(engine: SearchEngine, state: DialogueState) -> DialogueState:
+    """The state the ranker scores: constraints removed (already in the mask) and preference
+    phrases (cut to `MAX_PREF_CHARS`) kept only if at least half of their words (3+ letters) are
+    in the catalog's vocabulary: gibberish has nothing to retrieve and would cost an encoding."""
+    vocab = engine.lexical.term_id
+    return replace(state, constraints=(), preferences=tuple(
+        p[:MAX_PREF_CHARS] for p in state.preferences if _meaningful(p[:MAX_PREF_CHARS], vocab)))
+
+
+def _meaningful(phrase: str, vocab: dict[str, int]) -> bool:
+    words = [t for t in tokenize(phrase) if len(t) >= 3]
+    return bool(words) and sum(t in vocab for t in words) * 2 >= len(words)

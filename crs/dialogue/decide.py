@@ -1,0 +1,122 @@
+"""Stage 5 of a turn, deciding: the policy seam.
+
+`POLICIES` is the one table of policy names the chat knows: each name says how the policy is built
+and which observation it reads (`crs.dialogue.observe`): the chat-tuned rules `bayes` and `rules`
+read the candidate-set proxy, every other policy a real belief over the chat ask space (as in
+training). Every policy implements `crs.protocols.Policy` (`choose(observation) -> Action`).
+
+`decide` applies what remains as rules on top of the policy's choice, each listed in
+docs/chatbot.md with its reason: the user's initiative wins (a question about an item is answered,
+an explicit request or a rejection gets recommendations, a thank-you for a pick gets a wait), the
+recommendation shows the agent's own ranking (the same the cards show), and the `Elicitor` may turn
+a recommendation into an open question about people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from crs.dialogue.elicit import Elicitor
+from crs.dialogue.observe import BeliefObserver, CandidateObserver, Observer, chat_ask_space
+from crs.dialogue.read import Reading
+from crs.dialogue.track import last_top
+from crs.policy.policy import DialoguePolicy, checkpoint_path, load_policy
+from crs.policy.rules import RULES
+from crs.policy.space import AskSpace, PolicyError
+from crs.types import Action, Catalog, DialogueState, Speaker
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """How the chat builds and observes one named policy."""
+
+    observation: Literal["candidates", "belief"]
+    help: str
+    trained_on: Literal["attribute", "natural"] | None = None
+    """For a DQN: the simulator it was trained against (its checkpoint lives under that name)."""
+
+
+POLICIES: dict[str, PolicySpec] = {
+    "bayes": PolicySpec("candidates", "recommend once the evidence-based top-k mass reaches 0.5 (chat default)"),
+    "rules": PolicySpec("candidates", "max-entropy questions until at most 10 candidates remain"),
+    "dqn": PolicySpec("belief", "the DQN trained on the attribute simulator", "attribute"),
+    "dqn-natural": PolicySpec("belief", "the DQN trained through the chat agent on the NL simulator", "natural"),
+    **{name: PolicySpec("belief", f"the `{name}` rule over a belief (as on the attribute simulator)")
+       for name in RULES if name not in ("bayes", "rules")},
+}
+
+
+def policy_spec(name: str) -> PolicySpec:
+    if name not in POLICIES:
+        raise PolicyError(f"unknown policy {name!r}; valid: {', '.join(POLICIES)}")
+    return POLICIES[name]
+
+
+def dqn_checkpoint(catalog: Catalog, space: AskSpace, simulator: str = "attribute",
+                   cache: str | Path | None = None) -> Path:
+    """Checkpoint of the DQN trained for this catalog and ask space against `simulator`."""
+    from crs.config import cache_dir
+
+    if simulator not in ("attribute", "natural"):
+        raise PolicyError(f"unknown training simulator {simulator!r}; valid: attribute, natural")
+    if simulator == "attribute":
+        return checkpoint_path(catalog, space, cache)
+    return checkpoint_path(catalog, space, cache_dir(cache) / simulator)  # <cache>/natural/policy/dqn-...pt
+
+
+def build_policy(catalog: Catalog, name: str, path: str | Path | None = None,
+                 space: AskSpace | None = None) -> DialoguePolicy:
+    """The policy by name (`POLICIES`); `path` loads a DQN checkpoint file instead of the catalog's own."""
+    spec = policy_spec("dqn" if path is not None and name not in ("dqn", "dqn-natural") else name)
+    if spec.trained_on is None:
+        return RULES[name]()
+    space = space or chat_ask_space(catalog)
+    ckpt = Path(path) if path else dqn_checkpoint(catalog, space, spec.trained_on)
+    if not ckpt.is_file():
+        raise PolicyError(f"no trained dialogue policy {name!r} for catalog {catalog.name!r} at {ckpt}; train one with "
+                          f"`crs train policy --catalog {catalog.name} --simulator {spec.trained_on}`")
+    return load_policy(catalog, "dqn", path=ckpt, space=space)
+
+
+def build_observer(catalog: Catalog, name: str, policy: DialoguePolicy, space: AskSpace | None = None) -> Observer:
+    """The observation the policy was built for: the candidate proxy for chat rules, a belief otherwise."""
+    space = space or chat_ask_space(catalog)
+    if POLICIES.get(name, POLICIES["dqn"]).observation == "candidates":
+        return CandidateObserver(catalog, space)
+    return BeliefObserver(catalog, space, policy.belief, policy.prior)
+
+
+def label_of(action: Action) -> str:
+    return f"ask {action.attribute}" if action.kind == "ask" else action.kind
+
+
+def decide(choice: Action, reading: Reading, rec_ids: tuple[str, ...], state: DialogueState, elicitor: Elicitor,
+           catalog: Catalog, n_candidates: int) -> Action:
+    """The action of the turn: the policy's `choice` unless the user's initiative overrides it."""
+    return elicitor(_override(choice, reading, rec_ids, state, catalog), reading.intent, state, n_candidates)
+
+
+def _override(action: Action, reading: Reading, rec_ids: tuple[str, ...], state: DialogueState,
+              catalog: Catalog) -> Action:
+    intent = reading.intent
+    if intent == "question":
+        target = _answer_target(state, catalog)
+        return Action("answer", items=(target,) if target else (), score=1.0,
+                      alternatives=((f"policy: {action.kind}", action.score),))
+    if intent in ("request", "reject") and action.kind != "recommend":
+        return Action("recommend", items=rec_ids, score=1.0,
+                      alternatives=((f"policy: {label_of(action)}", action.score), *action.alternatives[:2]))
+    if intent == "accept":
+        return Action("wait", score=1.0, alternatives=((f"policy: {label_of(action)}", action.score),))
+    if action.kind == "recommend" and tuple(action.items) != rec_ids and rec_ids:
+        return replace(action, items=rec_ids)  # same ranking the cards show, review evidence included
+    return action
+
+
+def _answer_target(state: DialogueState, catalog: Catalog) -> str | None:
+    """The item a question is about: one the user named this turn, else the one on the table."""
+    named = [m.entity for m in state.mentions if m.kind == "item" and m.turn == state.turn
+             and m.speaker is Speaker.USER and m.entity in catalog]
+    return named[-1] if named else last_top(state)

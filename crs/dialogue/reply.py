@@ -1,0 +1,62 @@
+"""Stage 6 of a turn, the reply: the generator's context, `TurnReply` and the JSON view of a turn.
+
+The template generator (`crs.nlg`) renders the chosen action grounded in the catalog; review
+snippets aligned with the user's opinion explain recommendations; an optional LLM paraphrase
+keeps every title (`crs.nlg.Paraphraser`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crs.dialogue.observe import ValueCounts
+from crs.dialogue.read import Reading, opinion_of
+from crs.nlg import RenderContext, Reply
+from crs.protocols import Reviews
+from crs.store import state_to_dict
+from crs.types import Action, Catalog, DialogueState, liked_items
+
+
+@dataclass(frozen=True)
+class TurnReply(Reply):
+    """A `Reply` plus what the side panel shows: candidate count, alternatives, notices."""
+
+    candidates: int = -1
+    alternatives: tuple[tuple[str, float], ...] = ()
+    notices: tuple[str, ...] = ()
+
+
+def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, reading: Reading, action: Action,
+                   counts: ValueCounts, noun: str) -> RenderContext:
+    """Everything the generator needs besides the action and the state."""
+    snippets = {}
+    if action.kind == "recommend" and action.items:
+        opinion = opinion_of(state, reading.text)
+        for i in action.items:
+            best = reviews.retrieve(i, opinion, k=1)
+            if best:
+                snippets[i] = best[0]
+    answer_item = (action.items[0] if action.items else None) if action.kind == "answer" else None
+    options: tuple[str, ...] = ()
+    if action.kind == "ask" and action.attribute and "=" not in action.attribute:
+        options = tuple(str(v) for v, _ in counts.get(action.attribute, [])[:3])
+    parsed = reading.parsed
+    return RenderContext(
+        catalog=catalog, noun=noun, intent=reading.intent, snippets=snippets,
+        liked=tuple(liked_items(state)), options=options, answer_item=answer_item,
+        answer_attribute=reading.question if action.kind == "answer" else None,
+        suggestions=tuple(parsed.suggestions), changes=tuple(parsed.add), removed=tuple(parsed.remove))
+
+
+def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:
+    """The JSON view of a turn (what `crs chat --json` prints and the store keeps)."""
+    d = state_to_dict(state)
+    return {
+        "reply": reply.text, "action": reply.action, "strategies": list(reply.strategies),
+        "recommendations": [c.to_json() for c in reply.cards],
+        "candidates": reply.candidates, "alternatives": [list(a) for a in reply.alternatives],
+        "state": {"preferences": d["preferences"], "constraints": d["constraints"], "mentions": d["mentions"],
+                  "accepted": d["accepted"], "rejected": d["rejected"], "turn": d["turn"],
+                  "session_id": d["session_id"], "user_id": d["user_id"]},
+    }
