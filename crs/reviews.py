@@ -20,11 +20,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crs.types import Catalog
 
 if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     from crs.catalog.dialogues import Dialogue
     from crs.store import Store
 
@@ -60,6 +62,8 @@ class Snippet:
     """(aspect, negated) pairs found in the text."""
     source: str = "redial"  # "redial" | "movielens" | "chat"
     quality: float = 0.0
+    origin: str = ""
+    """The conversation a dialogue snippet comes from (leak checks)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def find_aspects(text: str) -> tuple[tuple[str, bool], ...]:
     return tuple(out)
 
 
-_VADER = None
+_VADER: SentimentIntensityAnalyzer | None = None
 _VADER_LOCK = threading.Lock()
 
 
@@ -125,9 +129,9 @@ def _quality(text: str, aspects: Sequence[tuple[str, bool]], polarity: int) -> f
     return min(words, 25) / 25 + 0.5 * len(aspects) + 0.3 * abs(polarity) - requesty
 
 
-def make_snippet(item_id: str, text: str, polarity: int, source: str) -> Snippet:
+def make_snippet(item_id: str, text: str, polarity: int, source: str, origin: str = "") -> Snippet:
     aspects = find_aspects(text)
-    return Snippet(item_id, text, polarity, aspects, source, _quality(text, aspects, polarity))
+    return Snippet(item_id, text, polarity, aspects, source, _quality(text, aspects, polarity), origin)
 
 
 class ReviewStore:
@@ -145,6 +149,13 @@ class ReviewStore:
 
     def items(self) -> list[str]:
         return list(self._by_item)
+
+    def origins(self) -> frozenset[str]:
+        """Conversations whose messages are snippets here (leak checks)."""
+        return frozenset(s.origin for v in self._by_item.values() for s in v if s.origin)
+
+    def texts(self) -> frozenset[str]:
+        return frozenset(s.text for v in self._by_item.values() for s in v)
 
     def for_item(self, item_id: str) -> list[Snippet]:
         return list(self._by_item.get(item_id, ()))
@@ -201,6 +212,12 @@ class ReadOnlyReviews:
     def read_only(self) -> ReadOnlyReviews:
         return self
 
+    def origins(self) -> frozenset[str]:
+        return self._inner.origins()
+
+    def texts(self) -> frozenset[str]:
+        return self._inner.texts()
+
 
 def alignment(s: Snippet, op: Opinion) -> float:
     """How well a snippet matches the user's stance. Liked aspects (stance +1) want affirmative
@@ -242,7 +259,7 @@ def snippets_from_dialogues(dialogues: Iterable[Dialogue], catalog: Catalog, min
                 continue
             liked = d.seeker_labels.get(item, {}).get("liked")
             pol = 1 if liked == 1 else -1 if liked == 0 else polarity_of(text)
-            out.append(make_snippet(item, text, pol, "redial"))
+            out.append(make_snippet(item, text, pol, "redial", d.conversation_id))
     return out
 
 
@@ -261,9 +278,10 @@ def snippets_from_tags(catalog: Catalog, attribute: str = "tags") -> list[Snippe
 
 def build_reviews(catalog: Catalog, data_dir: str | Path | None = None, store: Store | None = None,
                   dialogue_files: Sequence[str | Path] | None = None) -> ReviewStore:
-    """Review store for a catalog: ReDial seeker messages (ReDial catalog with a data dir), tags,
-    and the chat opinions persisted in `store`."""
+    """Review store for a catalog: ReDial seeker messages (ReDial catalog with a data dir; the
+    dialogues the catalog excludes are left out here too), tags, and the chat opinions persisted in `store`."""
     snippets = snippets_from_tags(catalog)
+    excluded = frozenset(catalog.meta.get("excluded_dialogues", ()))
     if catalog.name == "redial" and (data_dir is not None or dialogue_files):
         from crs.catalog.dialogues import read_dialogues
         from crs.catalog.redial import DEFAULT_DIALOGUES
@@ -271,7 +289,8 @@ def build_reviews(catalog: Catalog, data_dir: str | Path | None = None, store: S
         root = Path(data_dir) if data_dir is not None else Path(".")
         for f in dialogue_files or [root / p for p in DEFAULT_DIALOGUES]:
             if Path(f).exists():
-                snippets += snippets_from_dialogues(read_dialogues(f).dialogues, catalog)
+                snippets += snippets_from_dialogues([d for d in read_dialogues(f).dialogues
+                                                     if d.conversation_id not in excluded], catalog)
     if store is not None:
         snippets += [make_snippet(i, t, p, "chat") for i, t, p, _u in store.reviews() if i in catalog]
     return ReviewStore(snippets, store)
@@ -294,7 +313,7 @@ def _labelled_queries(dialogues: Iterable[Dialogue], catalog: Catalog) -> list[t
     return out
 
 
-def evaluate_alignment(train: Sequence[Dialogue], dev: Sequence[Dialogue], catalog: Catalog) -> dict:
+def evaluate_alignment(train: Sequence[Dialogue], dev: Sequence[Dialogue], catalog: Catalog) -> dict[str, Any]:
     """Polarity match of aligned vs unaligned retrieval on a labelled dev split.
 
     Snippets come from `train`; each dev query is a seeker message with its gold liked/disliked
@@ -314,7 +333,7 @@ def evaluate_alignment(train: Sequence[Dialogue], dev: Sequence[Dialogue], catal
         for name, op in (("aligned", read_opinion(text)), ("unaligned", None)):
             best = store.retrieve(cand, op, k=1)
             hits[name][gold].append(int(bool(best) and best[0].polarity == gold))
-    report: dict = {"queries": len(queries), "positive": len(hits["aligned"][1]),
+    report: dict[str, Any] = {"queries": len(queries), "positive": len(hits["aligned"][1]),
                     "negative": len(hits["aligned"][-1]), "candidates": len(cands), "snippets": len(store)}
     for name, by in hits.items():
         allh = by[1] + by[-1]

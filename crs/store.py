@@ -17,10 +17,13 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from crs.errors import CRSError
 from crs.types import Action, Constraint, DialogueState, Mention, Speaker
+
+if TYPE_CHECKING:
+    from crs.ranking.history import PastSession
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -97,7 +100,7 @@ def state_from_dict(d: Mapping[str, Any]) -> DialogueState:
                         score=float(la.get("score", 0.0)),
                         alternatives=tuple((str(a), float(s)) for a, s in la.get("alternatives", ())))
     mentions = tuple(Mention(entity=m["entity"], kind=m["kind"], turn=int(m["turn"]), speaker=Speaker(m["speaker"]),
-                             polarity=int(m.get("polarity", 0)), span=tuple(m.get("span", (0, 0))),  # type: ignore[arg-type]
+                             polarity=int(m.get("polarity", 0)), span=tuple(m.get("span", (0, 0))),
                              text=m.get("text", "")) for m in d.get("mentions", ()))
     constraints = tuple(Constraint(c["attribute"], c["op"], c["value"]) for c in d.get("constraints", ()))
     return DialogueState(
@@ -272,7 +275,7 @@ class StoreHistory:
     def __init__(self, store: Store, scan: int = 500) -> None:
         self.store, self.scan = store, scan
 
-    def sessions(self, user_id: str) -> list[Any]:
+    def sessions(self, user_id: str) -> list[PastSession]:
         from crs.ranking.history import PastSession
 
         with self.store._lock:

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -178,7 +178,7 @@ class Mention:
 
     entity: str
     """Item id, or `attribute=value` for attribute values, or `person:Name`."""
-    kind: str  # "item" | "attribute" | "person"
+    kind: MentionKind
     turn: int
     speaker: Speaker
     polarity: int = 0  # -1 dislike, 0 neutral/unknown, +1 like
@@ -224,12 +224,19 @@ class Act:
     slots: Mapping[str, Any] = field(default_factory=dict)
 
 
+ActionKind = Literal["ask", "recommend", "wait", "answer"]
+"""What the system does in a turn: ask a question, recommend items, wait (hand the initiative back),
+answer a question about an item."""
+MentionKind = Literal["item", "attribute", "person"]
+
+
 @dataclass(frozen=True)
 class Action:
     """A system action chosen by the policy."""
 
-    kind: str  # "ask" | "recommend" | "wait" | "answer"
+    kind: ActionKind
     attribute: str | None = None
+    """For `ask`: an attribute ("director", an open question) or a unit "attribute=value" (yes/no)."""
     items: tuple[str, ...] = ()
     score: float = 0.0
     alternatives: tuple[tuple[str, float], ...] = ()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
 
 from crs.types import Action
 from simulators.natural import NaturalSimulator
 
 
-def bench_natural(sim: NaturalSimulator, episodes: int = 2000, seed: int = 0, k: int = 10) -> dict:
+def bench_natural(sim: NaturalSimulator, episodes: int = 2000, seed: int = 0, k: int = 10) -> dict[str, Any]:
     """Episodes/s and turns/s of `sim` answering random ask / recommend(k items) / wait actions.
 
     Actions are drawn before timing, so the figure is the simulator's own cost.

@@ -23,15 +23,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crs.catalog.dialogues import Dialogue, Message, read_dialogues
 from crs.config import atomic_write_bytes, cache_dir
 from simulators.errors import SimulatorError
-from simulators.surface import UNLABELLED_PREFERENCE, Vocabulary, attr_polarity, chitchat_kind, classify
+from simulators.surface import UNLABELLED_PREFERENCE, Span, Vocabulary, attr_polarity, chitchat_kind, classify
 from simulators.templates import FALLBACK
 
 log = logging.getLogger(__name__)
-GRAMMAR_VERSION = 4
+GRAMMAR_VERSION = 5
 MAX_WORDS = 40
 SLOT = re.compile(r"\{(item|genre|person|value)(\d)(?::(\w+))?\}")
 
@@ -53,6 +54,8 @@ class Grammar:
     templates: Mapping[str, tuple[tuple[str, ...], tuple[float, ...]]]
     genre_counts: Mapping[str, int]
     source: str
+    conversations: frozenset[str] = frozenset()
+    """The dialogues the templates were mined from (leak checks)."""
 
     def has(self, key: str) -> bool:
         return key in self.templates or key in FALLBACK
@@ -70,7 +73,8 @@ class Grammar:
         return sum(len(t) for t, _ in self.templates.values())
 
     @classmethod
-    def from_counts(cls, counts: Mapping[str, Counter], genre_counts: Mapping[str, int], source: str) -> Grammar:
+    def from_counts(cls, counts: Mapping[str, Mapping[str, float]], genre_counts: Mapping[str, int], source: str,
+                    conversations: Iterable[str] = ()) -> Grammar:
         table = {}
         for key, c in counts.items():
             pairs = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -79,20 +83,20 @@ class Grammar:
                 total += n
                 cum.append(total)
             table[key] = (tuple(t for t, _ in pairs), tuple(cum))
-        return cls(table, dict(genre_counts), source)
+        return cls(table, dict(genre_counts), source, frozenset(conversations))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         counts = {k: [[t, c - (cum[i - 1] if i else 0.0)] for i, (t, c) in enumerate(zip(texts, cum))]
                   for k, (texts, cum) in self.templates.items()}
         return {"version": GRAMMAR_VERSION, "source": self.source, "templates": counts,
-                "genre_counts": dict(self.genre_counts)}
+                "genre_counts": dict(self.genre_counts), "conversations": sorted(self.conversations)}
 
     @classmethod
-    def from_json(cls, obj: dict) -> Grammar:
+    def from_json(cls, obj: Mapping[str, Any]) -> Grammar:
         if obj.get("version") != GRAMMAR_VERSION:
             raise ValueError("grammar version mismatch")
         counts = {k: Counter({t: float(n) for t, n in pairs}) for k, pairs in obj["templates"].items()}
-        return cls.from_counts(counts, obj["genre_counts"], obj["source"])
+        return cls.from_counts(counts, obj["genre_counts"], obj["source"], obj.get("conversations", ()))
 
 
 def fallback_grammar() -> Grammar:
@@ -109,12 +113,12 @@ def _polarity(labels: Mapping[str, Mapping[str, int]], mid: str) -> int:
     return 0
 
 
-def templatize(text: str, movies_pol: Mapping[str, int], vocab: Vocabulary) -> tuple[str, list[int], list, int]:
+def templatize(text: str, movies_pol: Mapping[str, int], vocab: Vocabulary) -> tuple[str, list[int], list[Span], int]:
     """Slot one message: returns (template, item polarities, attribute spans, attribute polarity)."""
     text = " ".join(text.replace("{", "(").replace("}", ")").split())
     order: list[str] = []
 
-    def item_slot(m: re.Match) -> str:
+    def item_slot(m: re.Match[str]) -> str:
         mid = m.group(1)
         if mid not in order:
             order.append(mid)
@@ -153,8 +157,9 @@ def seeker_turns(d: Dialogue) -> Iterator[tuple[Message, bool]]:
 
 def mine(dialogues: Iterable[Dialogue], vocab: Vocabulary) -> Grammar:
     """Mine templates from the seeker messages of ReDial-format dialogues."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    genres: Counter = Counter()
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    genres: Counter[str] = Counter()
+    dialogues = list(dialogues)
     for d in dialogues:
         for m, after_rec in seeker_turns(d):
             pols = {mid: _polarity(d.seeker_labels, mid) for mid in m.movies}
@@ -172,7 +177,7 @@ def mine(dialogues: Iterable[Dialogue], vocab: Vocabulary) -> Grammar:
             genres.update(s.value for s in spans if s.kind == "genre")
             sub = chitchat_kind(tpl) if act == "chitchat" else ""
             counts[template_key(act, len(item_pols), n_g, n_p, apol, sub)][tpl] += 1
-    return Grammar.from_counts(counts, genres, "redial-mined")
+    return Grammar.from_counts(counts, genres, "redial-mined", (d.conversation_id for d in dialogues))
 
 
 def _fingerprint(files: Sequence[Path], exclude: Iterable[str], vocab_key: str) -> str:

@@ -96,7 +96,7 @@ class NaturalConfig:
         unknown = sorted(set(raw) - known)
         if unknown:
             raise SimulatorError(f"unknown NaturalConfig keys {unknown}; valid: {sorted(known)}")
-        conv = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+        conv: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
         return cls(**conv)
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from crs.catalog.dialogues import Dialogue
 from crs.protocols import LLM
-from crs.types import Act, Action, AttributeKind, Catalog
+from crs.types import Act, Action, AttributeKind, Catalog, Item
 from simulators.errors import SimulatorError
 from simulators.grammar import SLOT, Grammar, fallback_grammar, template_key
 from simulators.latent import GoalPool, NaturalConfig, SessionLatents, choose, sample_latents
@@ -47,7 +49,7 @@ def replace(state: EpisodeState, **changes: object) -> EpisodeState:
     """`dataclasses.replace` without its per-call field introspection (hot path)."""
     fields = dict(state.__dict__)
     fields.update(changes)
-    return EpisodeState(**fields)  # type: ignore[arg-type]
+    return EpisodeState(**fields)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,14 @@ class NaturalSimulator:
         self.state: EpisodeState | None = None
         self.paraphrase_stats = {"asked": 0, "kept": 0}
         """LLM paraphrases requested and kept (the others failed validation)."""
+
+    @property
+    def episode(self) -> EpisodeState:
+        """The current episode's state; SimulatorError before `reset` (every step of the response
+        model runs inside an episode)."""
+        if self.state is None:
+            raise SimulatorError("episode not started: call reset() first")
+        return self.state
 
     # --- protocol -----------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> SimTurn:
@@ -115,7 +125,7 @@ class NaturalSimulator:
     def _on_wrong(self, items: tuple[str, ...]) -> _Plan:
         """A recommendation without the target: critique, chit-chat or reject."""
         rng = self._rng
-        if rng.random() < self.state.latents.critique_propensity:  # type: ignore[union-attr]
+        if rng.random() < self.episode.latents.critique_propensity:
             plan = self._critique(items)
             if plan is not None:
                 return plan
@@ -125,7 +135,7 @@ class NaturalSimulator:
         return self._reject(items)
 
     def _on_wait(self) -> _Plan:
-        lat = self.state.latents  # type: ignore[union-attr]
+        lat = self.episode.latents
         if self._rng.random() < lat.initiative:
             return self._volunteer(choose(self._rng, self.config.volunteer))
         if self._rng.random() < self.config.p_chitchat:
@@ -162,7 +172,7 @@ class NaturalSimulator:
 
     def _state_attribute(self, attribute: str | None) -> _Plan | None:
         """State target values of `attribute` (None: the genre attribute or a person)."""
-        target = self.catalog.item(self.state.latents.target)  # type: ignore[union-attr]
+        target = self.catalog.item(self.episode.latents.target)
         if attribute is None:
             persons = [a for a in self.vocab.person_attrs if target.values(a)]
             use_person = persons and (self._rng.random() < 0.2 or not target.values(self.vocab.genre_attr or ""))
@@ -173,7 +183,7 @@ class NaturalSimulator:
         if not values:
             return None
         if attribute == self.vocab.genre_attr:
-            n = 2 if len(values) > 1 and self._rng.random() < self.state.latents.verbosity else 1  # type: ignore[union-attr]
+            n = 2 if len(values) > 1 and self._rng.random() < self.episode.latents.verbosity else 1
             chosen = self._pick_genres(values, n)
             fills = {f"genre{i}": ("genre", v) for i, v in enumerate(chosen)}
             key = template_key("state_attribute", genres=n)
@@ -184,16 +194,16 @@ class NaturalSimulator:
             chosen = [self._rng.choice(values)]
             fills, key = {"value0": ("value", chosen[0])}, template_key("state_attribute", values=1)
         labels = TurnLabels(attributes=tuple((attribute, v, 1) for v in chosen))
-        self.state = replace(self.state, stated=self.state.stated | {(attribute, v) for v in chosen})  # type: ignore[arg-type]
+        self.state = replace(self.episode, stated=self.episode.stated | {(attribute, v) for v in chosen})
         return self._plan("state_attribute", key, fills, labels, {"attribute": attribute, "values": tuple(chosen)})
 
-    def _target_values(self, target, attribute: str) -> list[str]:  # type: ignore[no-untyped-def]
+    def _target_values(self, target: Item, attribute: str) -> list[str]:
         kind = self.catalog.schema.get(attribute).kind
         raw = target.attributes.get(attribute)
-        if kind is AttributeKind.NUMERIC:
-            return [] if raw is None else [str(int(raw)) if float(raw).is_integer() else str(raw)]
+        if kind is AttributeKind.NUMERIC:  # one number (a tuple only holds set values)
+            return [] if raw is None or isinstance(raw, tuple) else [str(int(raw)) if float(raw).is_integer() else str(raw)]
         values = list(target.values(attribute))
-        fresh = [v for v in values if (attribute, v) not in self.state.stated]  # type: ignore[union-attr]
+        fresh = [v for v in values if (attribute, v) not in self.episode.stated]
         return fresh or values
 
     def _pick_genres(self, values: list[str], n: int) -> list[str]:
@@ -204,15 +214,15 @@ class NaturalSimulator:
         return [first] + ([self._rng.choice(rest)] if n > 1 and rest else [])
 
     def _mention(self, act: str) -> _Plan | None:
-        st = self.state
-        pool = st.latents.liked if act == "mention_liked" else st.latents.disliked  # type: ignore[union-attr]
-        fresh = [i for i in pool if i not in st.mentioned]  # type: ignore[union-attr]
+        st = self.episode
+        pool = st.latents.liked if act == "mention_liked" else st.latents.disliked
+        fresh = [i for i in pool if i not in st.mentioned]
         if not fresh:
             return None
-        two = act == "mention_liked" and len(fresh) > 1 and self._rng.random() < st.latents.verbosity / 2  # type: ignore[union-attr]
+        two = act == "mention_liked" and len(fresh) > 1 and self._rng.random() < st.latents.verbosity / 2
         items = fresh[:2] if two else fresh[:1]
         pol = 1 if act == "mention_liked" else -1
-        self.state = replace(st, mentioned=st.mentioned | set(items))  # type: ignore[arg-type]
+        self.state = replace(st, mentioned=st.mentioned | set(items))
         fills = {f"item{i}": ("item", it) for i, it in enumerate(items)}
         return self._plan(act, template_key(act, items=len(items)), fills,
                           TurnLabels(entities=tuple((i, pol) for i in items)), {"items": tuple(items)})
@@ -222,7 +232,7 @@ class NaturalSimulator:
         attr = self.vocab.genre_attr
         if attr is None or items[0] not in self.catalog:
             return None
-        target, rec = self.catalog.item(self.state.latents.target), self.catalog.item(items[0])  # type: ignore[union-attr]
+        target, rec = self.catalog.item(self.episode.latents.target), self.catalog.item(items[0])
         want = [v for v in target.values(attr) if v not in rec.values(attr)]
         avoid = [v for v in rec.values(attr) if v not in target.values(attr)]
         if not want and not avoid:
@@ -235,7 +245,7 @@ class NaturalSimulator:
                                    "value": value, "polarity": pol})
 
     def _accept(self) -> _Plan:
-        target = self.state.latents.target  # type: ignore[union-attr]
+        target = self.episode.latents.target
         if self._rng.random() < self.config.p_name_item:
             return self._plan("accept", template_key("accept", items=1), {"item0": ("item", target)},
                               TurnLabels(entities=((target, 1),)), {"item": target})
@@ -262,11 +272,11 @@ class NaturalSimulator:
         if plan.act == "accept" and done and self._rng.random() < self.config.p_closing:
             text = f"{text} {self._render(self._chitchat('bye'))}"
         if done:
-            self.state = replace(self.state, done=True, success=success)  # type: ignore[arg-type]
+            self.state = replace(self.episode, done=True, success=success)
         return SimTurn(text, Act(plan.act, dict(plan.slots)), plan.labels, done, success)
 
     def _render(self, plan: _Plan) -> str:
-        rng, lat = self._rng, self.state.latents  # type: ignore[union-attr]
+        rng, lat = self._rng, self.episode.latents
         template = apply_register(self.grammar.pick(plan.key, rng), lat.register, rng)
         if rng.random() < self.config.typo_rate:
             template = add_typo(template, rng)
@@ -274,7 +284,7 @@ class NaturalSimulator:
 
         said: list[str] = []
 
-        def fill(m) -> str:  # type: ignore[no-untyped-def]
+        def fill(m: re.Match[str]) -> str:
             name = f"{m.group(1)}{m.group(2)}"
             if name not in surfaces:
                 raise SimulatorError(f"template {template!r} has slot {name!r} that key {plan.key!r} lacks")
@@ -284,7 +294,7 @@ class NaturalSimulator:
 
         text = SLOT.sub(fill, template)
         if self.llm is not None and rng.random() < self.config.paraphrase_prob:
-            text = self._paraphrase(text, said)
+            text = self._paraphrase(self.llm, text, said)
         return text
 
     def _surface(self, kind: str, value: str) -> str:
@@ -293,15 +303,15 @@ class NaturalSimulator:
         if self.config.mention_format == "redial":
             return f"@{value}"
         item = self.catalog.item(value)
-        exact = self._rng.random() < self.state.latents.title_knowledge  # type: ignore[union-attr]
+        exact = self._rng.random() < self.episode.latents.title_knowledge
         return title_surface(item.title, item.year, exact, self._rng)
 
-    def _paraphrase(self, text: str, keep) -> str:  # type: ignore[no-untyped-def]
+    def _paraphrase(self, llm: LLM, text: str, keep: Sequence[str]) -> str:
         """LLM rephrasing, kept only if every title/name/value survives verbatim."""
         prompt = ("Rewrite this message from a person asking for movie recommendations in a chat, "
                   f"same meaning, keep names and titles exactly, one line:\n{text}\nRewritten:")
         self.paraphrase_stats["asked"] += 1
-        out = " ".join(self.llm.complete(prompt, max_tokens=48).strip().split("\n")[:1]).strip()  # type: ignore[union-attr]
+        out = " ".join(llm.complete(prompt, max_tokens=48).strip().split("\n")[:1]).strip()
         low = out.lower()
         if (not out or len(out) > 3 * len(text) + 40 or any(k.lower() not in low for k in keep)
                 or _ASSISTANT.search(low) or _overlap(text, out) < 0.3):
@@ -324,15 +334,17 @@ def resolve_attributes(catalog: Catalog, config: NaturalConfig) -> tuple[str | N
     return genre, tuple(a for a in ("stars", "director") if a in catalog.schema)
 
 
-def build_natural(catalog: Catalog, data_dir=None, config: NaturalConfig | None = None, seed: int = 0,  # type: ignore[no-untyped-def]
-                  exclude_ids=(), llm: LLM | None = None, cache=None) -> NaturalSimulator:
-    """A NaturalSimulator with the grammar mined from the ReDial train dialogues of `data_dir` and
-    goals of real seekers (minus conversations in `exclude_ids`, e.g. those being evaluated).
+def build_natural(catalog: Catalog, data_dir: str | Path | None = None, config: NaturalConfig | None = None,
+                  seed: int = 0, exclude_ids: Iterable[str] = (), llm: LLM | None = None,
+                  cache: str | Path | None = None, goal_dialogues: Sequence[Dialogue] | None = None) -> NaturalSimulator:
+    """A NaturalSimulator (the `oracle` user model: it knows its target) with the grammar mined
+    from the ReDial train dialogues of `data_dir` minus `exclude_ids` and minus `goal_dialogues`,
+    and goals of real seekers: those of `goal_dialogues` when given (a goal file), else the train
+    dialogues minus `exclude_ids`.
 
     Without a data directory (or for a non-movie catalog) it uses hand-written templates and
     goals drawn from popular catalog items.
     """
-    from pathlib import Path
 
     from crs.catalog.dialogues import read_dialogues
     from crs.catalog.redial import DEFAULT_DIALOGUES
@@ -347,10 +359,11 @@ def build_natural(catalog: Catalog, data_dir=None, config: NaturalConfig | None 
     files = [f for f in files if f.is_file()]
     if not files or genre != "genres":
         return NaturalSimulator(catalog, config, seed, vocab=vocab, llm=llm)
-    exclude = set(exclude_ids)
+    exclude = set(exclude_ids) | {d.conversation_id for d in goal_dialogues or ()}
     key = f"{catalog.fingerprint()}:{genre}:{','.join(persons)}"
     grammar = load_grammar(files, vocab, key, exclude, cache)
-    dialogues = [d for f in files for d in read_dialogues(f).dialogues if d.conversation_id not in exclude]
+    dialogues = list(goal_dialogues) if goal_dialogues is not None else [
+        d for f in files for d in read_dialogues(f).dialogues if d.conversation_id not in exclude]
     try:
         goals = GoalPool.from_dialogues(catalog, dialogues)
     except SimulatorError:

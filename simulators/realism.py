@@ -21,7 +21,9 @@ import math
 import random
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +33,11 @@ from simulators.errors import SimulatorError
 from simulators.grammar import seeker_turns
 from simulators.natural import NaturalSimulator
 from simulators.surface import Vocabulary, attr_polarity, classify
+from simulators.types import TurnLabels
+
+if TYPE_CHECKING:
+    from crs.protocols import LLM
+    from simulators.latent import NaturalConfig
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 _TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
@@ -61,13 +68,13 @@ def _scripted_action(rng: random.Random, sim: NaturalSimulator, ids: list[str], 
     if k < 0.2 and askable:
         return Action("ask", attribute=askable[0] if rng.random() < 0.8 else rng.choice(askable))
     if k < 0.7:
-        target = sim.state.latents.target  # type: ignore[union-attr]
+        target = sim.episode.latents.target
         items = (target,) if rng.random() < 0.3 else tuple(rng.sample(ids, rng.choice((1, 1, 2, 3))))
         return Action("recommend", items=items)
     return Action("wait")
 
 
-def _heuristic(vocab: Vocabulary, text: str, labels, after_rec: bool) -> str:  # type: ignore[no-untyped-def]
+def _heuristic(vocab: Vocabulary, text: str, labels: TurnLabels, after_rec: bool) -> str:
     return classify(text, [p for _, p in labels.entities], len(labels.attributes), 1, after_rec)
 
 
@@ -79,7 +86,7 @@ def real_seeker_messages(dialogues: Sequence[Dialogue], vocab: Vocabulary | None
         for m, after_rec in seeker_turns(d):
             if not m.text.strip():
                 continue
-            text = MENTION.sub(lambda x, d=d: _title(x.group(1), d, catalog), m.text)
+            text = _with_titles(m.text, d, catalog)
             pols = [_pol(d.seeker_labels.get(mid, {})) for mid in dict.fromkeys(m.movies)]
             spans = vocab.find(text) if vocab else []
             apol = attr_polarity(text, spans[0].start) if spans else 1
@@ -88,19 +95,24 @@ def real_seeker_messages(dialogues: Sequence[Dialogue], vocab: Vocabulary | None
     return out
 
 
+def _with_titles(text: str, d: Dialogue, catalog: Catalog | None) -> str:
+    """`text` with each `@id` mention replaced by the movie's title."""
+    return MENTION.sub(lambda x: _title(x.group(1), d, catalog), text)
+
+
 def _title(mid: str, d: Dialogue, catalog: Catalog | None) -> str:
     if catalog is not None and mid in catalog:
         return catalog.item(mid).display
     return " ".join(d.mentions.get(mid, "").split()) or f"@{mid}"
 
 
-def _pol(q: dict) -> int:
+def _pol(q: Mapping[str, int]) -> int:
     return 1 if q.get("liked") == 1 else (-1 if q.get("liked") == 0 and q.get("seen") == 1 else 0)
 
 
 def distinct_n(texts: Sequence[str], n: int) -> float:
     """Distinct n-grams / all n-grams over the sample (lower-cased word tokens)."""
-    grams: Counter = Counter()
+    grams: Counter[tuple[str, ...]] = Counter()
     for t in texts:
         toks = _TOKEN.findall(t.lower())
         grams.update(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
@@ -145,7 +157,7 @@ def two_sample_auc(x_sim: np.ndarray, x_real: np.ndarray, seed: int = 0, folds: 
 
 
 def realism_report(sim: Sequence[tuple[str, str]], real: Sequence[tuple[str, str]], encode: Encode,
-                   seed: int = 0) -> dict:
+                   seed: int = 0) -> dict[str, Any]:
     """Compare (text, heuristic act) samples; both are cut to the same size first."""
     n = min(len(sim), len(real))
     if n < 20:
@@ -174,15 +186,17 @@ def realism_report(sim: Sequence[tuple[str, str]], real: Sequence[tuple[str, str
 SIMULATORS = ("natural", "replay")
 
 
-def evaluate_realism(catalog: Catalog, dialogues_path, encode: Encode, simulator: str = "natural",  # type: ignore[no-untyped-def]
-                     n: int = 1000, seed: int = 0, data_dir=None, config=None, llm=None) -> dict:
+def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encode, simulator: str = "natural",
+                     n: int = 1000, seed: int = 0, data_dir: str | Path | None = None,
+                     config: NaturalConfig | None = None, llm: LLM | None = None,
+                     user_model: str = "oracle") -> dict[str, Any]:
     """`crs eval realism`: simulated (or, for `replay`, real train) seeker utterances vs the file's.
 
     Conversations of the evaluated file are excluded from the grammar and the goals, so a file
-    that overlaps the train dialogues is never compared with its own messages.
+    that overlaps the train dialogues is never compared with its own messages. With
+    `user_model="profile"` the target-free user speaks: its goals are the dev part of the ReDial
+    train dialogues (minus the evaluated file), its grammar is mined from the rest.
     """
-    from pathlib import Path
-
     from crs.catalog.dialogues import read_dialogues
     from crs.catalog.redial import DEFAULT_DIALOGUES
     from crs.config import data_dir as resolve
@@ -197,8 +211,18 @@ def evaluate_realism(catalog: Catalog, dialogues_path, encode: Encode, simulator
         raise SimulatorError(f"{dialogues_path}: no ReDial-format dialogues ({len(df.bad_lines)} bad lines)")
     exclude = {d.conversation_id for d in df.dialogues}
     sim = build_natural(catalog, data_dir, config, seed, exclude, llm)
+    if user_model == "profile" and simulator == "natural":
+        from crs.catalog.dialogues import redial_train_dev
+        from simulators.profile import build_profile
+        from simulators.profile_config import ProfileConfig
+
+        goals = [d for d in redial_train_dev(data_dir)[1] if d.conversation_id not in exclude]
+        sim = build_profile(catalog, goals, ProfileConfig() if config is None else ProfileConfig(natural=config), seed, data_dir=data_dir,
+                            exclude_ids=exclude, llm=llm)
+    elif user_model not in ("oracle", "profile"):
+        raise SimulatorError(f"unknown user model {user_model!r}; valid: oracle, profile")
     real = real_seeker_messages(df.dialogues, sim.vocab, catalog)
-    extra: dict = {}
+    extra: dict[str, Any] = {}
     if simulator == "natural":
         utts = simulate_utterances(sim, n, seed)
         simulated = [(t, h) for t, _, h in utts]
@@ -215,6 +239,7 @@ def evaluate_realism(catalog: Catalog, dialogues_path, encode: Encode, simulator
         simulated = random.Random(seed).sample(pool, min(n, len(pool)))
     report = realism_report(simulated, real, encode, seed)
     report.update(extra)
-    report.update({"simulator": simulator, "dialogues": str(dialogues_path), "real_messages": len(real),
+    report.update({"simulator": simulator, "user_model": user_model if simulator == "natural" else None,
+                   "dialogues": str(dialogues_path), "real_messages": len(real),
                    "attributes": list(resolve_attributes(catalog, sim.config)[:1])})
     return report

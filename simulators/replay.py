@@ -19,7 +19,7 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +125,7 @@ class ReplaySimulator:
         return Act(name, slots), TurnLabels(attrs, ents)
 
 
-def _polarity(q: dict) -> int:
+def _polarity(q: Mapping[str, int]) -> int:
     if q.get("liked") == 1:
         return 1
     return -1 if q.get("liked") == 0 and q.get("seen") == 1 else 0
@@ -139,7 +139,7 @@ def _norm_title(t: str) -> str:
 def _title_index(catalog: Catalog | None) -> dict[str, str]:
     if catalog is None:
         return {}
-    idx = {}
+    idx: dict[str, str] = {}
     for it in catalog.items:
         idx.setdefault(_norm_title(it.display), it.id)
     return idx

@@ -83,7 +83,7 @@ class Vocabulary:
     genre_surfaces: Mapping[str, tuple[str, str]]  # lower surface -> (catalog value, form)
     value_forms: Mapping[str, Mapping[str, str]]  # catalog value -> form -> surface
     persons: Mapping[str, tuple[str, str]]  # lower name -> (attribute, canonical name)
-    _genre_re: re.Pattern | None = field(default=None, repr=False, compare=False)
+    _genre_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, genre_attr: str | None = "genres",
@@ -159,7 +159,7 @@ def _observed(catalog: Catalog, attr: str) -> tuple[str, ...]:
     return tuple(sorted(vals))
 
 
-def _compile(surfaces: Mapping[str, tuple[str, str]]) -> re.Pattern | None:
+def _compile(surfaces: Mapping[str, tuple[str, str]]) -> re.Pattern[str] | None:
     if not surfaces:
         return None
     alts = []

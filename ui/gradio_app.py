@@ -109,7 +109,7 @@ def build_demo(agent: Agent) -> Any:
                 panel = gr.Markdown("### Preferences\n- none")
         outs = [box, chat, view, panel, cards, pick]
         box.submit(respond, [box, view], outs, api_name="respond")
-        send.click(respond, [box, view], outs, api_name=False)
+        send.click(respond, [box, view], outs, api_visibility="private")  # the same call as /respond, not an API
         up.click(lambda c, v: thumbs(c, v, 1), [pick, view], [note, view], api_name="thumbs_up")
         down.click(lambda c, v: thumbs(c, v, -1), [pick, view], [note, view], api_name="thumbs_down")
     return blocks

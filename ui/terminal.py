@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -21,7 +22,7 @@ from crs.types import DialogueState
 
 
 def _json_default(o: object) -> object:
-    if hasattr(o, "item"):
+    if isinstance(o, np.generic):
         return o.item()  # numpy scalars
     if isinstance(o, (set, frozenset, tuple)):
         return list(o)

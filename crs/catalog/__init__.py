@@ -66,7 +66,7 @@ def summary(catalog: Catalog) -> dict[str, Any]:
     attrs: dict[str, int] = {}
     details: dict[str, dict[str, Any]] = {}
     for a in catalog.schema:
-        counts: Counter = Counter()
+        counts: Counter[str | float | int] = Counter()
         present = 0
         for it in catalog.items:
             v = it.attributes.get(a.name)
@@ -92,7 +92,7 @@ def summary(catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def entropy(counts: Counter) -> float:
+def entropy(counts: Counter[Any]) -> float:
     n = sum(counts.values())
     return -sum(c / n * math.log2(c / n) for c in counts.values() if c) if n else 0.0
 

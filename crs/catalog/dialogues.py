@@ -116,3 +116,28 @@ def split_dialogues(dialogues: list[Dialogue], dev_fraction: float = 0.2, seed: 
         h = int(hashlib.md5(f"{seed}:{d.conversation_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (dev if h < dev_fraction else train).append(d)
     return train, dev
+
+
+DEV_FRACTION = 0.2
+"""Share of the ReDial train dialogues held out as the dev part (`redial_train_dev`)."""
+SPLIT_SEED = 0
+
+
+def redial_train_dev(data_dir: str | Path | None, required: bool = True) -> tuple[list[Dialogue], list[Dialogue]]:
+    """(train, dev): the ReDial train dialogues of the data directory, `split_dialogues(0.2, seed 0)`.
+
+    The one ReDial train/dev split of the project: the learned NLU, the sequence model and the
+    simulator's grammar train on `train`; `dev` is held out (dev goals, order evaluation). Reads the
+    train files present under `data_dir` (resolved by `crs.config.data_dir`); with none present it
+    raises `CatalogError`, or returns two empty lists when not `required`.
+    """
+    from crs.catalog.redial import DEFAULT_DIALOGUES  # here: crs.catalog.redial imports this module
+    from crs.config import data_dir as resolve
+
+    root = resolve(data_dir)
+    files = [root / f for f in DEFAULT_DIALOGUES] if root is not None else []
+    dialogues = [d for f in files if f.is_file() for d in read_dialogues(f).dialogues]
+    if not dialogues and required:
+        raise CatalogError(root, f"no ReDial train dialogues (expected {', '.join(DEFAULT_DIALOGUES)}); "
+                                 "pass --data-dir or set CRS_DATA_DIR")
+    return split_dialogues(dialogues, DEV_FRACTION, SPLIT_SEED)

@@ -3,7 +3,10 @@
 Items are the union of `redial/movies_with_mentions.csv` and `redial-movie-metadata/id2info.json`
 (ids = ReDial `@movieId`). Interactions (users × items): MovieLens ratings linked by IMDb id
 (`"tt" + links.csv imdbId`), plus one pseudo-user per ReDial train dialogue whose seeker liked
-(or mentioned) movies — the dialogue files used are configurable so evaluations can exclude dev data.
+(or mentioned) movies — the dialogue files used are configurable, and `exclude_ids` leaves out the
+dialogues being evaluated. Popularity counts ratings plus mentions in those same training dialogues
+(never the corpus-wide `nbMentions` of `movies_with_mentions.csv`, which counts every ReDial split).
+`meta["dialogue_ids"]` lists the conversations the catalog learned from (leak checks).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +35,8 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _movielens(root: Path, imdb_to_item: dict[str, str]) -> tuple[dict[str, list[tuple[int, str, float, int]]], dict[str, Counter]]:
+def _movielens(root: Path, imdb_to_item: dict[str, str]
+              ) -> tuple[dict[str, list[tuple[int, str, float, int]]], dict[str, Counter[str]]]:
     """Ratings and tags linked to ReDial item ids: {item: [(user, item, rating, ts)]}, {item: tag counts}."""
     ml = root / "movielens-latest-small"
     if not ml.exists():
@@ -41,12 +46,12 @@ def _movielens(root: Path, imdb_to_item: dict[str, str]) -> tuple[dict[str, list
         item = imdb_to_item.get("tt" + row["imdbId"])
         if item:
             ml_to_item[row["movieId"]] = item
-    ratings: dict[str, list] = defaultdict(list)
+    ratings: dict[str, list[tuple[int, str, float, int]]] = defaultdict(list)
     for row in _read_csv(ml / "ratings.csv"):
         item = ml_to_item.get(row["movieId"])
         if item:
             ratings[item].append((int(row["userId"]), item, float(row["rating"]), int(row["timestamp"])))
-    tags: dict[str, Counter] = defaultdict(Counter)
+    tags: dict[str, Counter[str]] = defaultdict(Counter)
     for row in _read_csv(ml / "movies.csv"):  # titles, used where ReDial's own title is empty
         item = ml_to_item.get(row["movieId"])
         if item:
@@ -58,7 +63,7 @@ def _movielens(root: Path, imdb_to_item: dict[str, str]) -> tuple[dict[str, list
     return ratings, tags
 
 
-def _text(title: str, year: int | None, info: dict, tags: Iterable[str]) -> str:
+def _text(title: str, year: int | None, info: dict[str, Any], tags: Iterable[str]) -> str:
     parts = [f"{title} ({year})." if year else f"{title}."]
     if info.get("plot"):
         parts.append(str(info["plot"]).strip())
@@ -74,15 +79,20 @@ def _text(title: str, year: int | None, info: dict, tags: Iterable[str]) -> str:
     return " ".join(parts)
 
 
-def load_redial(root: Path, dialogue_files: Iterable[str | Path] | None = None) -> Catalog:
-    """Load the ReDial catalog from a data directory holding the ReDial bundle."""
+def load_redial(root: Path, dialogue_files: Iterable[str | Path] | None = None,
+                exclude_ids: Iterable[str] = ()) -> Catalog:
+    """Load the ReDial catalog from a data directory holding the ReDial bundle, learning from the
+    dialogues of `dialogue_files` except the conversations in `exclude_ids`."""
     root = Path(root)
     info_path = root / "redial-movie-metadata" / "id2info.json"
     id2info = read_json(info_path)
     if not isinstance(id2info, dict):
         raise CatalogError(info_path, "expected a JSON object {movieId: info}")
     mentions_csv = _read_csv(root / "redial" / "movies_with_mentions.csv")
-    n_mentions = {r["movieId"]: int(r.get("nbMentions") or 0) for r in mentions_csv}
+    excluded = frozenset(str(i) for i in exclude_ids)
+    files = [Path(f) if Path(f).is_absolute() else root / f for f in (dialogue_files if dialogue_files is not None else DEFAULT_DIALOGUES)]
+    dialogues = [d for f in files if f.exists() for d in read_dialogues(f).dialogues if d.conversation_id not in excluded]
+    n_mentions: Counter[str] = Counter(m for d in dialogues for m in {*d.mentions, *(x for msg in d.messages for x in msg.movies)})
     names = {r["movieId"]: r["movieName"] for r in mentions_csv}
     for mid, info in id2info.items():
         if not isinstance(info, dict) or "name" not in info:
@@ -102,7 +112,7 @@ def load_redial(root: Path, dialogue_files: Iterable[str | Path] | None = None) 
             ml_title = next((t[7:] for t in item_tags if t.startswith("\x00title:")), "")
             title = split_title_year(ml_title)[0] or f"ReDial movie {mid}"
         top_tags = tuple(t for t, n in item_tags.most_common(10) if n > 0)
-        attrs: dict = {
+        attrs: dict[str, Any] = {
             "genres": tuple(g.strip().lower() for g in info.get("genre", []) if g.strip()),
             "year": year,
             "decade": decade(year),
@@ -122,7 +132,6 @@ def load_redial(root: Path, dialogue_files: Iterable[str | Path] | None = None) 
         items.append(Item(mid, title, year, text, attrs, pop))
     row_of = {it.id: i for i, it in enumerate(items)}
 
-    files = [Path(f) if Path(f).is_absolute() else root / f for f in (dialogue_files if dialogue_files is not None else DEFAULT_DIALOGUES)]
     rows, cols, vals = [], [], []
     for recs in ratings.values():
         for user, item, rating, _ts in recs:
@@ -131,18 +140,15 @@ def load_redial(root: Path, dialogue_files: Iterable[str | Path] | None = None) 
             vals.append(rating)
     n_users = max(rows) + 1 if rows else 0
     n_dialogue_users = 0
-    for f in files:
-        if not f.exists():
+    for d in dialogues:
+        liked = [m for m, q in d.seeker_labels.items() if q.get("liked") != 0 and m in row_of]
+        if len(liked) < 2:
             continue
-        for d in read_dialogues(f).dialogues:
-            liked = [m for m, q in d.seeker_labels.items() if q.get("liked") != 0 and m in row_of]
-            if len(liked) < 2:
-                continue
-            for m in liked:
-                rows.append(n_users + n_dialogue_users)
-                cols.append(row_of[m])
-                vals.append(4.0)
-            n_dialogue_users += 1
+        for m in liked:
+            rows.append(n_users + n_dialogue_users)
+            cols.append(row_of[m])
+            vals.append(4.0)
+        n_dialogue_users += 1
     inter = sp.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(n_users + n_dialogue_users, len(items)))
     inter.sum_duplicates()
     decades = sorted(values.pop("decade", set()))
@@ -162,5 +168,7 @@ def load_redial(root: Path, dialogue_files: Iterable[str | Path] | None = None) 
         "dialogue_users": n_dialogue_users,
         "imdb_ids": {mid: info.get("imdb_id") for mid, info in id2info.items()},
         "ratings": ratings,
+        "dialogue_ids": frozenset(d.conversation_id for d in dialogues),
+        "excluded_dialogues": excluded,
     }
     return Catalog("redial", tuple(items), schema, inter, meta=meta)

@@ -135,10 +135,11 @@ def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, review
         rows = np.flatnonzero(allow)
     if len(rows) == 0:
         return ()
-    scores = np.asarray(ranker.score(rstate, rows), dtype=np.float32)
-    scores = scores + SOFT_WEIGHT * soft_boost(engine, soft, rows)  # items meeting more includes first
+    scores = np.array(ranker.score(rstate, rows), dtype=np.float32)  # a copy: boosts are added in place
+    scores += np.float32(SOFT_WEIGHT) * soft_boost(engine, soft, rows)  # items meeting more includes first
     kept = tuple(c for c in relaxed if c.op != "exclude")  # the few exact matches of a relaxed wish come first
-    scores = scores + RELAXED_WEIGHT * soft_boost(engine, kept, rows) if kept else scores
+    if kept:
+        scores += np.float32(RELAXED_WEIGHT) * soft_boost(engine, kept, rows)
     n = min(k * 4, len(rows))
     top = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
     top = top[np.argsort(-scores[top], kind="stable")]

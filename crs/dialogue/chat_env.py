@@ -40,10 +40,19 @@ log = logging.getLogger(__name__)
 
 
 class TextTurn(Protocol):
-    text: str
-    done: bool
-    success: bool
-    act: Any
+    """A simulated user's turn (read-only: `simulators.types.SimTurn` is frozen)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def success(self) -> bool: ...
+
+    @property
+    def act(self) -> Any: ...
 
 
 def to_simulator(action: Action) -> Action:
@@ -161,12 +170,13 @@ class ChatEnv(gym.Env):
                 self.agent.candidates.drop(h)
 
     # --- Gymnasium interface ------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):  # type: ignore[override]
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         super().reset(seed=seed)
         obs = self.reset_episode(seed)
         return encode(obs, self.config.n_ask, self.config.top_k), {}
 
-    def step(self, action: int):  # type: ignore[override]
+    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         assert self.pending is not None
         act = slot_action(self.pending.obs, int(action), self.config.n_ask)
         obs, reward, done, info = self.act(act)

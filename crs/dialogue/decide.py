@@ -71,7 +71,7 @@ def build_policy(catalog: Catalog, name: str, path: str | Path | None = None,
     """The policy by name (`POLICIES`); `path` loads a DQN checkpoint file instead of the catalog's own."""
     spec = policy_spec("dqn" if path is not None and name not in ("dqn", "dqn-natural") else name)
     if spec.trained_on is None:
-        return RULES[name]()
+        return load_policy(catalog, name)
     space = space or chat_ask_space(catalog)
     ckpt = Path(path) if path else dqn_checkpoint(catalog, space, spec.trained_on)
     if not ckpt.is_file():

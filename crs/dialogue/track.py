@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Literal
 
 from crs.types import (
     Action,
@@ -40,7 +41,7 @@ NUMERIC = LOWER + UPPER + ("eq",)
 OPPOSITE = {"include": "exclude", "exclude": "include"}
 
 
-def intent_kind(intent: str) -> str | None:
+def intent_kind(intent: str) -> Literal["accept", "reject"] | None:
     """Map an intent label to "accept" / "reject" / None (accepts IARD's ACC / REJ codes too)."""
     name = (intent or "").strip().lower().replace("-", "_")
     if name in ("acc", "accept") or name.startswith("accept"):

@@ -15,6 +15,8 @@ from typing import Any
 from crs.errors import CRSError
 
 BACKENDS = ("local", "process", "ray")
+Result = dict[str, Any]
+"""What a job returns for one task (a plain, picklable dict)."""
 
 
 class BackendError(CRSError):
@@ -26,19 +28,19 @@ def _chunks(tasks: Sequence[Any], n: int) -> list[list[Any]]:
     return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
 
 
-def _run_chunk(payload: tuple[Callable[[Any], dict], list[Any]]) -> list[dict]:
+def _run_chunk(payload: tuple[Callable[[Any], Result], list[Any]]) -> list[Result]:
     fn, chunk = payload
     return [fn(t) for t in chunk]
 
 
 def run_tasks(
-    fn: Callable[[Any], dict],
+    fn: Callable[[Any], Result],
     tasks: Sequence[Any],
     backend: str = "local",
     workers: int | None = None,
     address: str | None = None,
     progress: Callable[[int], None] | None = None,
-) -> list[dict]:
+) -> list[Result]:
     """Run `fn` over `tasks` on the chosen backend; results come back in task order.
 
     `progress(n_done)` is called as chunks complete (drives the CLI progress bar).
@@ -62,9 +64,9 @@ def run_tasks(
     return _run_ray(fn, chunks, address, workers, progress)
 
 
-def _run_process(fn: Callable[[Any], dict], chunks: list[list[Any]], workers: int,
-                 progress: Callable[[int], None] | None) -> list[dict]:
-    results: list[list[dict]] = [[] for _ in chunks]
+def _run_process(fn: Callable[[Any], Result], chunks: list[list[Any]], workers: int,
+                 progress: Callable[[int], None] | None) -> list[Result]:
+    results: list[list[Result]] = [[] for _ in chunks]
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_run_chunk, (fn, c)): i for i, c in enumerate(chunks)}
@@ -79,13 +81,12 @@ def _run_process(fn: Callable[[Any], dict], chunks: list[list[Any]], workers: in
     return [r for chunk in results for r in chunk]
 
 
-def _run_ray(fn: Callable[[Any], dict], chunks: list[list[Any]], address: str | None, workers: int,
-             progress: Callable[[int], None] | None) -> list[dict]:
+def _run_ray(fn: Callable[[Any], Result], chunks: list[list[Any]], address: str | None, workers: int,
+             progress: Callable[[int], None] | None) -> list[Result]:
     try:
         import ray
     except ImportError:
         raise BackendError("the Ray backend needs the 'ray' extra: pip install 'crs[ray]'") from None
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     started = False
     if not ray.is_initialized():
         if address:
@@ -97,7 +98,7 @@ def _run_ray(fn: Callable[[Any], dict], chunks: list[list[Any]], address: str | 
         remote = ray.remote(_run_chunk)
         refs = [remote.remote((fn, c)) for c in chunks]
         index = {r: i for i, r in enumerate(refs)}
-        results: list[list[dict]] = [[] for _ in chunks]
+        results: list[list[Result]] = [[] for _ in chunks]
         pending, done = list(refs), 0
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)

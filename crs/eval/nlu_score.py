@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crs.types import ParsedTurn
+
 ACT_INTENTS: dict[str, frozenset[str]] = {
     "state_attribute": frozenset({"add_details", "ask_rec"}),
     "mention_liked": frozenset({"add_details", "seen", "ask_rec"}),
@@ -32,7 +34,7 @@ _COUNTS = ("turns", "act_ok", "ent_tp", "ent_fp", "ent_fn", "ent_pol_ok", "attr_
            "attr_pol_ok")
 
 
-def _predicted(parsed: Any) -> tuple[dict[str, int], dict[tuple[str, str], int], set[str]]:
+def _predicted(parsed: ParsedTurn | None) -> tuple[dict[str, int], dict[tuple[str, str], int], set[str]]:
     """(item id -> polarity, (attribute, value) -> polarity, person names) from a ParsedTurn."""
     items: dict[str, int] = {}
     attrs: dict[tuple[str, str], int] = {}
@@ -59,11 +61,11 @@ def _sign(x: int) -> int:
     return (x > 0) - (x < 0)
 
 
-def score_turn(turn: Any, parsed: Any, person_attrs: tuple[str, ...] = ("stars", "director")) -> dict[str, Any]:
+def score_turn(turn: Any, parsed: ParsedTurn | None, person_attrs: tuple[str, ...] = ("stars", "director")) -> dict[str, Any]:
     """Counts for one user turn (gold: `turn.act`, `turn.labels`; predicted: `parsed`)."""
     items, attrs, _ = _predicted(parsed)
     act = turn.act.name
-    intent = (getattr(parsed, "intent", "") or "").lower()
+    intent = (parsed.intent if parsed is not None else "").lower()
     c: dict[str, Any] = dict.fromkeys(_COUNTS, 0)
     c["turns"] = 1
     c["act_ok"] = int(intent in ACT_INTENTS.get(act, frozenset({act})))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -143,7 +144,7 @@ def evaluate_order(
 
 
 def run_order_eval(
-    dialogue_paths: Sequence[str], data_dir: str | None = None, context: str = "liked", shuffles: int = 5,
+    dialogue_paths: Sequence[str], data_dir: str | Path | None = None, context: str = "liked", shuffles: int = 5,
     epochs: int | None = None, seed: int = 0, log: Any = None,
 ) -> dict[str, Any]:
     """What `crs eval order` does: load the ReDial catalog, train (or load from the cache) the
@@ -152,10 +153,9 @@ def run_order_eval(
     from dataclasses import replace
 
     from crs.catalog import load_catalog
-    from crs.catalog.dialogues import read_dialogues
-    from crs.config import data_dir as resolve_data_dir
+    from crs.catalog.dialogues import read_dialogues, redial_train_dev
     from crs.errors import CRSError
-    from crs.ranking.sequence import SequenceConfig, redial_train_split, train_or_load
+    from crs.ranking.sequence import SequenceConfig, train_or_load
 
     if context not in CONTEXTS:
         raise CRSError(f"unknown --context {context!r}; valid: {', '.join(CONTEXTS)}")
@@ -163,7 +163,7 @@ def run_order_eval(
         raise CRSError("--shuffles must be at least 1")
     files = [read_dialogues(p) for p in dialogue_paths]  # missing file → CatalogError before any training
     catalog = load_catalog("redial", data_dir=data_dir)
-    train, _dev = redial_train_split(resolve_data_dir(data_dir) or "")
+    train, _dev = redial_train_dev(data_dir)
     seen_ids = {d.conversation_id for d in train}
     dialogues = [d for f in files for d in f.dialogues if d.conversation_id not in seen_ids]
     cases = order_cases(dialogues, catalog, context)

@@ -15,10 +15,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crs.types import Attribute, AttributeKind, AttributeSchema, Catalog, Item
+
+if TYPE_CHECKING:
+    from crs.dialogue.agent import Agent
+    from crs.retrieval.engine import SearchEngine
 
 
 def script(catalog: Catalog, variant: int = 0) -> list[str]:
@@ -43,7 +48,7 @@ def parse_items(text: str) -> int:
     return int(float(t[:-1] if mult > 1 else t) * mult)
 
 
-def synthetic_catalog(n: int, seed: int = 0) -> tuple[Catalog, object]:
+def synthetic_catalog(n: int, seed: int = 0) -> tuple[Catalog, SearchEngine]:
     """A Catalog of n synthetic items and its search engine (built from ids, no encoding)."""
     from crs.retrieval.bench import build
     from crs.retrieval.synthetic import DECADES, GENRES, LANGUAGES, generate
@@ -55,7 +60,7 @@ def synthetic_catalog(n: int, seed: int = 0) -> tuple[Catalog, object]:
     lang = cols.sets["language"].by_row.indices
     items = []
     for i in range(n):
-        words = syn.vocab_words(i, 3) if hasattr(syn, "vocab_words") else syn.tokens(i)[:3]
+        words = syn.tokens(i)[:3]
         g = tuple(GENRES[j] for j in genre_rows.indices[genre_rows.indptr[i]:genre_rows.indptr[i + 1]])
         year = int(cols.numeric["year"][i])
         items.append(Item(str(i), f"{' '.join(words).title()} {i}", year, "",
@@ -69,7 +74,8 @@ def synthetic_catalog(n: int, seed: int = 0) -> tuple[Catalog, object]:
 
 
 def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str | None = None, turns: int = 300,
-              nlu: str = "learned", log: Callable[[str], None] = lambda m: None, warm_caches: bool = False) -> dict:
+              nlu: str = "learned", log: Callable[[str], None] = lambda m: None,
+              warm_caches: bool = False) -> dict[str, Any]:
     """p50/p99 of `Agent.step` over `turns` scripted turns (sessions vary titles and genres; per-text
     caches are cleared before each session unless `warm_caches`)."""
     from crs.dialogue.build import AgentConfig, build_agent
@@ -116,17 +122,17 @@ def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str |
             "load_avg": float(os.getloadavg()[0]), "warm_caches": warm_caches}
 
 
-def clear_text_caches(agent: object) -> None:
+def clear_text_caches(agent: Agent) -> None:
     """Forget every per-text cache (message and query encodings, content score vectors), as for a
-    new user whose messages were never seen; constraint masks and loaded models stay."""
-    from crs.embed import shared_encoder
+    new user whose messages were never seen; constraint masks and loaded models stay.
 
-    enc = shared_encoder()
-    enc._one.clear()
-    engine = getattr(agent, "engine", None)
-    if engine is not None and hasattr(engine, "_qcache"):
-        engine._qcache.clear()
-    content = getattr(getattr(agent, "ranker", None), "content", None)
-    if content is not None:
-        content._cache.clear()
-        content._score_cache.clear()
+    It reaches into the caches' private LRUs: the encoder, the engine and the content scorer have
+    no public `clear_caches()` yet."""
+    from crs.embed import shared_encoder
+    from crs.ranking.fusion import FusionRanker
+
+    shared_encoder()._one.clear()
+    agent.engine._qcache.clear()
+    if isinstance(agent.ranker, FusionRanker) and agent.ranker.content is not None:
+        agent.ranker.content._cache.clear()
+        agent.ranker.content._score_cache.clear()

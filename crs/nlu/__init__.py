@@ -23,25 +23,22 @@ def build_nlu(catalog: Catalog, cache: str | Path | None = None, llm: LLM | None
               learned: bool = True) -> NLUPipeline:
     """An NLU pipeline for `catalog`.
 
-    With a data dir (argument, $CRS_DATA_DIR or ../shared/data) and `learned`, the mention
-    sentiment model (ReDial) and intent classifier (IARD) are loaded from the cache or trained on
-    first use; without one, VADER and keyword rules are used (logged). `llm` (an `LLM` backend)
-    rewrites critiques; its output is validated and falls back to the rules.
+    With `learned`, the mention sentiment model (ReDial) and the intent classifier (IARD) shipped
+    under data/models/ are loaded (`crs train nlu` rebuilds them; building never trains, and no
+    data directory is needed); without them, or with `learned=False`, VADER and keyword rules are
+    used. `llm` (an `LLM` backend) rewrites critiques; its output is validated and falls back to
+    the rules. `cache` and `data_dir` are accepted for callers that pass them; the shipped models
+    do not depend on them.
     """
-    from crs.config import data_dir as resolve_data_dir
     from crs.nlu.entities import EntityLinker
 
     models = NLUModels()
-    root = resolve_data_dir(data_dir) if learned else None
-    if root is not None and Path(root).is_dir():
-        from crs.nlu.train import load_or_train_intent, load_or_train_sentiment
+    if learned:
+        from crs.nlu.train import load_shipped
 
-        models.sentiment = load_or_train_sentiment(root, cache)
-        models.intent = load_or_train_intent(root, cache)
-    if models.sentiment is None:
-        log.info("NLU: no ReDial training data; mention sentiment falls back to VADER")
-    if models.intent is None:
-        log.info("NLU: no IARD data; intents fall back to keyword rules")
+        models.sentiment, models.intent = load_shipped()
+        if models.sentiment is None or models.intent is None:
+            log.warning("NLU: shipped models missing under data/models (run `crs train nlu`); using VADER and rules")
     if llm is not None:
         from crs.nlu.llm_critique import LLMCritique
 

@@ -9,13 +9,13 @@ is one named in the critique ("newer than X", "less like X"), else the last reco
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
-from crs.types import Catalog, Constraint, Critique, DialogueState, Item
+from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, Item
 
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
 _MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
@@ -55,12 +55,14 @@ def compile_rules(lexicon: SchemaLexicon, newest_year: int | None = None) -> tup
 
 def item_value(item: Item, attribute: str) -> float | None:
     """A numeric attribute of an item (year falls back to `Item.year`)."""
-    v: Any = item.attributes.get(attribute)
+    v: AttrValue = item.attributes.get(attribute)
     if v is None and attribute == "year":
         v = item.year
+    if v is None or isinstance(v, tuple):  # float(tuple) is a TypeError: no number
+        return None
     try:
-        return float(v) if v is not None else None
-    except (TypeError, ValueError):
+        return float(v)
+    except ValueError:
         return None
 
 
@@ -127,7 +129,7 @@ class CritiqueRules:
         return out
 
 
-def _fallback(raw: dict | None, newest_year: int | None) -> tuple[str, float] | None:
+def _fallback(raw: Mapping[str, Any] | None, newest_year: int | None) -> tuple[str, float] | None:
     """(op, value) of a lexicon fallback; `relative_to_max` counts back from the newest catalog year."""
     if not raw:
         return None

@@ -60,7 +60,8 @@ def _state(rec: dict[str, Any]) -> DialogueState:
     return DialogueState(turn=2, constraints=cons)
 
 
-def score(records: list[dict[str, Any]], predictions: list[tuple[set, set]]) -> dict[str, Any]:
+def score(records: list[dict[str, Any]],
+          predictions: list[tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]]) -> dict[str, Any]:
     tp = fp = fn = exact = 0
     for rec, (add, remove) in zip(records, predictions):
         want = {("add",) + _key(c) for c in rec["add"]} | {("remove",) + _key(c) for c in rec.get("remove", [])}

@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.text import normalise, tokens
-from crs.types import Catalog
+from crs.types import Catalog, MentionKind
+
+LinkKind = MentionKind | Literal["unlinked"]
+"""A linked mention's kind, or "unlinked" for an `@id` that is not in the catalog."""
 
 PERSON_ATTRIBUTES = ("director", "writers", "stars")
 """Schema attributes whose values are people (used only when the catalog has them)."""
@@ -36,7 +40,7 @@ class Link:
     """One linked entity in the text."""
 
     entity: str  # item id | "attr=value" | "person:Name"
-    kind: str  # "item" | "attribute" | "person"
+    kind: LinkKind
     span: tuple[int, int]
     text: str
     score: float = 1.0
@@ -67,7 +71,7 @@ class EntityLinker:
     def _people(catalog: Catalog) -> dict[str, tuple[str, str, frozenset[str]]]:
         """normalised name → (default attribute, name, all attributes). The default is where the
         person appears most, except that a director is a director first (users say "a Nolan film")."""
-        counts: dict[str, Counter] = defaultdict(Counter)
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
         spelled: dict[str, str] = {}
         attrs = [a for a in PERSON_ATTRIBUTES if a in catalog.schema]
         for it in catalog.items:

@@ -114,11 +114,14 @@ class NLUPipeline:
         excluded = {c.value for c in (crit.critique.add if crit else ()) if c.op == "exclude"}
         out = []
         for lk in links:
-            if lk.kind == "item":
+            kind = lk.kind
+            if kind == "unlinked":  # never here: `_parse` drops unlinked links
+                continue
+            if kind == "item":
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
             else:
                 pol = -1 if inside(lk.span, scopes) or lk.value in excluded else 1
-            out.append(Mention(lk.entity, lk.kind, state.turn, Speaker.USER, pol, lk.span, lk.text))
+            out.append(Mention(lk.entity, kind, state.turn, Speaker.USER, pol, lk.span, lk.text))
         return out
 
     def _item_polarity(self, text: str, items: list[Link]) -> dict[tuple[int, int], int]:

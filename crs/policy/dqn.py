@@ -21,15 +21,16 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from crs.config import torch_threads
 from crs.policy.belief import BeliefConfig
-from crs.policy.env import DialogueEnv
 from crs.policy.features import ACTION_DIM, GLOBAL_DIM, n_slots
 from crs.policy.policy import DQNPolicy, checkpoint_path, save_checkpoint
-from crs.types import Catalog
+from crs.policy.space import AskSpace
+from crs.types import Action, Catalog
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,65 @@ class Args:
     margin_weight: float = 1.0
 
 
-EnvFactory = Callable[[float, int], DialogueEnv]
+def attribute_args(minutes: float, seed: int, prior: str = "collaborative",
+                   belief: BeliefConfig | None = None) -> Args:
+    """`crs train policy` (attribute simulator): DQfD from the bayes rule (threshold 0.2 with the
+    collaborative prior, 0.5 with popularity), 2,000 demonstrated episodes, 2,000 pretraining steps,
+    then double DQN with ε = 0.05, learning rate 1e-4 and half of every batch replaying
+    demonstrations; dev evaluations of 500 episodes per noise level every 8,000 steps (the
+    pretrained network is evaluated too). `belief` defaults to prior weight 0.2 (collaborative) / 1.0."""
+    return Args(minutes=minutes, seed=seed, prior=prior, belief=belief or _belief_for(prior),
+                guide_threshold=_threshold_for(prior), guide_share=0.0,
+                demo_episodes=2_000, pretrain_steps=2_000, demo_share=0.5, learning_rate=1e-4,
+                eps_start=0.05, eps_end=0.05, eps_steps=1, target_every=1_000,
+                eval_every=8_000, eval_episodes=500)
+
+
+def natural_args(minutes: float, seed: int, prior: str = "collaborative") -> Args:
+    """`crs train policy --simulator natural` (through the chat agent, `ChatEnv`): about 7 agent
+    turns/s, so small evaluations, a short ε decay and 70 % of the exploratory moves guided by the
+    bayes rule; no demonstrations; exact answers only (the NL simulator has its own noise)."""
+    return Args(minutes=minutes, seed=seed, train_noise=(0.0,), eval_every=1_500, eval_episodes=30,
+                eps_steps=2_000, learning_starts=300, buffer_size=20_000, batch_size=64, target_every=250,
+                guide_share=0.7, guide_threshold=_threshold_for(prior), prior=prior, belief=_belief_for(prior))
+
+
+def _threshold_for(prior: str) -> float:
+    return 0.2 if prior == "collaborative" else 0.5
+
+
+def _belief_for(prior: str) -> BeliefConfig:
+    return BeliefConfig(prior_weight=0.2 if prior == "collaborative" else 1.0)
+
+
+Obs = dict[str, np.ndarray]  # encoded features (`crs.policy.features.encode`)
+Batch = tuple[Obs, np.ndarray, np.ndarray, Obs, np.ndarray, np.ndarray]  # obs, action, reward, next, done, return
+
+
+class TrainEnvConfig(Protocol):
+    @property
+    def n_ask(self) -> int: ...
+    @property
+    def belief(self) -> BeliefConfig: ...
+
+
+class TrainEnv(Protocol):
+    """What the trainer needs of an env: the Gymnasium `reset` / `step` on encoded features and the
+    structured `reset_episode` / `act` of its evaluations (`crs.policy.env.DialogueEnv` fits, and so
+    does `ChatEnv`, the env around the whole chat agent in the dialogue package)."""
+
+    @property
+    def space(self) -> AskSpace: ...
+    @property
+    def config(self) -> TrainEnvConfig: ...
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]: ...
+    def step(self, action: int) -> tuple[Obs, float, bool, bool, dict[str, Any]]: ...
+    def reset_episode(self, seed: int | None = None) -> Any: ...
+    def act(self, action: Action) -> tuple[Any, float, bool, dict[str, Any]]: ...
+
+
+EnvFactory = Callable[[float, int], TrainEnv]
 """(answer_noise, seed) → env. Built by the caller (the CLI) around a simulator of its choice."""
 
 
@@ -107,7 +166,7 @@ class ReplayBuffer:
         self.ret = np.zeros(size, np.float32)
         """Discounted return from the transition to the end of its episode (demonstrations only)."""
 
-    def add(self, obs: dict, action: int, reward: float, nxt: dict, done: bool, ret: float = 0.0) -> None:
+    def add(self, obs: Obs, action: int, reward: float, nxt: Obs, done: bool, ret: float = 0.0) -> None:
         for key in self.obs:
             self.obs[key][self.pos] = obs[key]
             self.next[key][self.pos] = nxt[key]
@@ -116,13 +175,13 @@ class ReplayBuffer:
         self.pos = (self.pos + 1) % self.size
         self.n = min(self.n + 1, self.size)
 
-    def sample(self, b: int) -> tuple[dict, np.ndarray, np.ndarray, dict, np.ndarray, np.ndarray]:
+    def sample(self, b: int) -> Batch:
         i = self.rng.integers(0, self.n, b)
         return ({k: v[i] for k, v in self.obs.items()}, self.action[i], self.reward[i],
                 {k: v[i] for k, v in self.next.items()}, self.done[i], self.ret[i])
 
 
-def _collect_demos(envs: list[DialogueEnv], args: Args, rng: np.random.Generator, deadline: float) -> ReplayBuffer:
+def _collect_demos(envs: list[TrainEnv], args: Args, rng: np.random.Generator, deadline: float) -> ReplayBuffer:
     """Episodes played by the `bayes` rule (`_guide`), stored with their Monte-Carlo returns."""
     buf = ReplayBuffer(args.demo_episodes * 16, n_slots(args.n_ask), args.top_k, args.seed + 1)
     for _ in range(args.demo_episodes):
@@ -143,7 +202,7 @@ def _collect_demos(envs: list[DialogueEnv], args: Args, rng: np.random.Generator
     return buf
 
 
-def _guide(obs: dict, n_ask: int, threshold: float) -> int:
+def _guide(obs: Obs, n_ask: int, threshold: float) -> int:
     """The `bayes` rule on encoded features: recommend once the top-k mass (global[5]) reaches
     `threshold` or on the last turn (global[1] = turns left / max), else the best-split ask (slot 0)."""
     g, mask = obs["global"], obs["mask"]
@@ -152,7 +211,7 @@ def _guide(obs: dict, n_ask: int, threshold: float) -> int:
     return 0 if mask[0] else n_ask + 1
 
 
-def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator, args: Args) -> int:
+def _epsilon_greedy(net: Any, obs: Obs, eps: float, rng: np.random.Generator, args: Args) -> int:
     """ε-greedy; a share `guide_share` of the exploratory moves follows the `bayes` rule (so replay
     holds good trajectories early, as in learning from demonstrations), half of the rest pick
     between the best-split ask and recommend, the decision that matters most."""
@@ -171,7 +230,7 @@ def _epsilon_greedy(net: Any, obs: dict, eps: float, rng: np.random.Generator, a
         return int(net(*to_tensors(obs))[0].argmax())
 
 
-def _td_loss(net: Any, target: Any, batch: tuple, args: Args, demo: bool) -> Any:
+def _td_loss(net: Any, target: Any, batch: Batch, args: Args, demo: bool) -> Any:
     """Double-DQN TD loss; on demonstrations also the return loss and the large-margin loss."""
     import torch
     import torch.nn.functional as F
@@ -212,7 +271,7 @@ def _learn(net: Any, target: Any, opt: Any, buf: ReplayBuffer | None, args: Args
     return float(loss.item())
 
 
-def _evaluate(net: Any, envs: dict[float, DialogueEnv], args: Args) -> dict[str, Any]:
+def _evaluate(net: Any, envs: dict[float, TrainEnv], args: Args) -> dict[str, Any]:
     from crs.policy.episodes import mcr_metrics, run_episodes
 
     net.eval()
@@ -235,7 +294,7 @@ class _Run:
     opt: Any
     buf: ReplayBuffer
     demos: ReplayBuffer | None
-    eval_envs: dict[float, DialogueEnv]
+    eval_envs: dict[float, TrainEnv]
     t0: float
     steps: int = 0
     episodes: int = 0
@@ -264,7 +323,7 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
     from crs.policy.network import QNetwork
 
     torch.manual_seed(args.seed)
-    torch.set_num_threads(args.threads)
+    torch_threads(args.threads)
     rng = np.random.default_rng(args.seed)
     envs = [make_env(noise, args.seed + i) for i, noise in enumerate(args.train_noise)]
     eval_envs = {noise: (make_eval_env or make_env)(noise, args.seed + 100 + i) for i, noise in enumerate(args.train_noise)}
@@ -272,7 +331,7 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
     for env in (envs[0], *eval_envs.values()):
         if env.config.n_ask != args.n_ask:
             raise ValueError(f"env has {env.config.n_ask} ask slots but Args.n_ask is {args.n_ask}")
-        if getattr(env.config, "belief", args.belief) != args.belief:  # trained and deployed beliefs must agree
+        if env.config.belief != args.belief:  # trained and deployed beliefs must agree
             raise ValueError(f"env belief {env.config.belief} differs from Args.belief {args.belief}")
     net = QNetwork(space.n_units, space.n_items, args.n_ask, args.hidden, args.emb)
     t0 = time.perf_counter()
@@ -302,7 +361,7 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
     return TrainResult(path, run.steps, run.episodes, seconds, run.best, run.history)
 
 
-def _interact(run: _Run, envs: list[DialogueEnv], args: Args, rng: np.random.Generator, deadline: float,
+def _interact(run: _Run, envs: list[TrainEnv], args: Args, rng: np.random.Generator, deadline: float,
               progress: bool) -> None:
     """The ε-greedy double-DQN loop until `total_steps` or the deadline."""
     from tqdm import tqdm
@@ -329,7 +388,7 @@ def _interact(run: _Run, envs: list[DialogueEnv], args: Args, rng: np.random.Gen
     bar.close()
 
 
-def _keep_best(net: Any, eval_envs: dict[float, DialogueEnv], args: Args, steps: int, t0: float,
+def _keep_best(net: Any, eval_envs: dict[float, TrainEnv], args: Args, steps: int, t0: float,
                history: list[dict[str, Any]], best: dict[str, Any], best_state: Any) -> tuple[dict[str, Any], Any]:
     """Evaluate now, append to `history`, return the (possibly new) best evaluation and weights."""
     ev = _evaluate(net, eval_envs, args) | {"step": steps, "seconds": round(time.perf_counter() - t0, 1)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -53,7 +53,7 @@ def popularity_prior(catalog: Catalog) -> np.ndarray:
 class DialogueEnv(gym.Env):
     """One MCR dialogue per episode; actions are slots (see `crs.policy.features`)."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012  (gymnasium declares it an instance attribute)
 
     def __init__(
         self,
@@ -129,12 +129,13 @@ class DialogueEnv(gym.Env):
         return observe(self.belief, self._ids, self.turn, c.max_turns, n, c.top_k, tuple(self.history[-3:]))
 
     # --- Gymnasium interface ------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):  # type: ignore[override]
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         super().reset(seed=seed)
         obs = self.reset_episode(seed)
         return encode(obs, self.config.n_ask, self.config.top_k), {}
 
-    def step(self, action: int):  # type: ignore[override]
+    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         assert self.obs is not None
         act = slot_action(self.obs, int(action), self.config.n_ask)
         obs, reward, done, info = self.act(act)

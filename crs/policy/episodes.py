@@ -58,7 +58,8 @@ def run_episodes(
     for e in range(episodes):
         obs = env.reset_episode(seed if e == 0 else None)
         kinds: Counter[str] = Counter()
-        done, info = False, {"success": False, "rank": None, "turn": 0}
+        done = False
+        info: dict[str, Any] = {"success": False, "rank": None, "turn": 0}
         while not done:
             action = policy.choose(obs)
             kinds[action.kind] += 1

@@ -120,7 +120,8 @@ def _load_dqn(ckpt: Path, catalog: Catalog, space: AskSpace, retrain: str) -> DQ
     net = QNetwork(space.n_units, space.n_items, meta["n_ask"], meta["hidden"], meta["emb"])
     net.load_state_dict(payload["state_dict"])
     net.eval()
-    belief = BeliefConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta["belief"].items()})
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["belief"].items()}
+    belief = BeliefConfig(**fields)
     return DQNPolicy(net, meta["n_ask"], meta["top_k"], belief, prior=meta.get("prior", "popularity"))
 
 

@@ -14,7 +14,7 @@ not an interaction row) get the popularity prior. Memory-based: `fit` is the con
 (normalised sparse matrices, no training, nothing cached); one call costs two sparse mat-vecs.
 
 Measured on 1,000 LastFM* valid pairs (rank of the target among all 7,432 items): top-10 share
-0.032 and top-100 share 0.22 vs 0.000 / 0.029 for popularity (docs/policy.md).
+0.032 and top-100 share 0.22 vs 0.000 / 0.029 for popularity (docs/policy-and-training.md).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class HeldOutPrior:
         return self.prior(user, exclude=self.catalog.row(target) if target is not None else None)
 
 
-def build_prior(catalog: Catalog, name: str = "popularity"):  # type: ignore[no-untyped-def]
+def build_prior(catalog: Catalog, name: str = "popularity") -> CollaborativePrior | None:
     """None (the env's popularity default) or a `CollaborativePrior`; PolicyError on an unknown name."""
     if name == "popularity":
         return None

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,7 +96,9 @@ class RandomPolicy:
         return _recommend(obs) if obs.recommend_ids else Action("wait")
 
 
-RULES = {
+Rule = MaxEntropyRule | BayesThreshold | AlwaysRecommend | RandomPolicy
+
+RULES: dict[str, Callable[[], Rule]] = {
     "rules": lambda: MaxEntropyRule("hard"),
     "rules-yes-only": lambda: MaxEntropyRule("yes-only", name="rules-yes-only"),
     "bayes": BayesThreshold,

@@ -102,9 +102,9 @@ def build_ask_space(catalog: Catalog, attributes: tuple[str, ...] | None = None)
     h.update("\x00".join(labels).encode())
     h.update(np.asarray(m.indptr).tobytes())
     h.update(np.asarray(m.indices).tobytes())
-    cols = m.tocsc()
-    cols.sort_indices()  # `item_rows` returns sorted rows (the belief relies on it)
-    return AskSpace(catalog.name, labels, m, cols, h.hexdigest()[:16])
+    by_col = m.tocsc()
+    by_col.sort_indices()  # `item_rows` returns sorted rows (the belief relies on it)
+    return AskSpace(catalog.name, labels, m, by_col, h.hexdigest()[:16])
 
 
 def _askable_names(catalog: Catalog, attributes: tuple[str, ...] | None) -> tuple[str, ...]:

@@ -9,8 +9,10 @@
   an easier world than the held-out one; alpha = 1 gives a target-popularity profile close to the
   held-out one (quantiles 10/25/50/75/90%: 0/0/2/12/42 vs 0/0/1/9/33).
 
-Episodes are any objects with `.user` and `.target` (e.g. `simulators.attribute.Episode`); crs never
-imports the simulators. Training pairs are in the interaction matrix the collaborative prior is built
+`training_data(catalog, pairs, dev_pairs)` puts them together as `crs train policy` uses them.
+
+Episodes are any objects with `.user` and `.target` (e.g. `simulators.attribute.Episode`, loaded by
+the caller); crs never imports the simulators. Training pairs are in the interaction matrix the collaborative prior is built
 from, so the env must hold each target out of its user's history (`crs.policy.prior.HeldOutPrior`).
 """
 
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -57,3 +60,31 @@ def long_tail_resample(episodes: Sequence[E], catalog: Catalog, n: int, alpha: f
     w = np.array([max(pop[catalog.row(e.target)], 1.0) for e in episodes]) ** (-alpha)  # type: ignore[attr-defined]
     idx = np.random.default_rng(seed).choice(len(episodes), size=n, replace=replace, p=w / w.sum())
     return [episodes[int(i)] for i in idx]
+
+
+@dataclass(frozen=True)
+class TrainingData(Generic[E]):
+    train: list[E]
+    dev: list[E]
+    dev_source: str
+    """Where the dev episodes come from (recorded in the command's output)."""
+    alpha: float
+    """Long-tail exponent of the training resample (1 on LastFM*, else 0)."""
+
+
+def training_data(catalog: Catalog, pairs: Sequence[E], dev_pairs: Sequence[E] | None = None,
+                  dev_source: str = "", seed: int = 0, dev_fraction: float = 0.1, n_train: int = 60_000,
+                  n_dev: int = 600) -> TrainingData[E]:
+    """Training episodes resampled toward the long tail on LastFM* (alpha 1) and dev episodes:
+    `dev_pairs` as given (from `dev_source`), else every pair of `dev_fraction` of the training
+    users carved out (`carve_dev`) and resampled the same way (without replacement, `n_dev`)."""
+    if dev_pairs is not None:
+        train, dev, source = list(pairs), list(dev_pairs), dev_source
+    else:
+        train, dev = carve_dev(pairs, dev_fraction, seed)
+        source = f"carved from the training pairs (all pairs of {dev_fraction:.0%} of the users)"
+    alpha = 1.0 if catalog.name == "lastfm-star" else 0.0
+    train = long_tail_resample(train, catalog, n_train, alpha, seed)
+    if dev_pairs is None:
+        dev = long_tail_resample(dev, catalog, n_dev, alpha, seed + 1, replace=False)
+    return TrainingData(train, dev, source, alpha)

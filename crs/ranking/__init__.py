@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from crs.ranking.sequence import SequenceModel
     from crs.retrieval.engine import SearchEngine
 
-# Tuned on the ReDial dev split (docs/ranking.md): EASE λ, and the weight of a MovieLens user's row
+# Tuned on the ReDial dev split (docs/retrieval-and-ranking.md): EASE λ, and the weight of a MovieLens user's row
 # against a ReDial dialogue pseudo-user in XᵀX and in popularity counts.
 TUNED_LAMBDA = 300.0
 MOVIELENS_ROW_WEIGHT = 0.05

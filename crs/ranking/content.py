@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
 
@@ -27,6 +27,10 @@ from crs.types import Catalog
 
 if TYPE_CHECKING:
     from crs.retrieval.engine import SearchEngine
+
+ItemsKey: TypeAlias = tuple[Literal["i"], tuple[int, ...], tuple[int, ...]]
+ScoreKey: TypeAlias = tuple[Literal["q"], str] | ItemsKey
+"""Cache key of a full-catalog score vector: ("q", query text) or ("i", liked rows, disliked rows)."""
 
 
 class ContentScorer:
@@ -101,7 +105,7 @@ class ContentScorer:
     def item_scores(self, liked_rows: Sequence[int], disliked_rows: Sequence[int] = (),
                     rows: np.ndarray | None = None) -> np.ndarray | None:
         """Cosine of the (liked - ½ disliked) centroid with every item (or `rows`); None without items."""
-        key = ("i", tuple(int(r) for r in liked_rows), tuple(int(r) for r in disliked_rows))
+        key: ItemsKey = ("i", tuple(int(r) for r in liked_rows), tuple(int(r) for r in disliked_rows))
         if not key[1] and not key[2]:
             return None
         return self._scores(key, lambda: self.item_vector(liked_rows, disliked_rows), rows)
@@ -121,13 +125,13 @@ class ContentScorer:
         s = self._sample @ q
         return self._stats.put(key, (float(s.mean()), float(s.std())))
 
-    def vector_for(self, key: tuple) -> np.ndarray | None:
+    def vector_for(self, key: ScoreKey) -> np.ndarray | None:
         """The query vector behind a cached score key (see `query_scores`, `item_scores`)."""
         if key[0] == "q":
             return self.encode(key[1])
         return self.item_vector(key[1], key[2])
 
-    def _scores(self, key: tuple, vector: Callable[[], np.ndarray | None], rows: np.ndarray | None) -> np.ndarray | None:
+    def _scores(self, key: ScoreKey, vector: Callable[[], np.ndarray | None], rows: np.ndarray | None) -> np.ndarray | None:
         """Full-catalog scores are cached per query (`SCORE_CACHE` most recent): a dialogue re-scores
         the same preferences and liked items on every turn until they change."""
         if rows is not None:

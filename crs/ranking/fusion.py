@@ -1,7 +1,7 @@
 """FusionRanker: collaborative + content + sequence + history signals under hard constraints.
 
 Every signal is a score over all catalog rows, z-normalised over the catalog, and the fused score is
-a weighted sum (weights in `FusionWeights`, tuned on a ReDial dev split: see docs/ranking.md).
+a weighted sum (weights in `FusionWeights`, tuned on a ReDial dev split: see docs/retrieval-and-ranking.md).
 A signal that has nothing to say for this state (no liked items, no preference text, no history,
 no sequence model) is simply absent, so its weight does not matter.
 
@@ -21,7 +21,7 @@ import numpy as np
 from crs.ranking.constraints import Relaxation, allowed_mask, suggest_relaxation
 from crs.ranking.content import ContentScorer
 from crs.ranking.history import HistorySource, build_profile
-from crs.types import Catalog, DialogueState
+from crs.types import Catalog, DialogueState, Speaker
 
 if TYPE_CHECKING:
     from crs.ranking.ease import CollaborativeSignal
@@ -34,7 +34,7 @@ SIGNALS = ("collab", "content_query", "content_items", "popularity", "history", 
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the z-normalised signals (tuned on the ReDial dev split; see docs/ranking.md)."""
+    """Weights of the z-normalised signals (tuned on the ReDial dev split; see docs/retrieval-and-ranking.md)."""
 
     collab: float = 0.25
     """EASE scores from the dialogue's liked/disliked items."""
@@ -47,7 +47,7 @@ class FusionWeights:
     history: float = 0.06
     """EASE scores from the user's past sessions (profile)."""
     lookalike: float = 0.0
-    """Liked items of look-alike users, weighted by overlap (tuned to 0 on ReDial: see docs/ranking.md)."""
+    """Liked items of look-alike users, weighted by overlap (tuned to 0 on ReDial: see docs/retrieval-and-ranking.md)."""
     sequence: float = 0.0
     """Order-aware sequence model (next item given the ordered mentions); 0 until tuned with it."""
 
@@ -90,7 +90,10 @@ class StateItems:
 
 
 def state_items(catalog: Catalog, state: DialogueState, neutral_as_liked: bool = True) -> StateItems:
-    """Liked / disliked rows from the state's item mentions (ordered), accepted and rejected lists."""
+    """Liked / disliked rows from the state's item mentions (ordered), accepted and rejected lists.
+
+    `neutral_as_liked`: a film the user mentioned without a clear polarity counts as liked; a film
+    the system only showed (a neutral `Speaker.SYSTEM` mention) never does."""
     liked: dict[int, None] = {}
     disliked: dict[int, None] = {}
     ordered: list[str] = []
@@ -99,7 +102,7 @@ def state_items(catalog: Catalog, state: DialogueState, neutral_as_liked: bool =
             continue
         r = catalog.row(m.entity)
         ordered.append(m.entity)
-        if m.polarity > 0 or (m.polarity == 0 and neutral_as_liked):
+        if m.polarity > 0 or (m.polarity == 0 and neutral_as_liked and m.speaker is not Speaker.SYSTEM):
             liked[r] = None
             disliked.pop(r, None)
         elif m.polarity < 0:

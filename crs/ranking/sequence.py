@@ -282,21 +282,6 @@ class SequenceModel:
 # --- caching ---------------------------------------------------------------------------------
 
 
-def redial_train_split(root: str | Path, dev_fraction: float = 0.2, seed: int = 0) -> tuple[list[Dialogue], list[Dialogue]]:
-    """The ReDial train dialogues of the data directory split by `split_dialogues` (train, dev)."""
-    from crs.catalog.dialogues import read_dialogues, split_dialogues
-    from crs.catalog.redial import DEFAULT_DIALOGUES
-
-    dialogues = []
-    for f in DEFAULT_DIALOGUES:
-        path = Path(root) / f
-        if path.exists():
-            dialogues += read_dialogues(path).dialogues
-    if not dialogues:
-        raise SequenceModelError(f"no ReDial train dialogues under {root} (expected {', '.join(DEFAULT_DIALOGUES)})")
-    return split_dialogues(dialogues, dev_fraction, seed)
-
-
 def fingerprint(catalog: Catalog, dialogues: Sequence[Dialogue], config: SequenceConfig) -> str:
     """Hash of the catalog, the training dialogues' mention sequences and the config."""
     h = hashlib.sha256(b"sequence-v2")

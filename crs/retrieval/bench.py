@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -114,7 +114,7 @@ def rank_bm25_ms(cat: SyntheticCatalog, queries: Sequence[BenchQuery], n_docs: i
 
 
 def bench_size(n: int, n_queries: int = 200, seed: int = 0, rank_bm25: bool = True,
-               log: Callable[[str], None] = lambda s: None) -> dict:
+               log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
     t0 = time.perf_counter()
     cat = generate(n, seed=seed)
     gen_s = time.perf_counter() - t0

@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -82,9 +83,9 @@ class AttributeColumns:
                                               np.array(codes, np.int64), n)
         return cls(n, sets, numeric, catalog.popularity())
 
-    def summary(self, rows: np.ndarray, top: int = 10) -> dict[str, dict]:
+    def summary(self, rows: np.ndarray, top: int = 10) -> dict[str, dict[str, Any]]:
         """Per attribute over `rows`: value counts (top few), distinct count, entropy in bits."""
-        out: dict[str, dict] = {}
+        out: dict[str, dict[str, Any]] = {}
         for name, col in self.sets.items():
             counts = self._counts(col, rows)
             nz = np.flatnonzero(counts)
@@ -128,7 +129,7 @@ def _entropy(counts: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Catalog, AttributeColumns] = weakref.WeakKeyDictionary()
 
 
 def columns_for(catalog: Catalog) -> AttributeColumns:

@@ -1,6 +1,6 @@
 """Compile dialogue constraints into a boolean allow-mask over catalog rows.
 
-Semantics (documented in docs/retrieval.md):
+Semantics (documented in docs/retrieval-and-ranking.md):
 - constraints on different attributes are ANDed;
 - `include` on a multi-valued attribute (genres, stars) requires every included value (a "horror
   comedy" is both); on a categorical/ordinal attribute (decade, mpaa) any included value (OR);

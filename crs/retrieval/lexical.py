@@ -73,7 +73,7 @@ class BM25Index:
         return cls(tf, vocab, doc_len.astype(np.float32), k1, b, epsilon)
 
     # --- querying -------------------------------------------------------------------------
-    def query_terms(self, query: str | Sequence[str]) -> Counter:
+    def query_terms(self, query: str | Sequence[str]) -> Counter[int]:
         tokens = tokenize(query) if isinstance(query, str) else list(query)
         return Counter(self.term_id[t] for t in tokens if t in self.term_id)
 
@@ -101,7 +101,7 @@ class BM25Index:
         sel = top_k(scores, k)
         return Results(cand[sel].astype(np.int64), scores[sel].astype(np.float32))
 
-    def _gather(self, terms: Counter) -> tuple[np.ndarray, np.ndarray]:
+    def _gather(self, terms: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
         ptr, idx, data = self.weights.indptr, self.weights.indices, self.weights.data
         rows = [idx[ptr[t]:ptr[t + 1]] for t in terms]
         w = [data[ptr[t]:ptr[t + 1]].astype(np.float64) * c for t, c in terms.items()]

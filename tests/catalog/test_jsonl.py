@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from crs.catalog import CatalogError, load_catalog
 from crs.catalog.jsonl import dump_jsonl, load_jsonl
 from crs.types import AttributeKind
+from tests.background import Step
+
+CRS = (sys.executable, "-m", "ui.cli")
 
 GOOD = [
     {"id": "a", "title": "Alien", "year": 1979, "text": "Space horror.", "attributes": {"genres": ["Horror", "Sci-Fi"], "runtime": 117, "mpaa": "R"}},
@@ -87,18 +90,27 @@ def test_bad_data_dir(tmp_path):
         load_catalog("redial", data_dir=tmp_path)
 
 
-def test_cli_error_is_one_line_exit_2(tmp_path):
-    p = write(tmp_path, [GOOD[0], GOOD[0]])
-    r = subprocess.run([sys.executable, "-m", "ui.cli", "data", "info", "--catalog", "jsonl", "--path", str(p)],
-                       check=False, capture_output=True, text=True)
+def _cli(data_dir: Path, workdir: Path) -> list[Step]:
+    p = write(workdir, [GOOD[0], GOOD[0]])
+    return [Step([*CRS, "data", "info", "--catalog", "jsonl", "--path", str(p)]),
+            Step([*CRS, "data", "info", "--catalog", "redial", "--data-dir", str(data_dir), "--json"])]
+
+
+BACKGROUND = {"cli": _cli}
+
+
+@pytest.mark.background("cli")
+def test_cli_error_is_one_line_exit_2(background):  # type: ignore[no-untyped-def]
+    r = background.results()[0]
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert "duplicate id" in r.stderr and ":2" in r.stderr
 
 
-def test_cli_data_info_json(data_dir):
-    r = subprocess.run([sys.executable, "-m", "ui.cli", "data", "info", "--catalog", "redial", "--data-dir", str(data_dir), "--json"],
-                       capture_output=True, text=True, check=True)
+@pytest.mark.background("cli")
+def test_cli_data_info_json(background):  # type: ignore[no-untyped-def]
+    r = background.results()[1]
+    assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert set(s) == {"catalog", "items", "attributes", "with_text", "interactions"}
     assert s["items"] >= 6500 and s["with_text"] >= 0.9

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.bench_all import BEGIN, END, benchmarks, render, update_file
+from crs.eval.bench_all import BEGIN, END, benchmarks, render, update_file
 
 
 def _machine() -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from crs.eval.backends import run_tasks
 from crs.eval.natural import EpisodeJob, aggregate, components, episode_seeds, to_simulator
 from crs.eval.nlu_score import merge_nlu, nlu_summary, score_turn
 from crs.types import Act, Action, Constraint, Mention, ParsedTurn, Speaker
+from tests.background import Step
 
 
 class _Labels:
@@ -59,17 +62,41 @@ def test_aggregate_success_by_turn_and_turns():
     assert r["popularity"]["percentiles"]["90-100"] == 1.0
 
 
+def _job(data_dir: str) -> EpisodeJob:
+    """The job `crs eval simulate --simulator natural --nlu rules` runs (a picklable factory)."""
+    from ui.cli.factories import natural_components, natural_target
+
+    factory = functools.partial(natural_components, "redial", data_dir, "rules", "bayes", None, 3, 0)
+    return EpisodeJob(factory, key=repr(("redial", data_dir, "rules", "bayes", None, 3, 0)), max_turns=15,
+                      target_of=natural_target)
+
+
 @pytest.fixture(scope="module")
 def job(data_dir):  # type: ignore[no-untyped-def]
-    from ui.eval_factories import natural_components, natural_target
-
-    factory = functools.partial(natural_components, "redial", str(data_dir), "rules", "bayes", None, 3, 0)
-    j = EpisodeJob(factory, key=repr(("redial", str(data_dir), "rules", "bayes", None, 3, 0)), max_turns=15, target_of=natural_target)
+    j = _job(str(data_dir))
     components(j)
     return j
 
 
-@pytest.mark.slow
+RAY = """
+import json, sys
+from crs.eval.backends import run_tasks
+from crs.eval.natural import episode_seeds
+from tests.eval.test_natural import _job
+print(json.dumps(run_tasks(_job(sys.argv[1]), episode_seeds(11, 3), backend="ray", workers=1)))
+"""
+
+
+def _ray(data_dir: Path, workdir: Path) -> list[Step]:
+    """One Ray worker process rebuilds the agent from the picklable factory (the costly part): a
+    subprocess beside the other tests, once the session has the item vectors and EASE in its cache."""
+    return [Step([sys.executable, "-c", RAY, str(data_dir)], timeout=900)]
+
+
+BACKGROUND = {"ray": _ray}
+BACKGROUND_AFTER = {"ray": "fast_agent"}
+
+
 def test_episodes_are_reproducible_and_scored(job):  # type: ignore[no-untyped-def]
     seeds = episode_seeds(5, 4)
     assert seeds == episode_seeds(5, 4) and seeds != episode_seeds(6, 4)
@@ -86,13 +113,14 @@ def test_episodes_are_reproducible_and_scored(job):  # type: ignore[no-untyped-d
     assert sum(r["failure_causes"].values()) == sum(not x["success"] for x in first)
 
 
-@pytest.mark.slow
-def test_process_and_ray_backends_equal_local(job):  # type: ignore[no-untyped-def]
+@pytest.mark.background("ray")
+def test_process_and_ray_backends_equal_local(job, fast_agent, background):  # type: ignore[no-untyped-def]
     seeds = episode_seeds(11, 3)
     local = run_tasks(job, seeds, backend="local")
     assert run_tasks(job, seeds, backend="process", workers=2) == local
-    # one Ray worker process: it rebuilds the agent from the picklable factory (the costly part)
-    assert run_tasks(job, seeds, backend="ray", workers=1) == local
+    (ray,) = background.results()  # run_tasks(job, seeds, backend="ray", workers=1) in a subprocess
+    assert ray.returncode == 0, ray.stderr[-2000:]
+    assert json.loads(ray.stdout.strip().splitlines()[-1]) == json.loads(json.dumps(local))
 
 
 def _last_json(stdout: str) -> dict:
@@ -101,7 +129,6 @@ def _last_json(stdout: str) -> dict:
     return json.loads(lines[-1])
 
 
-@pytest.mark.slow
 def test_cli_natural_simulation_writes_report(job, data_dir, tmp_path):  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
@@ -134,7 +161,7 @@ def test_cli_rejects_bad_episode_count(data_dir):  # type: ignore[no-untyped-def
 
 
 def _fake_command(dialogues: str, seed: int = 0, out=None, as_json: bool = False):  # type: ignore[no-untyped-def]
-    from ui.eval_commands import finish
+    from ui.cli.common import finish
 
     report = {"all": {"recall_at_1": 0.1, "recall_at_10": 0.3, "recall_at_50": 0.5},
               "baselines": {"popularity": {"recall_at_1": 0.0, "recall_at_10": 0.1, "recall_at_50": 0.2}}}
@@ -151,7 +178,6 @@ def test_finish_writes_report_config_with_parameters_and_plots(tmp_path, capsys)
     assert _fake_command("d.jsonl") is False and capsys.readouterr().out == ""
 
 
-@pytest.mark.slow
 def test_replay_of_real_dialogues_scores_decisions_and_recall(job, data_dir, redial_catalog):  # type: ignore[no-untyped-def]
     from crs.catalog.dialogues import read_dialogues
     from crs.eval.transfer import play_replay, replay_metrics

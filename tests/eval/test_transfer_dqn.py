@@ -8,11 +8,12 @@ import dataclasses
 import pytest
 
 
-@pytest.mark.slow
 def test_train_through_chat_agent_then_transfer_report(redial_catalog, data_dir, tmp_path):  # type: ignore[no-untyped-def]
     from crs.dialogue.decide import build_policy
     from crs.dialogue.observe import chat_ask_space
-    from ui.chat_policy import natural_args, run_transfer, train_natural
+    from crs.policy.dqn import natural_args
+    from ui.cli.evaluate import run_transfer
+    from ui.cli.train import train_natural
 
     args = dataclasses.replace(natural_args(0.5, 0), total_steps=120, learning_starts=40, eval_every=100,
                                eval_episodes=2, batch_size=16)
@@ -37,7 +38,8 @@ def test_train_through_chat_agent_then_transfer_report(redial_catalog, data_dir,
 
 def test_natural_training_rejects_attribute_options_and_other_catalogs(redial_catalog, default_catalog, tmp_path):  # type: ignore[no-untyped-def]
     from crs.errors import CRSError
-    from ui.chat_policy import run_transfer, train_natural_command
+    from ui.cli.evaluate import run_transfer
+    from ui.cli.train import train_natural_command
 
     with pytest.raises(CRSError, match="--split apply to --simulator attribute"):
         train_natural_command(redial_catalog, None, 1.0, 0, "collaborative", False, {"--split": tmp_path / "x.json"})

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from crs.types import DialogueState
 
-pytestmark = pytest.mark.slow
-
 
 def test_sentiment_beats_vader_on_dev_split(redial_nlu, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from crs.catalog.dialogues import redial_train_dev as redial_split
     from crs.nlu.evaluate import _f1
     from crs.nlu.sentiment import VaderBaseline, mention_examples
-    from crs.nlu.train import redial_split
 
     train, dev = redial_split(data_dir)
     assert not {d.conversation_id for d in train} & {d.conversation_id for d in dev}
@@ -39,15 +36,12 @@ def test_sentiment_save_load_roundtrip(redial_nlu, tmp_path) -> None:  # type: i
     assert MentionSentiment.load(tmp_path / "bad.pkl") is None
 
 
-def test_intent_classifier_on_heldout_iard(redial_nlu, data_dir) -> None:  # type: ignore[no-untyped-def]
+def test_intent_classifier_on_heldout_iard(iard_dev_predictions) -> None:  # type: ignore[no-untyped-def]
     from sklearn.metrics import f1_score
 
-    from crs.nlu.intent import read_iard, split_iard
-    from crs.nlu.train import iard_path
-
-    _, dev = split_iard(read_iard(iard_path(data_dir)))
-    pred = redial_nlu.models.intent.predict([e.text for e in dev])
-    assert f1_score([e.intent for e in dev], pred, average="macro") >= 0.6
+    pred = iard_dev_predictions["cascade"]  # redial_nlu.models.intent.predict(dev texts)
+    assert len(pred) == len(iard_dev_predictions["texts"]) > 400
+    assert f1_score(iard_dev_predictions["y"], pred, average="macro") >= 0.6
 
 
 def test_real_utterances_through_learned_pipeline(redial_nlu) -> None:  # type: ignore[no-untyped-def]
@@ -64,11 +58,22 @@ def test_real_utterances_through_learned_pipeline(redial_nlu) -> None:  # type: 
     assert p.intent in ("accept", "chitchat")
 
 
-def test_build_nlu_without_data_dir_falls_back(default_catalog, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
-    import logging
-
+def test_shipped_models_need_no_data_dir(default_catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Building loads the shipped models (data/models/); it needs no data directory and never trains."""
     from crs.nlu import build_nlu
 
+    nlu = build_nlu(default_catalog, data_dir=tmp_path / "missing", learned=True)
+    assert nlu.models.sentiment is not None and nlu.models.intent is not None
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_build_nlu_without_shipped_models_falls_back(default_catalog, tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    import crs.nlu.train
+    from crs.nlu import build_nlu
+
+    monkeypatch.setattr(crs.nlu.train, "SHIPPED_DIR", tmp_path / "no-models")
     with caplog.at_level(logging.INFO, logger="crs.nlu"):
         nlu = build_nlu(default_catalog, data_dir=tmp_path / "missing", learned=True)
     assert nlu.models.sentiment is None and nlu.models.intent is None

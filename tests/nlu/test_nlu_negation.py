@@ -8,10 +8,8 @@ from crs.types import Constraint, DialogueState
 
 
 @pytest.fixture(scope="module")
-def nlu(redial_catalog):  # type: ignore[no-untyped-def]
-    from crs.nlu import build_nlu
-
-    return build_nlu(redial_catalog, learned=False)
+def nlu(redial_nlu_rules):  # type: ignore[no-untyped-def]
+    return redial_nlu_rules
 
 
 @pytest.mark.parametrize(("text", "value"), [

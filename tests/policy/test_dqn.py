@@ -1,15 +1,20 @@
-"""The DQN trainer runs end to end in a subprocess, and a briefly trained policy beats random."""
+"""The DQN trainer runs end to end in a subprocess, and a briefly trained policy beats random.
+
+Both trainings are background jobs (tests/background.py): they start with the session and run
+beside the other tests; each test waits for its own.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.background import Step
 
 TRAIN = """
 import json, sys
@@ -17,7 +22,7 @@ from pathlib import Path
 from crs.catalog import load_catalog
 from crs.policy.belief import BeliefConfig
 from crs.policy.dqn import Args, train
-from ui.policy_train import env_factory, training_data
+from ui.cli.factories import env_factory, training_data
 
 cat = load_catalog("lastfm-star", data_dir=sys.argv[1])
 data = training_data(cat, Path(sys.argv[1]), None, None, seed=0, n_train=3000, n_dev=100)  # dev: carved from train users
@@ -32,34 +37,51 @@ print(json.dumps({"path": str(res.path), "steps": res.steps, "episodes": res.epi
 """
 
 
-def _run(code: list[str], cache, timeout: int = 600) -> str:  # type: ignore[no-untyped-def]
-    env = {**os.environ, "CRS_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(code, check=False, capture_output=True, text=True, env=env, timeout=timeout)
+def _env(cache: Path) -> dict[str, str]:
+    return {"CRS_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1"}
+
+
+def _trainer(data_dir: Path, workdir: Path) -> list[Step]:
+    """400 steps, then `crs eval simulate --policy dqn` on the checkpoint (same cache directory)."""
+    split = data_dir / "lastfm-star" / "UI_Interaction_data" / "review_dict_valid.json"
+    cli = [sys.executable, "-c", "from ui.cli import main; main()", "eval", "simulate", "--catalog", "lastfm-star",
+           "--data-dir", str(data_dir), "--split", str(split), "--policy", "dqn", "--episodes", "40", "--json"]
+    return [Step([sys.executable, "-c", TRAIN, str(data_dir), "400"], _env(workdir), 600), Step(cli, _env(workdir), 600)]
+
+
+def _demonstrated(data_dir: Path, workdir: Path) -> list[Step]:
+    return [Step([sys.executable, "-c", TRAIN, str(data_dir), "600", "200"], _env(workdir), 600)]
+
+
+BACKGROUND = {"trainer": _trainer, "demonstrated": _demonstrated}
+
+
+def _last_json(out) -> dict:  # type: ignore[no-untyped-def]
     assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.slow
-def test_trainer_runs_in_a_subprocess_and_saves_a_loadable_checkpoint(tmp_path, data_dir, lastfm_catalog) -> None:
-    res = json.loads(_run([sys.executable, "-c", TRAIN, str(data_dir), "400"], tmp_path).strip().splitlines()[-1])
+@pytest.mark.background("trainer")
+def test_trainer_runs_in_a_subprocess_and_saves_a_loadable_checkpoint(background, lastfm_catalog) -> None:  # type: ignore[no-untyped-def]
+    trained, simulated = background.results()
+    res = _last_json(trained)
     assert res["steps"] >= 400 and os.path.isfile(res["path"])
     meta = json.loads(Path(res["path"]).with_suffix(".json").read_text())
     assert meta["total_steps"] == 400 and meta["catalog"] == "lastfm-star" and meta["history"]
     from crs.policy import load_policy
 
-    pol = load_policy(lastfm_catalog, "dqn", cache=tmp_path)
+    pol = load_policy(lastfm_catalog, "dqn", cache=background.workdir)
     assert pol.name == "dqn"
-    split = data_dir / "lastfm-star" / "UI_Interaction_data" / "review_dict_valid.json"
-    cli = [sys.executable, "-c", "from ui.cli import main; main()", "eval", "simulate", "--catalog", "lastfm-star",
-           "--data-dir", str(data_dir), "--split", str(split), "--policy", "dqn", "--episodes", "40", "--json"]
-    m = json.loads(_run(cli, tmp_path).strip().splitlines()[-1])
+    m = _last_json(simulated)
     assert m["episodes"] == 40 and set(m) >= {"sr_at_5", "sr_at_10", "sr_at_15", "avg_turns", "hdcg", "episodes_per_s", "actions"}
 
 
-@pytest.mark.slow
-def test_demonstration_pretrained_policy_imitates_the_rule_and_beats_random(tmp_path, data_dir, lastfm_catalog, make_env) -> None:
+@pytest.mark.background("demonstrated")
+def test_demonstration_pretrained_policy_imitates_the_rule_and_beats_random(background, lastfm_catalog, make_env) -> None:  # type: ignore[no-untyped-def]
     """DQfD: 200 episodes demonstrated by the bayes rule + 1,000 pretraining steps + 600 fine-tuning steps."""
-    res = json.loads(_run([sys.executable, "-c", TRAIN, str(data_dir), "600", "200"], tmp_path).strip().splitlines()[-1])
+    (trained,) = background.results()
+    res = _last_json(trained)
+    tmp_path = background.workdir
     meta = json.loads(Path(res["path"]).with_suffix(".json").read_text())
     assert meta["demonstrations"] > 200 and meta["history"][0]["step"] == 0  # evaluated right after pretraining
     from crs.policy import load_policy

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 
 def test_workers_give_the_same_report(data_dir) -> None:  # type: ignore[no-untyped-def]
-    from ui.policy_eval import AttributeJob, evaluate_parallel
+    from crs.eval.attribute import evaluate_parallel
+    from ui.cli.factories import AttributeJob
 
     split = data_dir / "lastfm-star" / "UI_Interaction_data" / "review_dict_valid.json"
     job = AttributeJob("lastfm-star", str(data_dir), str(split), "bayes-cf", 0.1, 0.0, 5)

@@ -128,3 +128,19 @@ def test_dev_is_carved_from_train_users_and_resampling_favours_the_long_tail(las
     assert len(long_tail_resample(dev, lastfm_catalog, 10**6, 1.0, replace=False)) == len(dev)
     with pytest.raises(PolicyError, match="dev fraction"):
         carve_dev(pairs, 1.5)
+
+
+def test_collaborative_prior_from_liked_items(redial_catalog):  # type: ignore[no-untyped-def]
+    """The collaborative prior from a chat user's liked items (ReDial): held-out items rank above popularity."""
+    prior = CollaborativePrior(redial_catalog)
+    r = redial_catalog.interactions.tocsr()
+    user = int(np.argmax(np.diff(r.indptr)))
+    items = r.indices[r.indptr[user] : r.indptr[user + 1]]
+    liked, held = items[:-5], items[-5:]
+    scores = prior.for_items(liked)
+    pop = np.log1p(redial_catalog.popularity().astype(np.float64))
+    assert scores.shape == (len(redial_catalog),)
+    assert scores[liked].max() < scores.min() + 1.0  # the user's own items go to the bottom
+    rank = lambda s, i: int((s > s[i]).sum())
+    assert np.mean([rank(scores, i) for i in held]) < np.mean([rank(pop, i) for i in held])
+    np.testing.assert_array_equal(prior.for_items(np.array([], dtype=np.int64)), pop)

@@ -16,7 +16,12 @@ def small_catalog(redial_catalog) -> Catalog:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def small_ranker(small_catalog, tmp_path_factory):  # type: ignore[no-untyped-def]
+def small_ranker(small_catalog, redial_engine, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The fused ranker of the sub-catalog; its items' vectors are the session engine's (same texts,
+    same encoder: nothing is encoded again)."""
     from crs.ranking import build_ranker
+    from crs.retrieval import build_engine
 
-    return build_ranker(small_catalog, cache=tmp_path_factory.mktemp("rank-cache"))
+    cache = tmp_path_factory.mktemp("rank-cache")
+    engine = build_engine(small_catalog, cache=cache, vectors=redial_engine.vectors[: len(small_catalog)], progress=False)
+    return build_ranker(small_catalog, cache=cache, engine=engine)

@@ -34,13 +34,10 @@ def test_content_scores_cached_and_subsettable(small_ranker) -> None:  # type: i
     assert c.item_scores([], []) is None and c.query_scores(("  ",)) is None
 
 
-def test_shortlist_on_real_engine(redial_catalog) -> None:  # type: ignore[no-untyped-def]
-    from crs.ranking import build_ranker
+def test_shortlist_on_real_engine(redial_catalog, redial_engine, fast_agent) -> None:  # type: ignore[no-untyped-def]
     from crs.ranking.shortlist import popular_allowed, shortlist
-    from crs.retrieval import build_engine
 
-    engine = build_engine(redial_catalog, progress=False)
-    ranker = build_ranker(redial_catalog, engine=engine)
+    engine, ranker = redial_engine, fast_agent.ranker  # the chat agent's ranker over the session's engine
     allow = np.zeros(len(redial_catalog), dtype=bool)
     allow[::3] = True
     top = popular_allowed(engine, allow, 50)

@@ -70,7 +70,6 @@ def bad_file(tmp_path, redial_catalog):  # type: ignore[no-untyped-def]
     return p
 
 
-@pytest.mark.slow
 def test_bad_input_is_counted_not_fatal(redial_catalog, bad_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
     cfg = RedialEvalConfig(collaborative="knn", without=("content_query", "content_items"))
     r = evaluate_redial(redial_catalog, bad_file, cfg, cache=tmp_path)
@@ -83,7 +82,6 @@ def test_bad_input_is_counted_not_fatal(redial_catalog, bad_file, tmp_path) -> N
     assert r["baselines"]["repeat_context"]["recall_at_1"] > 0  # "a" is repeated at turn 2
 
 
-@pytest.mark.slow
 def test_cli_eval_redial_json(bad_file, data_dir) -> None:  # type: ignore[no-untyped-def]
     cmd = [sys.executable, "-m", "ui.cli", "eval", "redial", "--dialogues", str(bad_file), "--data-dir", str(data_dir),
            "--collaborative", "pop", "--without", "content_query", "--without", "content_items", "--json"]

@@ -1,15 +1,8 @@
-"""Fixtures for retrieval tests: one ReDial engine per session (item vectors cached on disk)."""
+"""Fixtures for retrieval tests (the ReDial engine is session-wide: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def redial_engine(redial_catalog):  # type: ignore[no-untyped-def]
-    from crs.retrieval import build_engine
-
-    return build_engine(redial_catalog, progress=False)
 
 
 @pytest.fixture(scope="session")

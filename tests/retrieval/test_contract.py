@@ -12,7 +12,6 @@ from crs.types import Results
 
 QUERIES = ["funny animated movie for kids", "dark psychological thriller", "tom hanks"]
 
-pytestmark = pytest.mark.slow  # needs the ReDial item vectors (encoded once per cold cache: minutes)
 
 
 class _Mode:

@@ -12,8 +12,6 @@ from crs.retrieval import InvalidQueryError, compile_constraints
 from crs.retrieval.dense import DenseIndex, build_ivf
 from crs.types import Constraint as C
 
-pytestmark = pytest.mark.slow  # needs the ReDial item vectors (encoded once per cold cache: minutes)
-
 
 @pytest.fixture(scope="module")
 def real_vectors(redial_catalog):  # type: ignore[no-untyped-def]

@@ -11,8 +11,6 @@ import pytest
 from crs.retrieval import InvalidQueryError, build_engine, compile_constraints
 from crs.types import Constraint as C
 
-pytestmark = pytest.mark.slow  # encodes the ReDial catalog once on a cold cache (minutes)
-
 
 def _row(catalog, title):  # type: ignore[no-untyped-def]
     return next(i for i, it in enumerate(catalog.items) if it.title == title and it.text)

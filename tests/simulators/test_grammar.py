@@ -90,16 +90,15 @@ def test_missing_file_is_a_clear_error(vocab, tmp_path):  # type: ignore[no-unty
         load_grammar([empty], vocab, "k", cache=tmp_path)
 
 
-def test_mined_templates_say_no_more_than_their_labels(redial_catalog, data_dir):  # type: ignore[no-untyped-def]
+def test_mined_templates_say_no_more_than_their_labels(natural_sim):  # type: ignore[no-untyped-def]
     """Real seeker phrases with preference words outside the slots ("a good children's movie",
     "something more recent") are not mined: the simulated utterance must express its labels only."""
     import re
 
     from simulators.grammar import SLOT
-    from simulators.natural import build_natural
     from simulators.surface import UNLABELLED_PREFERENCE
 
-    grammar = build_natural(redial_catalog, data_dir).grammar
+    grammar = natural_sim.grammar  # mined from the ReDial train part by `build_natural`
     texts = [t for texts, _ in grammar.templates.values() for t in texts]
     assert len(texts) > 1000
     leaking = [t for t in texts if UNLABELLED_PREFERENCE.search(SLOT.sub(" ", t))]

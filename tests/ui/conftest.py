@@ -1,4 +1,4 @@
-"""An agent on the real ReDial catalog for the UI tests (rule NLU, strict)."""
+"""The UI tests drive the session-wide rule-NLU ReDial agent (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,5 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def ui_agent(redial_catalog, data_dir, tmp_path_factory):  # type: ignore[no-untyped-def]
-    from crs.dialogue.build import AgentConfig, build_agent
-    from crs.store import Store
-
-    store = Store(tmp_path_factory.mktemp("ui") / "ui.db")
-    cfg = AgentConfig(catalog="redial", data_dir=str(data_dir), nlu="rules", strict=True)
-    yield build_agent(cfg, catalog=redial_catalog, store=store)
-    store.close()
+def ui_agent(fast_agent):  # type: ignore[no-untyped-def]
+    return fast_agent

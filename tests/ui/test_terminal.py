@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from tests.background import Step
 from ui.terminal import chat
 
 
@@ -39,13 +39,19 @@ def test_piped_plain_text(ui_agent):
     assert "you: hi" in text and "crs" in text
 
 
-@pytest.mark.slow
-def test_cli_chat_json(tmp_path, data_dir):
-    env = {**os.environ, "CRS_DATA_DIR": str(data_dir)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "chat", "--catalog", "redial", "--json", "--store", str(tmp_path / "c.db"),
-         "--user", "cli"], input="hi\njust give me something\n", capture_output=True, text=True, env=env,
-        timeout=600, check=False)
+def _cli_chat(data_dir: Path, workdir: Path) -> list[Step]:
+    return [Step([sys.executable, "-m", "ui.cli", "chat", "--catalog", "redial", "--json", "--store",
+                  str(workdir / "c.db"), "--user", "cli"], {"CRS_DATA_DIR": str(data_dir)}, 600,
+                 input="hi\njust give me something\n")]
+
+
+BACKGROUND = {"cli-chat": _cli_chat}
+BACKGROUND_AFTER = {"cli-chat": "fast_agent"}  # it loads the item vectors and EASE the session built
+
+
+@pytest.mark.background("cli-chat")
+def test_cli_chat_json(fast_agent, background):  # type: ignore[no-untyped-def]
+    (proc,) = background.results()
     assert proc.returncode == 0, proc.stderr[-2000:]
     turns = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(turns) == 2 and turns[1]["action"] == "recommend" and turns[1]["recommendations"]

@@ -1,0 +1,33 @@
+"""The DQN trained through the whole chat agent (`crs train policy --simulator natural`).
+
+Double DQN (`crs.policy.dqn.train`, arguments `crs.policy.dqn.natural_args`) on
+`crs.dialogue.chat_env.ChatEnv`: one shared agent, one simulator per env from the caller's
+`simulator(seed)` (the `crs` command draws its goals from the train part of the ReDial train
+dialogues), periodic evaluations on other episodes of the same goals, so the dev part stays unseen.
+It lives here, above the dialogue package, because the env is the agent itself (crs/policy does not
+import crs/dialogue). Checkpoint: `crs.dialogue.decide.dqn_checkpoint(catalog, chat_ask_space(catalog), "natural")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from crs.dialogue.agent import Agent
+from crs.dialogue.chat_env import ChatEnv, ChatEnvConfig, TextSimulator
+from crs.dialogue.decide import dqn_checkpoint
+from crs.dialogue.observe import chat_ask_space
+from crs.policy.dqn import Args, TrainResult, train
+from crs.types import Catalog
+
+
+def train_through_chat(agent: Agent, catalog: Catalog, simulator: Callable[[int], TextSimulator], args: Args,
+                       cache: str | Path | None = None, progress: bool = True) -> TrainResult:
+    """Train and save the chat-trained DQN; `cache` overrides the cache directory of the checkpoint."""
+    cfg = ChatEnvConfig(n_ask=args.n_ask, top_k=args.top_k, belief=args.belief, prior=args.prior)
+
+    def make(noise: float, seed: int) -> ChatEnv:
+        return ChatEnv(agent, simulator(seed), cfg)
+
+    path = dqn_checkpoint(catalog, chat_ask_space(catalog), "natural", cache)
+    return train(args, catalog, make, make, cache=path.parent.parent, progress=progress)

@@ -1,0 +1,51 @@
+"""Candidates (`crs/dialogue/candidates.py`): OR-ed includes, soft boosts, relaxation oldest first, on the real ReDial catalog."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from crs.dialogue.candidates import combine, constraint_masks, relaxed_mask, soft_boost
+from crs.types import Constraint
+
+
+def test_includes_of_one_attribute_are_ored(redial_catalog, redial_engine):
+    n = len(redial_catalog)
+    cons = [Constraint("genres", "include", "comedy"), Constraint("genres", "include", "horror")]
+    masks = constraint_masks(redial_engine, cons)
+    got = combine(cons, masks, n)
+    assert np.array_equal(got, masks[0] | masks[1]) and got.sum() > masks[0].sum()
+    boost = soft_boost(redial_engine, cons, np.arange(n))
+    both = masks[0] & masks[1]
+    assert both.any() and np.all(boost[both] == 2) and np.all(boost[~(masks[0] | masks[1])] == 0)
+    # an exclude and a year range still cut
+    cons2 = cons + [Constraint("genres", "exclude", "romance"), Constraint("year", "ge", 2000)]
+    got2 = combine(cons2, constraint_masks(redial_engine, cons2), n)
+    years = np.array([it.year or 0 for it in redial_catalog.items])
+    assert got2.sum() < got.sum() and np.all(years[got2] >= 2000)
+
+
+def test_relaxes_oldest_when_too_few(redial_catalog, redial_engine):
+    n = len(redial_catalog)
+    cons = [Constraint("year", "lt", 1930), Constraint("genres", "include", "sci-fi"),
+            Constraint("genres", "exclude", "drama")]
+    base = np.ones(n, dtype=bool)
+    strict = base & combine(cons, constraint_masks(redial_engine, cons), n)
+    assert strict.sum() < 50
+    mask, relaxed = relaxed_mask(redial_engine, n, cons, base, 50)
+    assert relaxed[0] == cons[0] and mask.sum() >= 50
+    ok, none = relaxed_mask(redial_engine, n, cons[1:], base, 5)
+    assert none == () and ok.sum() >= 5
+
+
+def test_agent_tells_which_constraint_was_relaxed(fast_agent):
+    a = fast_agent
+    s = a.new_session("relax-1")
+    s, _ = a.step(s, "I want a horror movie")
+    s, r2 = a.step(s, "something released in 1921 please")
+    assert any(c.attribute == "year" for c in s.constraints)
+    s, r3 = a.step(s, "just give me something")
+    assert r3.action == "recommend" and len(r3.cards) == a.k and r3.candidates >= a.k
+    told = [any("relaxed" in n for n in r.notices) for r in (r2, r3)]
+    assert told.count(True) == 1  # said once, on the turn the relaxation happened, not repeated
+    s, r4 = a.step(s, "something else")
+    assert not any("relaxed" in n for n in r4.notices)

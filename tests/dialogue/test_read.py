@@ -1,0 +1,22 @@
+"""Reading the message (`crs/dialogue/read.py`): vague year words, request cues."""
+
+from __future__ import annotations
+
+from crs.dialogue.read import _REQUEST, drop_vague_years
+from crs.types import Constraint, ParsedTurn
+
+
+def test_vague_year_words_are_not_filters():
+    vague = ParsedTurn("a classic please", "ask_rec", add=(Constraint("year", "lt", 1980),
+                                                          Constraint("genres", "include", "comedy")))
+    assert drop_vague_years(vague, vague.text).add == (Constraint("genres", "include", "comedy"),)
+    explicit = ParsedTurn("something before 1980", "ask_rec", add=(Constraint("year", "lt", 1980),))
+    assert drop_vague_years(explicit, explicit.text).add == explicit.add
+    decade = ParsedTurn("an old 80s movie", "ask_rec", add=(Constraint("year", "lt", 1990),))
+    assert drop_vague_years(decade, decade.text).add == decade.add
+
+
+def test_request_with_plural_movies():
+    assert _REQUEST.search("recommend a few good movies")
+    assert _REQUEST.search("can you suggest some films")
+    assert not _REQUEST.search("I watched two movies yesterday")

@@ -1,0 +1,283 @@
+"""`crs eval simulate|transfer|realism|order`: simulation-based and dialogue-order evaluations.
+
+The commands build catalogs, agents and simulators by name (`ui.cli.factories`) and hand them to
+the engine's runners: `crs.eval.simulate.run_natural`, `crs.eval.attribute.evaluate_parallel`,
+`crs.policy.episodes.evaluate`, `crs.eval.transfer.compare_policies`, `crs.eval.order.run_order_eval`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crs.config import torch_threads
+from crs.errors import CRSError
+from ui.cli.common import DataDirOpt, JsonOpt, OutOpt, console, dd, err_console, finish, load, stderr_log
+
+DEFAULT_POLICIES = ("bayes", "dqn", "dqn-natural")
+
+
+def eval_simulate(
+    catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
+    split: Optional[Path] = typer.Option(None, "--split", help="attribute: {user: [items]} JSON (LastFM* review_dict_*.json) or ReDial JSONL."),
+    data_dir: Optional[Path] = DataDirOpt,
+    simulator: str = typer.Option("attribute", "--simulator", help="attribute (policy only) | natural (whole chatbot, text only)"),
+    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | bayes-cf | always-recommend | random (default: dqn; natural: bayes)"),
+    answer_noise: float = typer.Option(0.0, "--answer-noise", help="Probability of flipping each yes/no answer."),
+    initiative: float = typer.Option(0.0, "--initiative", help="Probability the user volunteers an attribute on wait."),
+    episodes: int = typer.Option(3000, "--episodes"),
+    seed: int = typer.Option(0, "--seed"),
+    backend: str = typer.Option("local", "--backend", help="natural: local | process | ray"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (process / ray backends)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local ray.init)."),
+    nlu: str = typer.Option("learned", "--nlu", help="natural: learned | rules"),
+    policy_path: Optional[Path] = typer.Option(None, "--policy-path", help="natural: a DQN checkpoint file for the agent."),
+    top_k: int = typer.Option(3, "--k", help="natural: recommendations per turn."),
+    oracle_constraints: bool = typer.Option(False, "--oracle-constraints", help="natural, diagnostic ablation: constraints from the simulator's labels, not the NLU."),
+    user_model: str = typer.Option("profile", "--user-model", help="natural: profile (knows only what its real seeker said; default) | oracle (knows its target film)."),
+    goals: Optional[Path] = typer.Option(None, "--goals", help="natural: ReDial-format JSONL the users take their goals from (default: the dev part of the ReDial train dialogues); nothing the agent or the user learns from contains them."),
+    prior: Optional[str] = typer.Option(None, "--prior", help="attribute: item prior popularity | collaborative (default: the policy's own)."),
+    out: Optional[Path] = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """MCR evaluation (15 turns): SR@5/10/15, average turns, hDCG, action counts; `--simulator natural`
+    drives the whole chatbot in text and adds NLU accuracy, strategies and popularity."""
+    torch_threads(1)
+    if simulator == "natural":
+        report, cfg = simulate_natural(catalog, data_dir, episodes, seed, backend, workers, address, nlu,
+                                       policy or "bayes", policy_path, top_k, progress=not as_json,
+                                       oracle_constraints=oracle_constraints, user_model=user_model, goals=goals)
+        if not finish("simulate-natural", report, cfg, out, as_json):
+            print_simulation(console, report, 15)
+        return
+    if address or policy_path or oracle_constraints or goals:
+        raise CRSError("--address/--policy-path/--oracle-constraints/--goals apply to --simulator natural only")
+    if split is None:
+        raise CRSError("--split is required for --simulator attribute (e.g. LastFM* review_dict_valid.json)")
+    policy = policy or "dqn"
+    m = _simulate_attribute(catalog, data_dir, split, simulator, policy, answer_noise, initiative, episodes, seed,
+                            prior, workers, backend)
+    m.update({"policy": policy, "catalog": catalog, "answer_noise": answer_noise, "split": str(split)})
+    cfg = {"command": "eval simulate", "simulator": simulator, "catalog": catalog, "split": split, "policy": policy,
+           "answer_noise": answer_noise, "initiative": initiative, "episodes": episodes, "seed": seed,
+           "prior": m["prior"], "workers": workers}
+    if finish("simulate-attribute", m, cfg, out, as_json):
+        return
+    t = Table("metric", "value")
+    for k, v in m.items():
+        t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    console.print(t)
+
+
+def _simulate_attribute(catalog: str, data_dir: Path | None, split: Path, simulator: str, policy: str,
+                        answer_noise: float, initiative: float, episodes: int, seed: int, prior: str | None,
+                        workers: int | None, backend: str) -> dict[str, Any]:
+    """The policy against the attribute simulator: chunks over a process pool with `workers`, else here."""
+    from crs.dialogue.observe import chat_ask_space
+    from crs.policy import load_policy
+    from crs.policy.episodes import evaluate
+    from ui.cli.factories import AttributeJob, env_factory, policy_episodes
+
+    if workers and simulator == "attribute":
+        from crs.eval.attribute import evaluate_parallel
+
+        job = AttributeJob(catalog, dd(data_dir), str(split), policy, answer_noise, initiative, seed, prior)
+        return evaluate_parallel(job, episodes, workers, "ray" if backend == "ray" else "process")
+    cat = load(catalog, data_dir)
+    pol = load_policy(cat, policy, space=chat_ask_space(cat)) if policy == "dqn" else load_policy(cat, policy)
+    prior = prior or pol.prior
+    make = env_factory(cat, policy_episodes(cat, data_dir, split, "dev"), simulator, prior, initiative=initiative,
+                       hold_out=False)
+    return evaluate(make(answer_noise, seed, pol.belief), pol, episodes, seed=seed) | {"prior": prior}
+
+
+def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: int, backend: str = "local",
+                     workers: int | None = None, address: str | None = None, nlu: str = "learned",
+                     policy: str = "bayes", policy_path: Path | None = None, k: int = 3, max_turns: int = 15,
+                     progress: bool = True, oracle_constraints: bool = False, user_model: str = "profile",
+                     goals: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the chatbot against the natural-language simulator; returns (report, resolved config)."""
+    from crs.eval.simulate import run_natural
+    from simulators.profile import target_of as profile_target
+    from ui.cli.factories import natural_components, natural_target, simulation_leak_check
+
+    pp = str(policy_path) if policy_path else None
+    gp = str(goals) if goals else None
+    if catalog != "redial" and user_model == "profile" and gp is None:
+        user_model = "oracle"  # other catalogs have no real dialogues to build a profile from
+    factory = functools.partial(natural_components, catalog, dd(data_dir), nlu, policy, pp, k, seed, None, gp,
+                                user_model)
+    target = profile_target if user_model == "profile" else natural_target
+    report, timing = run_natural(factory, repr((catalog, dd(data_dir), nlu, policy, pp, k, seed, gp, user_model)),
+                                 episodes, seed, backend, workers, address, max_turns, target, oracle_constraints,
+                                 progress, simulation_leak_check(dd(data_dir), gp))
+    report.update({"simulator": "natural", "user_model": user_model, "goals": gp or "redial train dialogues, dev part",
+                   "catalog": catalog, "policy": pp or policy, "k": k, "seed": seed,
+                   "oracle_constraints": oracle_constraints})
+    config = {"command": "eval simulate", "simulator": "natural", "catalog": catalog, "data_dir": dd(data_dir),
+              "episodes": episodes, "seed": seed, "backend": backend, "workers": workers, "address": address,
+              "nlu": nlu, "policy": policy, "policy_path": pp, "k": k, "max_turns": max_turns, "timing": timing,
+              "oracle_constraints": oracle_constraints, "user_model": user_model, "goals": gp}
+    return report, config
+
+
+def print_simulation(console: Console, report: Mapping[str, Any], max_turns: int) -> None:
+    um = report.get("user_model", "oracle")
+    t = Table("metric", "value", title=f"natural-language simulation, {report['episodes']} episodes, "
+              f"user model: {um}{' (knows its target)' if um == 'oracle' else ''}")
+    for key in ("sr_at_5", "sr_at_10", f"sr_at_{max_turns}", "avg_turns", "hdcg"):
+        t.add_row(key, f"{report[key]:.4f}")
+    nlu = report["nlu"]
+    if nlu.get("turns"):
+        t.add_row("NLU act accuracy", f"{nlu['act_accuracy']:.4f}")
+        t.add_row("NLU entity F1 / polarity acc.", f"{nlu['entities']['f1']:.4f} / {nlu['entity_polarity_accuracy']}")
+        t.add_row("NLU attribute F1 / polarity acc.",
+                  f"{nlu['attributes']['f1']:.4f} / {nlu['attribute_polarity_accuracy']}")
+    t.add_row("actions", ", ".join(f"{k} {v:.0%}" for k, v in report["action_shares"].items()))
+    t.add_row("strategies (top 4)", ", ".join(f"{k} {v:.0%}" for k, v in list(report["strategy_shares"].items())[:4]))
+    pop = report["popularity"]["mean_percentile"]
+    t.add_row("popularity percentile of recommendations", "-" if pop is None else f"{pop:.1f}")
+    if "leak_check" in report:
+        t.add_row("leak check (goal dialogues found in training sources)", str(report["leak_check"].get("total")))
+    console.print(t)
+
+
+def eval_transfer(
+    dialogues: Path = typer.Option(..., "--dialogues", help="Real dialogues to replay (ReDial JSONL, UniCRS JSONL or INSPIRED tsv)."),
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="Catalog (redial)."),
+    data_dir: Optional[Path] = DataDirOpt,
+    episodes: int = typer.Option(60, "--episodes", help="Natural-language episodes per policy (dev goals of the ReDial train split)."),
+    dialogues_n: int = typer.Option(60, "--dialogues-n", help="Replayed dialogues per policy."),
+    policies: str = typer.Option("bayes,dqn,dqn-natural", "--policies", help="Comma-separated: bayes (shipped rule), dqn (attribute-trained), dqn-natural, or any policy name."),
+    dqn_path: Optional[Path] = typer.Option(None, "--dqn-path", help="Checkpoint for `dqn` (default: the catalog's attribute-trained one)."),
+    dqn_natural_path: Optional[Path] = typer.Option(None, "--dqn-natural-path", help="Checkpoint for `dqn-natural` (default: the catalog's NL-trained one)."),
+    seed: int = typer.Option(0, "--seed"),
+    nlu: str = typer.Option("learned", "--nlu", help="learned | rules"),
+    out: Optional[Path] = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """DQN trained on the attribute simulator vs trained through the chat agent on the NL simulator
+    (and the shipped bayes rule), each on the NL simulator and on replayed real dialogues (decision
+    agreement with the human recommender, Recall@k of the human's movies)."""
+    torch_threads(1)
+    names = tuple(p.strip() for p in policies.split(",") if p.strip())
+    paths = {k: str(v) for k, v in (("dqn", dqn_path), ("dqn-natural", dqn_natural_path)) if v is not None}
+    report, cfg = run_transfer(catalog, data_dir, dialogues, episodes, dialogues_n, seed, nlu, names, paths,
+                               stderr_log(not as_json))
+    if finish("transfer", report, cfg, out, as_json):
+        return
+    t = Table("policy", "NL SR@15", "NL AT", "replay decision acc.", "rec. precision / recall", "replay Recall@k",
+              title="transfer: NL simulator (dev goals) and replayed real dialogues")
+    for name, r in report["policies"].items():
+        nl, rp = r["natural"], r["replay"]
+        t.add_row(name, f"{nl['sr_at_15']:.3f}", f"{nl['avg_turns']:.2f}", str(rp["decision_accuracy"]),
+                  f"{rp['recommend_precision']} / {rp['recommend_recall']}", str(rp["recall_at_k"]))
+    console.print(t)
+
+
+def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes: int, replay_dialogues: int, seed: int,
+                 nlu: str = "learned", policies: tuple[str, ...] = DEFAULT_POLICIES,
+                 paths: dict[str, str] | None = None,
+                 log: Callable[[str], None] = lambda m: None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`crs eval transfer`: each policy in the same agent on the NL simulator's dev goals
+    (`natural_simulator(..., "dev")`) and on replayed real dialogues (`crs.eval.transfer.compare_policies`)."""
+    from crs.catalog import load_catalog
+    from crs.eval.transfer import check_policies, compare_policies
+    from simulators.replay import ReplaySimulator, load_replay_dialogues
+    from ui.cli.factories import build_eval_agent, natural_simulator, natural_target
+
+    if min(episodes, replay_dialogues) < 1 or not policies:
+        raise CRSError("--episodes and --dialogues-n must be positive and --policies non-empty")
+    cat = load_catalog(catalog, data_dir=dd(data_dir))
+    base = build_eval_agent(cat, dd(data_dir), nlu, "bayes", None, 3)
+    check_policies(base, policies, paths or {})
+    nsim = natural_simulator(cat, dd(data_dir), seed, "dev")
+    rsim = ReplaySimulator(load_replay_dialogues(dialogues, cat), cat)
+    n_replay = min(replay_dialogues, len(rsim.dialogues))
+    t0 = time.perf_counter()
+    report = compare_policies(base, policies, paths or {}, nsim, rsim, episodes, n_replay, seed, natural_target, log)
+    report.update({"seconds": round(time.perf_counter() - t0, 1),
+                   "nl_goals": "dev part of crs.catalog.dialogues.redial_train_dev (ReDial train files, 0.2, seed 0)",
+                   "replay_file": str(dialogues), "replayed_dialogues": n_replay})
+    config = {"catalog": catalog, "data_dir": dd(data_dir), "dialogues": str(dialogues), "episodes": episodes,
+              "replay_dialogues": replay_dialogues, "seed": seed, "nlu": nlu, "policies": list(policies),
+              "paths": paths or {}}
+    return report, config
+def eval_realism(
+    simulator: str = typer.Option("natural", "--simulator", help="natural | replay (real train messages: a baseline)."),
+    dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL whose seeker messages are the real side."),
+    user_model: str = typer.Option("profile", "--user-model", help="natural: profile (target-free, default) | oracle (knows its target)."),
+    n: int = typer.Option(1000, "--n", help="Simulated utterances (the real side is sampled to the same size)."),
+    seed: int = typer.Option(0, "--seed"),
+    data_dir: Optional[Path] = DataDirOpt,
+    config: Optional[Path] = typer.Option(None, "--config", help="JSON file of NaturalConfig fields."),
+    llm: str = typer.Option("none", "--llm", help="Paraphrase backend: none | smollm2 | openai:URL[#model]."),
+    paraphrase_prob: float = typer.Option(0.5, "--paraphrase-prob", help="Share of utterances paraphrased when --llm is set."),
+    out: Optional[Path] = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Realism of simulated seeker utterances vs the file's real ones: classifier AUC, distinct-n, acts, lengths."""
+    from crs.embed import shared_encoder
+    from simulators.latent import NaturalConfig
+    from simulators.realism import evaluate_realism
+
+    raw = {}
+    if config is not None:
+        try:
+            raw = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            raise typer.BadParameter(f"--config {config}: {e}") from None
+    backend = None
+    if llm != "none":
+        from crs.llm import build_llm
+
+        backend = build_llm(llm)
+        raw = {**raw, "paraphrase_prob": paraphrase_prob}
+    cat = load("redial", data_dir)
+    r = evaluate_realism(cat, dialogues, shared_encoder().encode, simulator, n=n, seed=seed, data_dir=data_dir,
+                         config=NaturalConfig.from_dict(raw), llm=backend, user_model=user_model)
+    r["llm"] = llm
+    if finish("realism", r, None, out, as_json):
+        return
+    who = f"{simulator} ({user_model})" if simulator == "natural" else simulator
+    t = Table("metric", "simulated", "real", title=f"realism of {who} vs {dialogues} ({r['n_per_side']} each)")
+    t.add_row("classifier AUC (0.5 = indistinguishable)", f"{r['auc']:.3f} ± {r['auc_std']:.3f}", "")
+    for key in ("distinct_1", "distinct_2", "act_entropy", "mean_length"):
+        t.add_row(key, f"{r[key]:.3f}", f"{r['real_' + key]:.3f}")
+    t.add_row("act JS divergence", f"{r['act_js_divergence']:.3f}", "")
+    t.add_row("length Wasserstein (words)", f"{r['length_wasserstein']:.2f}", "")
+    console.print(t)
+
+
+def eval_order(
+    dialogues: list[Path] = typer.Option(..., "--dialogues", help="ReDial-format JSONL file (repeatable)."),
+    data_dir: Path | None = DataDirOpt,
+    context: str = typer.Option("liked", "--context", help="liked (seeker labels give polarity) | all"),
+    shuffles: int = typer.Option(5, "--shuffles", help="Shuffled copies per context (averaged)."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Override training epochs (if not cached)."),
+    out: Optional[Path] = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Sequence model on ordered liked entities vs the same model on shuffled order: Recall@10/50."""
+    from crs.eval.order import run_order_eval
+
+    log = None if as_json else err_console.print
+    r = run_order_eval([str(p) for p in dialogues], data_dir, context, shuffles, epochs, log=log)
+    if finish("order", r, None, out, as_json):
+        return
+    t = Table("context order", "Recall@10", "Recall@50", title=f"order effect on {r['n']} recommender turns")
+    for key in ("ordered", "shuffled"):
+        t.add_row(key, f"{r[key]['recall_at_10']:.4f}", f"{r[key]['recall_at_50']:.4f}")
+    console.print(t)
+    e = r["effect"]
+    console.print(f"Recall@50 ordered − shuffled: {e['recall_at_50_diff']:+.4f} "
+                  f"(95% CI {e['ci95'][0]:+.4f} … {e['ci95'][1]:+.4f}; {e['better_cases']} turns better, "
+                  f"{e['worse_cases']} worse)")

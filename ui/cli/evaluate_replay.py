@@ -1,0 +1,60 @@
+"""`crs eval replay`: the agent reads real dialogues; its ranked list is scored at every human recommendation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from crs.errors import CRSError
+from ui.cli.common import DataDirOpt, JsonOpt, OutOpt, console, dd, finish
+
+
+def eval_replay(
+    dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL to replay (any file, an official test file too)."),
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="redial (the films of ReDial dialogues)."),
+    data_dir: Optional[Path] = DataDirOpt,
+    limit: Optional[int] = typer.Option(None, "--limit", help="Replay only the first N dialogues."),
+    nlu: str = typer.Option("learned", "--nlu", help="learned | rules"),
+    out: Optional[Path] = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Recall@1/3/10, SR and RDL of the agent's ranked list at each human recommendation (new films
+    only), with the copy and popularity baselines; the agent learns nothing from the replayed file."""
+    from crs.catalog.dialogues import read_dialogues
+    from crs.config import torch_threads
+    from crs.eval.backends import iter_progress
+    from crs.eval.leaks import leak_check
+    from crs.eval.replay import run_replay
+    from ui.cli.factories import build_eval_agent, leak_sources, load_without
+
+    if catalog != "redial":
+        raise CRSError("crs eval replay scores ReDial films: use --catalog redial")
+    if limit is not None and limit < 1:
+        raise CRSError(f"--limit must be positive, got {limit}")
+    torch_threads(1)
+    ds = read_dialogues(dialogues).dialogues[:limit]
+    if not ds:
+        raise CRSError(f"no dialogues in {dialogues}")
+    cat = load_without(catalog, dd(data_dir), ds)
+    agent = build_eval_agent(cat, dd(data_dir), nlu)
+    update, close = iter_progress(len(ds), "dialogues") if not as_json else (lambda n: None, lambda: None)
+    try:
+        report = run_replay(agent, ds, progress=update)
+    finally:
+        close()
+    report["leak_check"] = leak_check(ds, leak_sources(agent))
+    report.update({"dialogues": str(dialogues), "catalog": catalog})
+    config = {"command": "eval replay", "dialogues": str(dialogues), "catalog": catalog, "data_dir": dd(data_dir),
+              "limit": limit, "nlu": nlu}
+    if finish("replay", report, config, out, as_json):
+        return
+    t = Table("ranker", "R@1", "R@3", "R@10", "SR", "RDL",
+              title=f"replay of {report['n_dialogues']} dialogues, {report['n_turns']} scored recommender turns "
+                    f"(new films only); leak check {report['leak_check']['total']}")
+    rows = {"agent": report, **report["baselines"]}
+    for name, m in rows.items():
+        t.add_row(name, *(f"{m[k]:.4f}" for k in ("recall_at_1", "recall_at_3", "recall_at_10", "sr", "rdl")))
+    console.print(t)

@@ -1,0 +1,137 @@
+"""`crs train policy|sequence`: train learned components (outputs go to the cache directory).
+
+The trainers and their hyper-parameters live in the engine (`crs.policy.dqn`: `attribute_args`,
+`natural_args`; `crs.eval.chat_training`; `crs.ranking.sequence`); the commands parse flags and
+hand the trainers the environments built around a simulator of their choice (`ui.cli.factories`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from crs.config import torch_threads
+from crs.errors import CRSError
+from crs.types import Catalog
+from ui.cli.common import DataDirOpt, JsonOpt, console, dd, err_console, load, print_json
+
+if TYPE_CHECKING:
+    from crs.dialogue.chat_env import TextSimulator
+    from crs.policy.dqn import Args, TrainResult
+
+
+def train_nlu(data_dir: Path | None = DataDirOpt, as_json: bool = JsonOpt) -> None:
+    """Train the mention-sentiment (ReDial) and intent (IARD) models and write them to data/models/
+    (the artifacts the chat loads; building the agent never trains them)."""
+    from crs.config import data_dir as resolve
+    from crs.nlu.train import SHIPPED_DIR, train_shipped
+
+    root = resolve(data_dir)
+    if root is None:
+        raise CRSError("crs train nlu needs the real data: pass --data-dir DIR or set CRS_DATA_DIR")
+    torch_threads(1)
+    out = {"dir": str(SHIPPED_DIR), **train_shipped(root)}
+    print_json(out) if as_json else console.print(out)
+
+
+def train_sequence(
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="Only redial: sequences come from ReDial dialogues."),
+    data_dir: Path | None = DataDirOpt,
+    epochs: int | None = typer.Option(None, "--epochs", help="Override the number of epochs."),
+    force: bool = typer.Option(False, "--force", help="Retrain even if a cached model exists."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Train the order-aware sequence model on the train split of the ReDial train dialogues."""
+    from dataclasses import asdict, replace
+
+    from crs.catalog.dialogues import redial_train_dev
+    from crs.ranking.sequence import SequenceConfig, train_or_load
+
+    if catalog != "redial":
+        raise CRSError(f"the sequence model is trained on ReDial dialogues: use --catalog redial (got {catalog!r})")
+    cat = load(catalog, data_dir)
+    train, dev = redial_train_dev(data_dir)
+    config = SequenceConfig() if epochs is None else replace(SequenceConfig(), epochs=epochs)
+    log = None if as_json else err_console.print
+    model, path, trained = train_or_load(cat, train, config, force=force, log=log)
+    out = {"path": str(path), "trained_now": trained, "train_dialogues": len(train), "dev_dialogues": len(dev),
+           "config": asdict(config), "history": model.history}
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"sequence model {'trained' if trained else 'loaded from cache'}: {path}")
+
+
+def train_policy(
+    catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
+    data_dir: Optional[Path] = DataDirOpt,
+    simulator: str = typer.Option("attribute", "--simulator", help="attribute (attribute-level env) | natural (through the chat agent, redial)."),
+    split: Optional[Path] = typer.Option(None, "--split", help="Training split (default: LastFM* train / catalog interactions)."),
+    dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: 10% of the training users, carved out)."),
+    minutes: float = typer.Option(10.0, "--minutes", help="Wall-clock training budget."),
+    seed: int = typer.Option(0, "--seed"),
+    prior: str = typer.Option("collaborative", "--prior", help="Item prior: collaborative (user-kNN) | popularity."),
+    prior_weight: Optional[float] = typer.Option(None, "--prior-weight", help="Exponent on the prior in the belief (default 0.2 collaborative, 1.0 popularity)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Train the unified ask/recommend/wait DQN policy; the checkpoint goes to the cache directory."""
+    from crs.policy.belief import BeliefConfig
+    from crs.policy.dqn import attribute_args, train
+    from ui.cli.factories import env_factory, training_data
+
+    torch_threads(1)
+    cat = load(catalog, data_dir)
+    if simulator == "natural":  # DQN trained through the whole chat agent (ChatEnv)
+        out = train_natural_command(cat, data_dir, minutes, seed, prior, not as_json,
+                                    {"--split": split, "--dev-split": dev_split, "--prior-weight": prior_weight})
+        print_json(out) if as_json else console.print(out)
+        return
+    if prior == "collaborative" and cat.interactions is None:
+        prior = "popularity"
+    belief = BeliefConfig(prior_weight=prior_weight) if prior_weight else None  # None: the preset's
+    args = attribute_args(minutes, seed, prior, belief)
+    data = training_data(cat, data_dir, split, dev_split, seed=seed)  # dev: carved out of the training users
+    make = env_factory(cat, data.train, simulator, prior, args.belief)
+    make_dev = env_factory(cat, data.dev, simulator, prior, args.belief)
+    res = train(args, cat, make, make_dev, progress=not as_json)
+    out = {"checkpoint": str(res.path), "steps": res.steps, "episodes": res.episodes, "seconds": round(res.seconds, 1),
+           "dev": data.dev_source, "dev_episodes": len(data.dev), "best": res.best}
+    if as_json:
+        print_json(out)
+    else:
+        console.print(out)
+
+
+def train_natural_command(cat: Catalog, data_dir: Path | None, minutes: float, seed: int, prior: str, progress: bool,
+                          attribute_only: dict[str, Any]) -> dict[str, Any]:
+    """`crs train policy --simulator natural`: options of the attribute path are errors here."""
+    from crs.policy.dqn import natural_args
+
+    given = [k for k, v in attribute_only.items() if v is not None]
+    if given:
+        raise CRSError(f"{', '.join(given)} apply to --simulator attribute only (the natural simulator draws goals "
+                       "from the train part of the ReDial train dialogues)")
+    if cat.name != "redial":
+        raise CRSError(f"--simulator natural needs the redial catalog (ReDial dialogues), not {cat.name!r}")
+    res = train_natural(cat, dd(data_dir), minutes, seed, progress=progress, args=natural_args(minutes, seed, prior))
+    return {"checkpoint": str(res.path), "simulator": "natural", "steps": res.steps, "episodes": res.episodes,
+            "seconds": round(res.seconds, 1), "best": res.best}
+
+
+def train_natural(cat: Catalog, data_dir: str | None, minutes: float, seed: int = 0, nlu: str = "learned",
+                  progress: bool = True, cache: str | Path | None = None, args: Args | None = None) -> TrainResult:
+    """The DQN trained through the whole chat agent against the NL simulator on the train goals
+    (`crs.eval.chat_training.train_through_chat`); `args` overrides `natural_args(minutes, seed)`."""
+    from crs.eval.chat_training import train_through_chat
+    from crs.policy.dqn import natural_args
+    from ui.cli.factories import build_eval_agent, natural_simulator
+
+    agent = build_eval_agent(cat, data_dir, nlu, "bayes", None, 3)
+
+    def simulator(seed: int) -> TextSimulator:
+        return natural_simulator(cat, data_dir, seed, "train")
+
+    return train_through_chat(agent, cat, simulator, args or natural_args(minutes, seed), cache=cache,
+                              progress=progress)
