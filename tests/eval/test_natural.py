@@ -72,7 +72,8 @@ def _job(data_dir: str) -> EpisodeJob:
 
 
 @pytest.fixture(scope="module")
-def job(data_dir):  # type: ignore[no-untyped-def]
+def job(data_dir, fast_agent):  # type: ignore[no-untyped-def]
+    """The job, its agent built in this process (from the session's cache: `fast_agent` encoded the items)."""
     j = _job(str(data_dir))
     components(j)
     return j

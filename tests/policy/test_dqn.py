@@ -28,7 +28,7 @@ cat = load_catalog("lastfm-star", data_dir=sys.argv[1])
 data = training_data(cat, Path(sys.argv[1]), None, None, seed=0, n_train=3000, n_dev=100)  # dev: carved from train users
 demos = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 belief = BeliefConfig(prior_weight=0.2)
-args = Args(total_steps=int(sys.argv[2]), minutes=5, eval_every=10**9, eval_episodes=30, learning_starts=200,
+args = Args(total_steps=int(sys.argv[2]), minutes=9, eval_every=10**9, eval_episodes=30, learning_starts=200,
             eps_steps=int(sys.argv[2]) // 2, batch_size=64, demo_episodes=demos, pretrain_steps=1000,
             eps_start=0.1 if demos else 1.0, prior="collaborative", belief=belief, guide_threshold=0.2)
 make, make_dev = (env_factory(cat, eps, "attribute", "collaborative", belief) for eps in (data.train, data.dev))
