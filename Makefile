@@ -7,6 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
+export RAY_AUTH_MODE := disabled
 
 .PHONY: demo test install bench lint llm
 
