@@ -29,9 +29,11 @@ COMMANDS: dict[typer.Typer, dict[str, Callable[..., Any]]] = {
     eval_app: {"simulate": evaluate.eval_simulate, "transfer": evaluate.eval_transfer,
                "realism": evaluate.eval_realism, "order": evaluate.eval_order,
                "nlu": evaluate_models.eval_nlu_cmd, "critiques": evaluate_models.eval_critiques_cmd,
+               "understanding": evaluate_models.eval_understanding,
                "redial": evaluate_models.eval_redial, "reviews": evaluate_models.eval_reviews,
                "replay": evaluate_replay.eval_replay},
-    train_app: {"nlu": train.train_nlu, "policy": train.train_policy, "sequence": train.train_sequence},
+    train_app: {"nlu": train.train_nlu, "policy": train.train_policy, "sequence": train.train_sequence,
+                "retriever": train.train_retriever},
     bench_app: {"retrieval": bench.bench_retrieval, "turn": bench.bench_turn, "simulator": bench.bench_simulator,
                 "ease": bench.bench_ease, "fuzz": bench.bench_fuzz, "all": bench.bench_all_cmd},
 }

@@ -67,15 +67,19 @@ def eval_redial(
     without: list[str] = typer.Option([], "--without", help="Switch off a fusion signal (repeatable), for ablations."),
     no_history: bool = typer.Option(False, "--no-history", help="Ignore past sessions and look-alike users."),
     sequence_weight: float = typer.Option(0.0, "--sequence-weight", help="Fuse the sequence model with this weight."),
+    hand_weights: bool = typer.Option(False, "--hand-weights", help="Hand-tuned fusion weights, not the learned ones."),
+    no_projection: bool = typer.Option(False, "--no-projection", help="Plain MiniLM dialogue query (no trained projection)."),
+    ablations: bool = typer.Option(False, "--ablations", help="Also report recall with each signal switched off."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Recall@1/10/50 (all / dedup / new_item_turns) of the fused ranker vs popularity and repeat-context."""
+    """Recall@1/10/50 (all / dedup / new_item_turns) of retrieve-then-rank vs popularity and repeat-context."""
     from crs.ranking.evaluate import RedialEvalConfig, evaluate_redial
 
     cat = load(catalog, data_dir)
     cfg = RedialEvalConfig(collaborative=collaborative, without=tuple(without), history=not no_history,
-                           sequence_weight=sequence_weight)
+                           sequence_weight=sequence_weight, hand_weights=hand_weights,
+                           projection=not no_projection, ablations=ablations)
     r = evaluate_redial(cat, dialogues, cfg, log=None if as_json else (lambda m: err_console.print(m)))
     if finish("redial", r, None, out, as_json):
         return
@@ -119,3 +123,43 @@ def eval_reviews(
         t.add_row(name, f"{m['polarity_match']:.3f}", f"{m['positive_match']:.3f}", f"{m['negative_match']:.3f}",
                   f"{m['balanced_match']:.3f}")
     console.print(t)
+
+
+def eval_understanding(
+    split: str = typer.Option("tune", "--split", help="tune | test | all (rules and models are tuned on tune only)."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Label file (default data/understanding/labels.jsonl)."),
+    data_dir: Optional[Path] = DataDirOpt,
+    out: Optional[Path] = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Exact-constraint F1 (overall, per phenomenon), intents and film references on labelled real
+    ReDial seeker messages, read in context by the agent's reading path; empty and keyword-rule baselines."""
+    from crs.config import data_dir as resolve
+    from crs.config import torch_threads
+    from crs.eval import understanding as u
+    from crs.nlu import build_nlu
+
+    torch_threads(1)
+    root = resolve(data_dir)
+    if root is None:
+        raise CRSError("crs eval understanding reads the labelled messages from the data directory: pass --data-dir")
+    meta, rows = u.load_labels(labels or u.LABELS)
+    examples = u.load_examples(u.select(rows, split), root)
+    catalog = load("redial", data_dir)
+    parsers = {"learned": u.reading_parser(build_nlu(catalog), catalog),
+               "rules": u.reading_parser(build_nlu(catalog, learned=False), catalog), "empty": u.empty_turn}
+    report = u.evaluate_understanding(examples, parsers, "learned")
+    report.update(split=split, labels=str(labels or u.LABELS), label_split=meta.get("split"))
+    if finish("understanding", report, None, out, as_json):
+        return
+    t = Table("parser", "n", "F1", "P", "R", "intent acc", "items F1", title=f"understanding ({split})")
+    for name, r in [("learned", report), *report["baselines"].items()]:
+        t.add_row(name, str(report["n"]), f"{r['f1']:.3f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}",
+                  f"{r['intent_accuracy']:.3f}", f"{r['items']['f1']:.3f}")
+    console.print(t)
+    p = Table("phenomenon", "n", "F1 learned", "F1 rules", title="exact-constraint F1 per phenomenon")
+    for name, f1 in report["per_phenomenon"].items():
+        rules = report["baselines"]["rules"]["per_phenomenon"].get(name)
+        p.add_row(name, str(report["per_phenomenon_n"][name]), "-" if f1 is None else f"{f1:.3f}",
+                  "-" if rules is None else f"{rules:.3f}")
+    console.print(p)
