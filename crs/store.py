@@ -1,16 +1,20 @@
-"""Persistence: SQLite in WAL mode for users, sessions, turns, feedback and reviews.
+"""Persistence: users, sessions, turns, feedback and reviews in SQLite (WAL, the embedded default)
+or PostgreSQL (`Store("postgresql://...")`), through one interface (`crs.sql`).
 
-One `Store` per database file. Every turn is written in one transaction together with the
-session's new dialogue state, so a crash (even `kill -9`) loses no committed turn and the
-database reopens cleanly (WAL replays on open). Sessions are resumable by id: `load_state`
-returns the last committed `DialogueState`. The connection is shared between threads behind a
-lock (the Gradio app calls it from its worker threads).
+One `Store` per database. Every turn is written in one transaction together with the session's
+new dialogue state, so a crash (even `kill -9`) loses no committed turn and the database reopens
+cleanly (WAL replays on open). Sessions are resumable by id: `load_state` returns the last
+committed `DialogueState`. The connection is shared between threads behind a lock (the Gradio
+app and the HTTP API call it from their worker threads); several processes may open the same
+database (one connection each). With `exclusive_turns=True` a turn never replaces a committed
+turn of the same number: a turn computed from a stale state (two concurrent turns on one
+session, in two processes) raises `TurnConflict` and writes nothing, so the caller can reload
+the state and run the turn again.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 import uuid
@@ -19,37 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from crs.errors import CRSError
+from crs.sql import SQLConnection, StoreError, connect, is_url
 from crs.types import Action, Constraint, DialogueState, Mention, Speaker
 
 if TYPE_CHECKING:
     from crs.ranking.history import PastSession
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY, created REAL NOT NULL, profile TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, catalog TEXT NOT NULL DEFAULT '',
-    created REAL NOT NULL, updated REAL NOT NULL, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS turns (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, turn INTEGER NOT NULL,
-    user_text TEXT NOT NULL, reply TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
-    ts REAL NOT NULL, UNIQUE(session_id, turn));
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, user_id TEXT NOT NULL,
-    item_id TEXT NOT NULL, value INTEGER NOT NULL, ts REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS reviews (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL, user_id TEXT NOT NULL,
-    session_id TEXT NOT NULL, text TEXT NOT NULL, polarity INTEGER NOT NULL, ts REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS turns_session ON turns(session_id, turn);
-CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, updated);
-CREATE INDEX IF NOT EXISTS feedback_user ON feedback(user_id);
-CREATE INDEX IF NOT EXISTS reviews_item ON reviews(item_id);
-"""
+class TurnConflict(StoreError):
+    """A turn computed from a stale state: the session already has a turn with that number."""
 
 
-class StoreError(CRSError):
-    """The database file cannot be opened or is not a crs store."""
+class UnknownSessionError(StoreError):
+    """No session with that id."""
 
 
 @dataclass(frozen=True)
@@ -116,25 +101,32 @@ def state_from_dict(d: Mapping[str, Any]) -> DialogueState:
 
 
 class Store:
-    """SQLite (WAL) store. `synchronous=NORMAL` survives process crashes (kill -9) with no loss of
-    committed transactions; pass `durable=True` for `FULL` (also survives power loss, slower)."""
+    """The session store over SQLite (a path, WAL, `synchronous=NORMAL`: kill -9 loses no committed
+    transaction; `durable=True` for FULL, which also survives power loss) or PostgreSQL (a
+    `postgresql://` URL). `exclusive_turns=True` makes `save_turn` refuse to replace a committed
+    turn (`TurnConflict`): the HTTP API's setting, where two processes may serve one session."""
 
-    def __init__(self, path: str | Path, durable: bool = False) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: str | Path, durable: bool = False, exclusive_turns: bool = False) -> None:
+        self.target = str(path)
+        self.path = Path(path) if not is_url(path) else Path()
+        self.durable, self.exclusive_turns = durable, exclusive_turns
         self._lock = threading.RLock()
-        try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-            self._db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open store {path}: {e}") from None
+        self._db: SQLConnection = connect(path, durable)
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self._db.dialect
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def reopen(self) -> None:
+        """A fresh connection to the same database (a forked worker process must not use its
+        parent's connection: the parent closes it before forking, each child reopens)."""
+        with self._lock:
+            self._db = connect(self.target, self.durable)
 
     def __enter__(self) -> Self:
         return self
@@ -145,11 +137,15 @@ class Store:
     def _tx(self) -> _Tx:
         return _Tx(self)
 
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
     # users and sessions
 
     def ensure_user(self, user_id: str) -> str:
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO users(id, created) VALUES (?, ?)", (user_id, time.time()))
+            db.execute("INSERT INTO users(id, created) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", (user_id, time.time()))
         return user_id
 
     def new_session(self, user_id: str = "", catalog: str = "", session_id: str | None = None) -> DialogueState:
@@ -159,47 +155,49 @@ class Store:
         state = DialogueState(session_id=sid, user_id=user_id)
         now = time.time()
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO users(id, created) VALUES (?, ?)", (user_id, now))
+            db.execute("INSERT INTO users(id, created) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", (user_id, now))
             db.execute("INSERT INTO sessions(id, user_id, catalog, created, updated, state) VALUES (?,?,?,?,?,?)",
                        (sid, user_id, catalog, now, now, json.dumps(state_to_dict(state))))
         return state
 
     def load_state(self, session_id: str) -> DialogueState:
-        """The last committed state of a session; StoreError if the id is unknown."""
-        with self._lock:
-            row = self._db.execute("SELECT state FROM sessions WHERE id=?", (session_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"unknown session {session_id!r}")
-        return state_from_dict(json.loads(row[0]))
+        """The last committed state of a session; UnknownSessionError if the id is unknown."""
+        rows = self._rows("SELECT state FROM sessions WHERE id=?", (session_id,))
+        if not rows:
+            raise UnknownSessionError(f"unknown session {session_id!r}")
+        return state_from_dict(json.loads(rows[0][0]))
 
     def sessions(self, user_id: str) -> list[str]:
         """A user's session ids, most recently updated first."""
-        with self._lock:
-            rows = self._db.execute("SELECT id FROM sessions WHERE user_id=? ORDER BY updated DESC",
-                                    (user_id,)).fetchall()
-        return [r[0] for r in rows]
+        return [r[0] for r in self._rows("SELECT id FROM sessions WHERE user_id=? ORDER BY updated DESC", (user_id,))]
 
     # turns
 
     def save_turn(self, state: DialogueState, user_text: str, reply: str, action: str,
                   payload: Mapping[str, Any] | None = None) -> None:
-        """Record one turn and the session's new state atomically (one transaction)."""
+        """Record one turn and the session's new state atomically (one transaction). With
+        `exclusive_turns`, a turn number the session already has raises `TurnConflict` (nothing written)."""
         now = time.time()
+        keep = "DO NOTHING" if self.exclusive_turns else (
+            "DO UPDATE SET user_text=excluded.user_text, reply=excluded.reply, action=excluded.action, "
+            "payload=excluded.payload, ts=excluded.ts")
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO users(id, created) VALUES (?, ?)", (state.user_id, now))
+            cur = db.execute(f"INSERT INTO turns(session_id, turn, user_text, reply, action, payload, ts) "
+                             f"VALUES (?,?,?,?,?,?,?) ON CONFLICT(session_id, turn) {keep}",
+                             (state.session_id, state.turn, user_text, reply, action, json.dumps(payload or {}), now))
+            if cur.rowcount == 0:
+                raise TurnConflict(f"session {state.session_id!r} already has turn {state.turn}: "
+                                   "the turn was computed from a stale state")
+            db.execute("INSERT INTO users(id, created) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", (state.user_id, now))
             db.execute(
                 "INSERT INTO sessions(id, user_id, created, updated, state) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(id) DO UPDATE SET state=excluded.state, updated=excluded.updated",
                 (state.session_id, state.user_id, now, now, json.dumps(state_to_dict(state))))
-            db.execute("INSERT OR REPLACE INTO turns(session_id, turn, user_text, reply, action, payload, ts) "
-                       "VALUES (?,?,?,?,?,?,?)",
-                       (state.session_id, state.turn, user_text, reply, action, json.dumps(payload or {}), now))
 
-    def turns(self, session_id: str) -> list[TurnRecord]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT session_id, turn, user_text, reply, action, payload, ts FROM turns "
-                "WHERE session_id=? ORDER BY turn", (session_id,)).fetchall()
+    def turns(self, session_id: str, since: int = 0) -> list[TurnRecord]:
+        """A session's turns numbered above `since`, in order."""
+        rows = self._rows("SELECT session_id, turn, user_text, reply, action, payload, ts FROM turns "
+                          "WHERE session_id=? AND turn>? ORDER BY turn", (session_id, since))
         return [TurnRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
 
     # feedback and reviews
@@ -213,10 +211,8 @@ class Store:
                        (session_id, user_id, item_id, value, time.time()))
 
     def feedback(self, user_id: str) -> list[tuple[str, int]]:
-        with self._lock:
-            rows = self._db.execute("SELECT item_id, value FROM feedback WHERE user_id=? ORDER BY id",
-                                    (user_id,)).fetchall()
-        return [(r[0], int(r[1])) for r in rows]
+        return [(r[0], int(r[1])) for r in self._rows("SELECT item_id, value FROM feedback WHERE user_id=? ORDER BY id",
+                                                      (user_id,))]
 
     def add_review(self, item_id: str, text: str, polarity: int, user_id: str = "", session_id: str = "") -> None:
         with self._tx() as db:
@@ -225,17 +221,15 @@ class Store:
 
     def reviews(self) -> Iterator[tuple[str, str, int, str]]:
         """All chat opinions as (item_id, text, polarity, user_id), oldest first."""
-        with self._lock:
-            rows = self._db.execute("SELECT item_id, text, polarity, user_id FROM reviews ORDER BY id").fetchall()
+        rows = self._rows("SELECT item_id, text, polarity, user_id FROM reviews ORDER BY id")
         return iter([(r[0], r[1], int(r[2]), r[3]) for r in rows])
 
     def user_history(self, user_id: str, exclude_session: str = "") -> UserHistory:
         """Liked/disliked items of a user across past sessions (accepted/rejected + feedback)."""
         liked: list[str] = []
         disliked: list[str] = []
-        with self._lock:
-            rows = self._db.execute("SELECT state FROM sessions WHERE user_id=? AND id<>? ORDER BY created",
-                                    (user_id, exclude_session)).fetchall()
+        rows = self._rows("SELECT state FROM sessions WHERE user_id=? AND id<>? ORDER BY created",
+                          (user_id, exclude_session))
         for (raw,) in rows:
             d = json.loads(raw)
             liked += d.get("accepted", [])
@@ -247,16 +241,38 @@ class Store:
         dis = set(disliked)
         return UserHistory(tuple(dict.fromkeys(i for i in liked if i not in dis)), tuple(dict.fromkeys(disliked)))
 
+    def accepted_rejected(self, user_id: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        """(session id, accepted, rejected) of a user's sessions, oldest first (only the two lists
+        are decoded, not the whole state)."""
+        acc, rej = self._db.json_field("state", "accepted"), self._db.json_field("state", "rejected")
+        rows = self._rows(f"SELECT id, {acc}, {rej} FROM sessions WHERE user_id=? ORDER BY created", (user_id,))
+        return [(sid, _ids(a), _ids(r)) for sid, a, r in rows]
+
+    def recent_accepted(self, exclude_user: str, limit: int) -> list[tuple[str, tuple[str, ...]]]:
+        """(user id, accepted) of the `limit` most recently updated sessions of other users."""
+        acc = self._db.json_field("state", "accepted")
+        rows = self._rows(f"SELECT user_id, {acc} FROM sessions WHERE user_id<>? ORDER BY updated DESC LIMIT ?",
+                          (exclude_user, limit))
+        return [(uid, _ids(a)) for uid, a in rows]
+
+
+def _ids(raw: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(raw)) if raw else ()
+
 
 class _Tx:
-    """`with store._tx() as db:` — BEGIN IMMEDIATE … COMMIT under the store's lock."""
+    """`with store._tx() as db:` — BEGIN (IMMEDIATE) … COMMIT under the store's lock."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def __enter__(self) -> sqlite3.Connection:
+    def __enter__(self) -> SQLConnection:
         self.store._lock.acquire()
-        self.store._db.execute("BEGIN IMMEDIATE")
+        try:
+            self.store._db.begin()
+        except BaseException:
+            self.store._lock.release()
+            raise
         return self.store._db
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
@@ -278,13 +294,7 @@ class StoreHistory:
     def sessions(self, user_id: str) -> list[PastSession]:
         from crs.ranking.history import PastSession
 
-        with self.store._lock:
-            rows = self.store._db.execute(  # only the two lists, not the whole state, are decoded
-                "SELECT id, json_extract(state, '$.accepted'), json_extract(state, '$.rejected') FROM sessions "
-                "WHERE user_id=? ORDER BY created", (user_id,)).fetchall()
-        out = []
-        for sid, acc, rej in rows:
-            out.append(PastSession(sid, tuple(json.loads(acc) if acc else ()), tuple(json.loads(rej) if rej else ())))
+        out = [PastSession(sid, acc, rej) for sid, acc, rej in self.store.accepted_rejected(user_id)]
         fb = self.store.feedback(user_id)
         if fb:
             out.append(PastSession("feedback", tuple(i for i, v in fb if v > 0), tuple(i for i, v in fb if v < 0)))
@@ -294,12 +304,8 @@ class StoreHistory:
         mine = set(liked)
         if not mine:
             return []
-        with self.store._lock:
-            rows = self.store._db.execute("SELECT user_id, json_extract(state, '$.accepted') FROM sessions "
-                                          "WHERE user_id<>? ORDER BY updated DESC LIMIT ?",
-                                          (exclude_user, self.scan)).fetchall()
         theirs: dict[str, set[str]] = {}
-        for user, acc in rows:
-            theirs.setdefault(user, set()).update(json.loads(acc) if acc else ())
+        for user, acc in self.store.recent_accepted(exclude_user, self.scan):
+            theirs.setdefault(user, set()).update(acc)
         scored = [(u, len(mine & s) / len(mine | s), tuple(sorted(s - mine))) for u, s in theirs.items() if mine & s]
         return sorted(scored, key=lambda t: -t[1])[:k]
