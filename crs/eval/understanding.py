@@ -23,7 +23,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,7 @@ def _context(d: Dialogue, index: int) -> tuple[DialogueState, tuple[str, ...]]:
         last = tuple(dict.fromkeys((last if role == "recommender" else ()) + films))
         role = m.role
         action = Action("recommend", items=last) if last else Action("ask" if m.text.rstrip().endswith("?") else "wait")
-        state = record_system(state, action, films)
+        state = replace(record_system(state, action, films), last_action=action)  # the whole run, not its last message
     return state, last
 
 
