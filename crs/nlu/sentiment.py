@@ -96,15 +96,19 @@ class MentionSentiment:
         self._tfidf: Any = None
         self._clf: Any = None
 
-    def _features(self, texts: Sequence[str], spans: Sequence[Span]) -> sp.csr_matrix:
+    def _features(self, texts: Sequence[str], spans: Sequence[Span], vecs: np.ndarray | None = None) -> sp.csr_matrix:
         from scipy.sparse import csr_matrix, hstack
 
         from crs.nlu.models import encode
 
-        vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
+        if vecs is None:
+            vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
         return hstack([csr_matrix(vecs), self._tfidf.transform([clause(t, s) for t, s in zip(texts, spans)])]).tocsr()
 
-    def fit(self, texts: Sequence[str], spans: Sequence[Span], labels: Sequence[int], tune: bool = True) -> MentionSentiment:
+    def fit(self, texts: Sequence[str], spans: Sequence[Span], labels: Sequence[int], tune: bool = True,
+            vecs: np.ndarray | None = None) -> MentionSentiment:
+        """Fit on mentions; `vecs` (the MiniLM vectors of the masked messages) may be passed when
+        they were encoded already (cross-validation)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
@@ -113,14 +117,14 @@ class MentionSentiment:
             raise ValueError("sentiment training needs both liked and not-liked examples")
         self._tfidf = TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True)
         self._tfidf.fit([clause(t, s) for t, s in zip(texts, spans)] + [masked(t, s) for t, s in zip(texts, spans)])
-        X = self._features(texts, spans)
+        X = self._features(texts, spans, vecs)
         clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
         if tune:
             self.threshold = _cv_threshold(clf, X, y)
         self._clf = clf.fit(X, y)
         return self
 
-    def predict_proba(self, texts: Sequence[str], spans: Sequence[Span]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], spans: Sequence[Span], vecs: np.ndarray | None = None) -> np.ndarray:
         """P(liked) per mention."""
         if self._clf is None:
             raise RuntimeError("MentionSentiment is not fitted")
@@ -129,13 +133,14 @@ class MentionSentiment:
         from crs.nlu import fast
         from crs.nlu.models import encode
 
-        vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
+        if vecs is None:
+            vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
         tf = fast.tfidf(self._tfidf, [clause(t, s) for t, s in zip(texts, spans)])
         return fast.proba(self._clf, tf, vecs)[:, 1].astype(np.float32)
 
-    def predict(self, texts: Sequence[str], spans: Sequence[Span]) -> np.ndarray:
+    def predict(self, texts: Sequence[str], spans: Sequence[Span], vecs: np.ndarray | None = None) -> np.ndarray:
         """1 liked / 0 not liked: P(liked) ≥ threshold, unless the mention's clause is strongly negative."""
-        liked = self.predict_proba(texts, spans) >= self.threshold
+        liked = self.predict_proba(texts, spans, vecs) >= self.threshold
         if self.veto is not None and len(texts):
             if self._vader is None:
                 self._vader = VaderBaseline()
@@ -174,3 +179,36 @@ def _cv_threshold(clf: LogisticRegression, X: sp.csr_matrix, y: np.ndarray) -> f
     grid = np.arange(0.05, 0.95, 0.025)
     scores = [f1_score(y, (p >= t).astype(int), average="macro") for t in grid]
     return float(grid[int(np.argmax(scores))])
+
+
+def cross_validate(examples: Sequence[MentionExample], settings: dict[str, dict[str, Any]], folds: int = 5,
+                   seed: int = 0) -> dict[str, Any]:
+    """Macro-F1 per fold of each `MentionSentiment` setting (keyword arguments: C, veto) and of
+    VADER, with folds grouped by conversation (no dialogue is in a training and a test fold). The
+    MiniLM vectors are encoded once; TF-IDF, the threshold (inner CV) and the classifier are fitted
+    on each training fold only."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import GroupKFold
+
+    from crs.nlu.models import encode
+
+    texts, spans = [e.text for e in examples], [e.span for e in examples]
+    y = np.array([e.label for e in examples])
+    groups = np.array([e.dialogue for e in examples])
+    vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
+    vader = VaderBaseline().predict(texts)
+    scores: dict[str, list[float]] = {name: [] for name in (*settings, "vader")}
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(texts, y, groups):
+        pick = [int(i) for i in train]
+        held = [int(i) for i in test]
+        for name, kwargs in settings.items():
+            model = MentionSentiment(**kwargs).fit([texts[i] for i in pick], [spans[i] for i in pick], y[train],
+                                                   vecs=vecs[train])
+            pred = model.predict([texts[i] for i in held], [spans[i] for i in held], vecs[test])
+            scores[name].append(float(f1_score(y[test], pred, average="macro", labels=[0, 1], zero_division=0)))
+        scores["vader"].append(float(f1_score(y[test], vader[test], average="macro", labels=[0, 1], zero_division=0)))
+    return {name: {"folds": [round(v, 4) for v in vs], "mean": round(float(np.mean(vs)), 4),
+                   "sd": round(float(np.std(vs, ddof=1)), 4) if len(vs) > 1 else 0.0}
+            for name, vs in scores.items()} | {"n": len(examples), "n_not_liked": int((y == 0).sum()),
+                                               "dialogues": len(set(groups.tolist())), "k": folds}

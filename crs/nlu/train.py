@@ -83,6 +83,22 @@ def train_shipped(data_dir: str | Path) -> dict[str, Any]:
         "sentiment": {k: v for k, v in manifest["sentiment"].items() if k != "conversations"}}
 
 
+SENTIMENT_SETTINGS: dict[str, dict[str, Any]] = {
+    "C=0.1": {"C": 0.1}, "C=0.3": {"C": 0.3}, "C=1 (shipped)": {"C": 1.0}, "C=3": {"C": 3.0},
+    "C=1, no veto": {"C": 1.0, "veto": None},
+}
+"""The sentiment settings compared by `crs eval nlu --cv K` (keyword arguments of MentionSentiment)."""
+
+
+def sentiment_cv(data_dir: str | Path | None, folds: int = 5, seed: int = 0) -> dict[str, Any]:
+    """Group k-fold (by conversation) macro-F1 of each sentiment setting and VADER over the mentions
+    the shipped model may train on (the train part of the ReDial train files; the dev part stays unseen)."""
+    from crs.nlu.sentiment import cross_validate
+
+    train, _ = redial_train_dev(data_dir, required=True)
+    return cross_validate(mention_examples(train), SENTIMENT_SETTINGS, folds, seed)
+
+
 def sentiment_training_ids(data_dir: str | Path) -> set[str]:
     """conversationIds the sentiment model was trained on (evaluation leaves them out)."""
     return {d.conversation_id for d in redial_train_dev(data_dir, required=False)[0]}

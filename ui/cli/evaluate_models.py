@@ -16,6 +16,7 @@ def eval_nlu_cmd(
     dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL (or an IARD JSON file for intents)."),
     data_dir: Optional[Path] = DataDirOpt,
     include_training: bool = typer.Option(False, "--include-training", help="Also score dialogues the model was trained on."),
+    cv: int = typer.Option(0, "--cv", help="Also cross-validate sentiment settings: K folds grouped by conversation over the model's training part."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -25,6 +26,12 @@ def eval_nlu_cmd(
 
     torch_threads(1)
     report = eval_nlu(dialogues, data_dir=data_dir, include_training=include_training)
+    if cv:
+        from crs.nlu.train import sentiment_cv
+
+        if cv < 2:
+            raise CRSError("--cv needs at least 2 folds")
+        report["sentiment_cv"] = sentiment_cv(data_dir, cv)
     if finish("nlu", report, None, out, as_json):
         return
     t = Table("task", "metric", "value")
@@ -32,6 +39,9 @@ def eval_nlu_cmd(
         for k, v in (report.get(task) or {}).items():
             t.add_row(task, k, f"{v:.4f}" if isinstance(v, float) else str(v))
     console.print(t)
+    for name, r in (report.get("sentiment_cv") or {}).items():
+        if isinstance(r, dict):
+            console.print(f"sentiment cv {name}: macro-F1 {r['mean']:.3f} ± {r['sd']:.3f} {r['folds']}")
 
 
 def eval_critiques_cmd(
@@ -95,33 +105,47 @@ def eval_redial(
 
 
 def eval_reviews(
-    paths: list[Path] = typer.Argument(..., help="ReDial-format dialogue file(s); split into train/dev by conversation."),
+    dialogues: list[Path] = typer.Option(..., "--dialogues", help="ReDial-format JSONL to evaluate (repeatable)."),
     data_dir: Optional[Path] = DataDirOpt,
-    dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of dialogues held out as labelled queries."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the deterministic split."),
+    folds: int = typer.Option(5, "--folds", help="Folds over the evaluated dialogues that overlap the training data."),
+    stance: str = typer.Option("learned", "--stance", help="How the user's stance is read: learned | vader."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the fold assignment."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Sentiment-aligned vs unaligned review retrieval: polarity match on held-out seeker labels."""
-    from crs.catalog.dialogues import read_dialogues, split_dialogues
-    from crs.reviews import evaluate_alignment
+    """Sentiment-aligned review retrieval: snippet polarity vs the seeker's liked/disliked label
+    (balanced accuracy, aspect agreement, constant and unaligned baselines); stores built without
+    the evaluated dialogues."""
+    from crs.catalog.dialogues import read_dialogues, redial_train_dev
+    from crs.config import data_dir as resolve
+    from crs.config import torch_threads
+    from crs.reviews.evaluate import STANCES, evaluate_reviews
 
-    dialogues = [d for p in paths for d in read_dialogues(p).dialogues]
-    train, dev = split_dialogues(dialogues, dev_fraction, seed=seed)
+    if stance not in STANCES:
+        raise CRSError(f"--stance must be one of {', '.join(STANCES)}, not {stance!r}")
+    torch_threads(1)
+    for p in dialogues:
+        if not p.is_file():
+            raise CRSError(f"{p}: dialogue file not found")
+    evaluated = [d for p in dialogues for d in read_dialogues(p).dialogues]
+    train, dev = redial_train_dev(data_dir)
     try:
-        report = evaluate_alignment(train, dev, load("redial", data_dir))
+        report = evaluate_reviews(evaluated, train + dev, load("redial", data_dir), STANCES[stance],
+                                  resolve(data_dir), folds=folds, seed=seed)
     except ValueError as e:
         raise CRSError(str(e)) from None
-    report.update({"files": [str(p) for p in paths], "dev_fraction": dev_fraction, "seed": seed})
+    report.update({"files": [str(p) for p in dialogues], "stance": stance, "seed": seed})
     if finish("reviews", report, None, out, as_json):
         return
-    t = Table("retrieval", "polarity match", "positive", "negative", "balanced",
-              title=f"{report['queries']} labelled queries ({report['negative']} negative), "
-                    f"{report['candidates']} candidate films, {report['snippets']} snippets")
-    for name in ("aligned", "unaligned"):
-        m = report[name]
-        t.add_row(name, f"{m['polarity_match']:.3f}", f"{m['positive_match']:.3f}", f"{m['negative_match']:.3f}",
-                  f"{m['balanced_match']:.3f}")
+    t = Table("retrieval", "balanced accuracy", "liked recall", "disliked recall", "aspect agreement",
+              title=f"{report['n_pos']} liked / {report['n_neg']} disliked queries, {report['pairs_with_snippet']} "
+                    f"(query, film) pairs with a snippet, {report['folds']} fold(s)")
+    for name, m in report["detail"].items():
+        agree = "-" if m["aspect_agreement"] is None else f"{m['aspect_agreement']:.3f}"
+        t.add_row(name, f"{m['balanced_accuracy']:.3f}", f"{m['positive_recall']:.3f}", f"{m['negative_recall']:.3f}", agree)
+    console.print(t)
+
+
     console.print(t)
 
 
