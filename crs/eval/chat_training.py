@@ -10,7 +10,7 @@ import crs/dialogue). Checkpoint: `crs.dialogue.decide.dqn_checkpoint(catalog, c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from crs.dialogue.agent import Agent
@@ -22,12 +22,15 @@ from crs.types import Catalog
 
 
 def train_through_chat(agent: Agent, catalog: Catalog, simulator: Callable[[int], TextSimulator], args: Args,
-                       cache: str | Path | None = None, progress: bool = True) -> TrainResult:
-    """Train and save the chat-trained DQN; `cache` overrides the cache directory of the checkpoint."""
+                       cache: str | Path | None = None, progress: bool = True,
+                       goal_conversations: Iterable[str] = ()) -> TrainResult:
+    """Train and save the chat-trained DQN; `cache` overrides the cache directory of the checkpoint.
+    `goal_conversations` (the simulated users' goal dialogues) is recorded in the checkpoint."""
     cfg = ChatEnvConfig(n_ask=args.n_ask, top_k=args.top_k, belief=args.belief, prior=args.prior)
 
     def make(noise: float, seed: int) -> ChatEnv:
         return ChatEnv(agent, simulator(seed), cfg)
 
     path = dqn_checkpoint(catalog, chat_ask_space(catalog), "natural", cache)
-    return train(args, catalog, make, make, cache=path.parent.parent, progress=progress)
+    return train(args, catalog, make, make, cache=path.parent.parent, progress=progress,
+                 provenance={"goal_conversations": sorted(set(goal_conversations))})

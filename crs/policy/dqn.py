@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -316,8 +316,11 @@ class _Run:
 
 
 def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: EnvFactory | None = None,
-          cache: str | Path | None = None, progress: bool = True, save: bool = True) -> TrainResult:
-    """(Demonstrate, pretrain,) train, evaluate every `eval_every` steps, keep the best network, save it."""
+          cache: str | Path | None = None, progress: bool = True, save: bool = True,
+          provenance: Mapping[str, Any] | None = None) -> TrainResult:
+    """(Demonstrate, pretrain,) train, evaluate every `eval_every` steps, keep the best network, save it.
+    `provenance` goes into the checkpoint's metadata (e.g. `goal_conversations`: the dialogues the
+    simulated users took their goals from, which evaluations then check for leaks)."""
     import torch
 
     from crs.policy.network import QNetwork
@@ -356,7 +359,7 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
         path = checkpoint_path(catalog, space, cache)
         meta = {**asdict(args), "catalog": catalog.name, "steps": run.steps, "episodes": run.episodes,
                 "demonstrations": demos.n if demos is not None else 0, "seconds": round(seconds, 1),
-                "best": run.best, "history": run.history}
+                "best": run.best, "history": run.history, **(provenance or {})}
         save_checkpoint(path, net, space, meta)
     return TrainResult(path, run.steps, run.episodes, seconds, run.best, run.history)
 

@@ -50,6 +50,9 @@ class DQNPolicy:
     name: str = "dqn"
     prior: str = "popularity"
     """Item prior the network was trained with (`crs.policy.prior.PRIORS`)."""
+    trained_on: frozenset[str] = frozenset()
+    """Conversation ids of the dialogues its simulated users took their goals from (empty for the
+    attribute simulator): a leak source for evaluations on dialogue goals (`crs.eval.leaks`)."""
 
     def __post_init__(self) -> None:
         from crs.policy.network import NumpyQ
@@ -122,7 +125,8 @@ def _load_dqn(ckpt: Path, catalog: Catalog, space: AskSpace, retrain: str) -> DQ
     net.eval()
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["belief"].items()}
     belief = BeliefConfig(**fields)
-    return DQNPolicy(net, meta["n_ask"], meta["top_k"], belief, prior=meta.get("prior", "popularity"))
+    return DQNPolicy(net, meta["n_ask"], meta["top_k"], belief, prior=meta.get("prior", "popularity"),
+                     trained_on=frozenset(meta.get("goal_conversations", ())))
 
 
 def describe(policy: DialoguePolicy) -> dict[str, Any]:

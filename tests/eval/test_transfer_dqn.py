@@ -22,12 +22,20 @@ def test_train_through_chat_agent_then_transfer_report(redial_catalog, data_dir,
     assert res.path == tmp_path / "natural" / "policy" / f"dqn-redial-{chat_ask_space(redial_catalog).fingerprint}.pt"
     policy = build_policy(redial_catalog, "dqn-natural", path=res.path)
     assert policy.prior == "collaborative" and policy.belief.prior_weight == 0.2
+    from crs.catalog.dialogues import redial_train_dev
+    from crs.policy.policy import DQNPolicy
+
+    train, dev = redial_train_dev(str(data_dir))  # trained on target-free users with train-part goals only
+    assert isinstance(policy, DQNPolicy) and policy.trained_on
+    assert policy.trained_on <= {d.conversation_id for d in train} and not policy.trained_on & {d.conversation_id for d in dev}
 
     paths = {"dqn": str(res.path), "dqn-natural": str(res.path)}  # the same network under both names
     report, cfg = run_transfer("redial", data_dir, data_dir / "redial" / "train_subset_1000_annotated.jsonl",
                                episodes=2, replay_dialogues=2, seed=0, nlu="rules", paths=paths)
     rows = report["policies"]
     assert list(rows) == ["bayes", "dqn", "dqn-natural"] and cfg["policies"] == list(rows)
+    assert report["user_model"] == "profile" and report["leak_check_total"] == 0
+    assert rows["dqn"]["leak_check"]["policy"] == {"dialogues": 0, "messages": 0}
     for r in rows.values():
         assert r["natural"]["episodes"] == 2 and 1 <= r["natural"]["avg_turns"] <= 15
         assert r["replay"]["dialogues"] == 2 and 0 <= r["replay"]["decision_accuracy"] <= 1

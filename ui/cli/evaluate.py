@@ -161,6 +161,8 @@ def eval_transfer(
     dqn_natural_path: Optional[Path] = typer.Option(None, "--dqn-natural-path", help="Checkpoint for `dqn-natural` (default: the catalog's NL-trained one)."),
     seed: int = typer.Option(0, "--seed"),
     nlu: str = typer.Option("learned", "--nlu", help="learned | rules"),
+    goals: Optional[Path] = typer.Option(None, "--goals", help="Goal dialogues of the simulated users (ReDial JSONL; default the dev part of the ReDial train split); the agent learns nothing from them."),
+    user_model: str = typer.Option("profile", "--user-model", help="profile (target-free, default) | oracle (knows its target)."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -171,11 +173,11 @@ def eval_transfer(
     names = tuple(p.strip() for p in policies.split(",") if p.strip())
     paths = {k: str(v) for k, v in (("dqn", dqn_path), ("dqn-natural", dqn_natural_path)) if v is not None}
     report, cfg = run_transfer(catalog, data_dir, dialogues, episodes, dialogues_n, seed, nlu, names, paths,
-                               stderr_log(not as_json))
+                               stderr_log(not as_json), goals, user_model)
     if finish("transfer", report, cfg, out, as_json):
         return
     t = Table("policy", "NL SR@15", "NL AT", "replay decision acc.", "rec. precision / recall", "replay Recall@k",
-              title="transfer: NL simulator (dev goals) and replayed real dialogues")
+              title=f"transfer: simulated users ({user_model}, leak check {report['leak_check_total']}) and replayed real dialogues")
     for name, r in report["policies"].items():
         nl, rp = r["natural"], r["replay"]
         t.add_row(name, f"{nl['sr_at_15']:.3f}", f"{nl['avg_turns']:.2f}", str(rp["decision_accuracy"]),
@@ -185,31 +187,39 @@ def eval_transfer(
 
 def run_transfer(catalog: str, data_dir: Path | None, dialogues: Path, episodes: int, replay_dialogues: int, seed: int,
                  nlu: str = "learned", policies: tuple[str, ...] = DEFAULT_POLICIES,
-                 paths: dict[str, str] | None = None,
-                 log: Callable[[str], None] = lambda m: None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`crs eval transfer`: each policy in the same agent on the NL simulator's dev goals
-    (`natural_simulator(..., "dev")`) and on replayed real dialogues (`crs.eval.transfer.compare_policies`)."""
-    from crs.catalog import load_catalog
+                 paths: dict[str, str] | None = None, log: Callable[[str], None] = lambda m: None,
+                 goals: Path | None = None, user_model: str = "profile") -> tuple[dict[str, Any], dict[str, Any]]:
+    """`crs eval transfer`: each policy in the same agent on simulated users whose goals come from
+    `goals` (default the dev part of the ReDial train split), the agent and the users built without
+    them (`natural_components`), and on replayed real dialogues (`crs.eval.transfer.compare_policies`).
+    `leak_check` per policy counts goal dialogues in the agent's sources, the grammar and the policy's
+    training goals."""
+    from crs.dialogue.build import with_policy
     from crs.eval.transfer import check_policies, compare_policies
+    from simulators.profile import target_of as profile_target
     from simulators.replay import ReplaySimulator, load_replay_dialogues
-    from ui.cli.factories import build_eval_agent, natural_simulator, natural_target
+    from ui.cli.factories import natural_components, natural_target, simulation_leak_check
 
     if min(episodes, replay_dialogues) < 1 or not policies:
         raise CRSError("--episodes and --dialogues-n must be positive and --policies non-empty")
-    cat = load_catalog(catalog, data_dir=dd(data_dir))
-    base = build_eval_agent(cat, dd(data_dir), nlu, "bayes", None, 3)
+    gp = str(goals) if goals else None
+    base, nsim, cat = natural_components(catalog, dd(data_dir), nlu, "bayes", None, 3, seed, None, gp, user_model)
     check_policies(base, policies, paths or {})
-    nsim = natural_simulator(cat, dd(data_dir), seed, "dev")
     rsim = ReplaySimulator(load_replay_dialogues(dialogues, cat), cat)
     n_replay = min(replay_dialogues, len(rsim.dialogues))
     t0 = time.perf_counter()
-    report = compare_policies(base, policies, paths or {}, nsim, rsim, episodes, n_replay, seed, natural_target, log)
-    report.update({"seconds": round(time.perf_counter() - t0, 1),
-                   "nl_goals": "dev part of crs.catalog.dialogues.redial_train_dev (ReDial train files, 0.2, seed 0)",
-                   "replay_file": str(dialogues), "replayed_dialogues": n_replay})
+    target = profile_target if user_model == "profile" else natural_target
+    report = compare_policies(base, policies, paths or {}, nsim, rsim, episodes, n_replay, seed, target, log)
+    check = simulation_leak_check(dd(data_dir), gp)
+    for name, row in report["policies"].items():
+        row["leak_check"] = check(with_policy(base, name, (paths or {}).get(name)), nsim)
+    report.update({"seconds": round(time.perf_counter() - t0, 1), "user_model": user_model,
+                   "nl_goals": gp or "dev part of crs.catalog.dialogues.redial_train_dev (ReDial train files, 0.2, seed 0)",
+                   "replay_file": str(dialogues), "replayed_dialogues": n_replay,
+                   "leak_check_total": sum(r["leak_check"]["total"] for r in report["policies"].values())})
     config = {"catalog": catalog, "data_dir": dd(data_dir), "dialogues": str(dialogues), "episodes": episodes,
               "replay_dialogues": replay_dialogues, "seed": seed, "nlu": nlu, "policies": list(policies),
-              "paths": paths or {}}
+              "paths": paths or {}, "goals": gp, "user_model": user_model}
     return report, config
 def eval_realism(
     simulator: str = typer.Option("natural", "--simulator", help="natural | replay (real train messages: a baseline)."),

@@ -113,10 +113,13 @@ def leak_sources(agent: Agent, grammar_conversations: Iterable[str] = ()) -> Sou
     """What the agent (and the simulated user's grammar) learned from, for `crs.eval.leaks.leak_check`."""
     from crs.eval.leaks import Source, Sources, catalog_source
     from crs.nlu.train import shipped_manifest
+    from crs.policy.policy import DQNPolicy
     from crs.reviews import ReadOnlyReviews, ReviewStore
 
     nlu = shipped_manifest().get("sentiment", {}).get("conversations", ())
     src = Sources().with_("catalog", catalog_source(agent.catalog)).with_("nlu", Source(frozenset(nlu)))
+    if isinstance(agent.policy, DQNPolicy):  # the dialogues its training users took their goals from
+        src = src.with_("policy", Source(agent.policy.trained_on))
     if isinstance(agent.reviews, (ReviewStore, ReadOnlyReviews)):
         src = src.with_("reviews", Source(agent.reviews.origins(), agent.reviews.texts()))
     grammar = frozenset(grammar_conversations)
@@ -155,21 +158,63 @@ def natural_target(sim: NaturalSimulator) -> str | None:
 
 
 def natural_simulator(cat: Catalog, data_dir: str | None, seed: int, part: str) -> NaturalSimulator:
-    """The natural-language simulator on one part of `crs.catalog.dialogues.redial_train_dev`:
-    `train` mines grammar and goals from the 80 % train part only; `dev` keeps the grammar of all
-    train files (as `crs eval simulate --simulator natural`) and draws goals from the 20 % dev part."""
+    """The oracle natural-language simulator on one part of `crs.catalog.dialogues.redial_train_dev`:
+    `train` mines grammar and goals from the 80 % train part only; `dev` mines the grammar from every
+    ReDial train dialogue except the dev part and draws goals from the dev part."""
     from crs.catalog.dialogues import redial_train_dev
-    from simulators.latent import GoalPool
-    from simulators.natural import NaturalSimulator, build_natural
+    from simulators.natural import build_natural
 
     if part not in ("train", "dev"):
         raise CRSError(f"unknown part {part!r}; valid: train, dev")
     _, dev = redial_train_dev(data_dir)
     if part == "train":
         return build_natural(cat, data_dir, seed=seed, exclude_ids={d.conversation_id for d in dev})
-    full = build_natural(cat, data_dir, seed=seed)
-    return NaturalSimulator(cat, full.config, seed, grammar=full.grammar, goals=GoalPool.from_dialogues(cat, dev),
-                            vocab=full.vocab)
+    return build_natural(cat, data_dir, seed=seed, goal_dialogues=dev)
+
+
+@dataclass(frozen=True)
+class TrainingUsers:
+    """Simulated users a chat policy trains against: goals from `goals` (a ReDial-format file, else the
+    train part of `redial_train_dev`), grammar mined without them and without `held_out` (the
+    dialogues evaluations take their goals from; default the dev part). `__call__(seed)` is one
+    simulator per env sharing the mined grammar."""
+
+    first: NaturalSimulator
+    user_model: str
+    goal_conversations: frozenset[str]
+
+    def __call__(self, seed: int) -> NaturalSimulator:
+        from simulators.natural import NaturalSimulator
+        from simulators.profile import ProfileSimulator
+
+        f = self.first
+        if isinstance(f, ProfileSimulator):
+            return ProfileSimulator(f.catalog, f.profiles, f.profile_config, seed, grammar=f.grammar, vocab=f.vocab)
+        return NaturalSimulator(f.catalog, f.config, seed, grammar=f.grammar, goals=f.goals, vocab=f.vocab)
+
+
+def training_users(cat: Catalog, data_dir: str | None, user_model: str = "profile", goals: str | None = None,
+                   held_out: str | None = None, seed: int = 0) -> TrainingUsers:
+    """`TrainingUsers` for `crs train policy --simulator natural` (ReDial catalog only)."""
+    from crs.catalog.dialogues import read_dialogues, redial_train_dev
+    from simulators.natural import build_natural
+    from simulators.profile import build_profile
+
+    if user_model not in USER_MODELS:
+        raise CRSError(f"unknown user model {user_model!r}; valid: {', '.join(USER_MODELS)}")
+    train, dev = redial_train_dev(data_dir)
+    ds = read_dialogues(goals).dialogues if goals else train
+    held = read_dialogues(held_out).dialogues if held_out else dev
+    held_ids = {d.conversation_id for d in held}
+    ds = [d for d in ds if d.conversation_id not in held_ids]
+    if not ds:
+        raise CRSError("no training goal dialogues left once the held-out dialogues are removed")
+    first: NaturalSimulator
+    if user_model == "profile":
+        first = build_profile(cat, ds, seed=seed, data_dir=data_dir, exclude_ids=held_ids)
+    else:
+        first = build_natural(cat, data_dir, seed=seed, goal_dialogues=ds, exclude_ids=held_ids)
+    return TrainingUsers(first, user_model, frozenset(d.conversation_id for d in ds))
 
 
 # --- the policy against the attribute simulator ----------------------------------------------
