@@ -16,6 +16,7 @@ from crs.config import torch_threads
 from crs.errors import CRSError
 from crs.types import Catalog
 from ui.cli.common import DataDirOpt, JsonOpt, console, dd, err_console, load, print_json
+from ui.cli.factories import TrainingUsers, training_users
 
 if TYPE_CHECKING:
     from crs.dialogue.chat_env import TextSimulator
@@ -74,6 +75,9 @@ def train_policy(
     seed: int = typer.Option(0, "--seed"),
     prior: str = typer.Option("collaborative", "--prior", help="Item prior: collaborative (user-kNN) | popularity."),
     prior_weight: Optional[float] = typer.Option(None, "--prior-weight", help="Exponent on the prior in the belief (default 0.2 collaborative, 1.0 popularity)."),
+    user_model: str = typer.Option("profile", "--user-model", help="natural: profile (target-free, default) | oracle (knows its target)."),
+    goals: Optional[Path] = typer.Option(None, "--goals", help="natural: training goal dialogues (ReDial JSONL; default the train part of the ReDial train split)."),
+    held_out: Optional[Path] = typer.Option(None, "--held-out", help="natural: dialogues evaluations will use as goals, removed from training goals and grammar (default the dev part)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Train the unified ask/recommend/wait DQN policy; the checkpoint goes to the cache directory."""
@@ -85,7 +89,8 @@ def train_policy(
     cat = load(catalog, data_dir)
     if simulator == "natural":  # DQN trained through the whole chat agent (ChatEnv)
         out = train_natural_command(cat, data_dir, minutes, seed, prior, not as_json,
-                                    {"--split": split, "--dev-split": dev_split, "--prior-weight": prior_weight})
+                                    {"--split": split, "--dev-split": dev_split, "--prior-weight": prior_weight},
+                                    user_model, goals, held_out)
         print_json(out) if as_json else console.print(out)
         return
     if prior == "collaborative" and cat.interactions is None:
@@ -105,7 +110,8 @@ def train_policy(
 
 
 def train_natural_command(cat: Catalog, data_dir: Path | None, minutes: float, seed: int, prior: str, progress: bool,
-                          attribute_only: dict[str, Any]) -> dict[str, Any]:
+                          attribute_only: dict[str, Any], user_model: str = "profile", goals: Path | None = None,
+                          held_out: Path | None = None) -> dict[str, Any]:
     """`crs train policy --simulator natural`: options of the attribute path are errors here."""
     from crs.policy.dqn import natural_args
 
@@ -115,23 +121,31 @@ def train_natural_command(cat: Catalog, data_dir: Path | None, minutes: float, s
                        "from the train part of the ReDial train dialogues)")
     if cat.name != "redial":
         raise CRSError(f"--simulator natural needs the redial catalog (ReDial dialogues), not {cat.name!r}")
-    res = train_natural(cat, dd(data_dir), minutes, seed, progress=progress, args=natural_args(minutes, seed, prior))
-    return {"checkpoint": str(res.path), "simulator": "natural", "steps": res.steps, "episodes": res.episodes,
-            "seconds": round(res.seconds, 1), "best": res.best}
+    users = training_users(cat, dd(data_dir), user_model, str(goals) if goals else None,
+                           str(held_out) if held_out else None, seed)
+    res = train_natural(cat, dd(data_dir), minutes, seed, progress=progress, args=natural_args(minutes, seed, prior),
+                        users=users)
+    return {"checkpoint": str(res.path), "simulator": "natural", "user_model": user_model, "steps": res.steps,
+            "episodes": res.episodes, "seconds": round(res.seconds, 1), "best": res.best,
+            "goal_dialogues": len(users.goal_conversations)}
 
 
 def train_natural(cat: Catalog, data_dir: str | None, minutes: float, seed: int = 0, nlu: str = "learned",
-                  progress: bool = True, cache: str | Path | None = None, args: Args | None = None) -> TrainResult:
-    """The DQN trained through the whole chat agent against the NL simulator on the train goals
-    (`crs.eval.chat_training.train_through_chat`); `args` overrides `natural_args(minutes, seed)`."""
+                  progress: bool = True, cache: str | Path | None = None, args: Args | None = None,
+                  users: TrainingUsers | None = None) -> TrainResult:
+    """The DQN trained through the whole chat agent against simulated users (`users`, default the
+    target-free profile users on the train goals; `crs.eval.chat_training.train_through_chat`);
+    `args` overrides `natural_args(minutes, seed)`. The goal dialogues go into the checkpoint."""
     from crs.eval.chat_training import train_through_chat
     from crs.policy.dqn import natural_args
-    from ui.cli.factories import build_eval_agent, natural_simulator
+    from ui.cli.factories import build_eval_agent
 
+    users = users or training_users(cat, data_dir, seed=seed)
     agent = build_eval_agent(cat, data_dir, nlu, "bayes", None, 3)
 
     def simulator(seed: int) -> TextSimulator:
-        return natural_simulator(cat, data_dir, seed, "train")
+        return users(seed)
 
     return train_through_chat(agent, cat, simulator, args or natural_args(minutes, seed), cache=cache,
-                              progress=progress)
+                              progress=progress, goal_conversations=users.goal_conversations)
+
