@@ -101,6 +101,8 @@ def decide(choice: Action, reading: Reading, rec_ids: tuple[str, ...], state: Di
 def _override(action: Action, reading: Reading, rec_ids: tuple[str, ...], state: DialogueState,
               catalog: Catalog) -> Action:
     intent = reading.intent
+    if intent == "clarify":  # contradictory wishes or a dangling reference: ask back, do not guess
+        return Action("wait", score=1.0, alternatives=((f"policy: {label_of(action)}", action.score),))
     if intent == "question":
         target = _answer_target(state, catalog)
         return Action("answer", items=(target,) if target else (), score=1.0,

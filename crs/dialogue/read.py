@@ -26,25 +26,42 @@ from typing import Literal
 from crs.dialogue.elicit import Elicitor
 from crs.dialogue.track import intent_kind, last_top
 from crs.nlg.questions import question_attribute
+from crs.nlg.reply import Clarification
+from crs.nlu.references import Reference, find_references, shown_lists
 from crs.protocols import NLU
-from crs.reviews import Opinion, find_aspects, read_opinion
+from crs.reviews import Opinion, find_aspects, wish_opinion
 from crs.types import Catalog, Constraint, DialogueState, Mention, ParsedTurn, Speaker
 
-Intent = Literal["greet", "question", "request", "accept", "reject", "off_topic", "chitchat", "inform", "empty"]
+Intent = Literal["greet", "question", "request", "accept", "reject", "off_topic", "chitchat", "inform", "empty",
+                 "clarify"]
 """How the agent routes a turn (built on the NLU's IARD intent plus the surface cues below)."""
 
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _GREET = re.compile(r"^\s*(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE)
 _REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|something|anything|one|movies?|films?)\b|"
                       r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
-                      r"\bsomething else\b|\banother one\b", re.IGNORECASE)
+                      r"\bsomething else\b|\banother one\b|\b(what|anything|something) else\b|\bwhat other\b|\bother (ones|options|ideas)\b",
+                      re.IGNORECASE)
 _YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|absolutely|sounds good|why not)\b", re.IGNORECASE)
 _NO = re.compile(r"^\s*(no|nope|nah|not really|not at all|never)\b", re.IGNORECASE)
-_REJECT = re.compile(r"^\s*(no|nope|nah|not (that|this)( one)?|seen it|already seen|something else|another one|"
-                     r"i don'?t like (that|it)|not for me|boring)\b", re.IGNORECASE)
+_REJECT = re.compile(r"^\s*(no|nope|nah|not (that|this)( one)?|something else|another one|"
+                     r"i (don'?t|didn'?t) (like|enjoy) (that|it)|not for me|boring)\b", re.IGNORECASE)
+_SEEN = re.compile(r"\b(already (seen|watched|saw)|(i'?ve|i have|we'?ve|we have) (already )?(seen|watched)|seen (it|that|this|them) "
+                   r"(already|before)|(saw|watched) (it|that|this|them) (already|before)|seen (it|that|this)\b(?! (one|movie|film)\?))",
+                   re.IGNORECASE)
+_NOT_NOW = re.compile(r"\bnot (really )?in the mood for\b|\bnot (tonight|today|right now)\b|\bmaybe (another|some other) time\b",
+                      re.IGNORECASE)
+_DISLIKED = re.compile(r"\b(didn'?t|did not|don'?t|do not) (like|enjoy|care for)|\b(hated|disliked|not a fan of|wasn'?t (good|great)|"
+                       r"was (bad|awful|terrible|boring))\b", re.IGNORECASE)
+_LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|sounds (good|great|perfect)|looks (good|great)|i (loved|liked|love|like|enjoyed)|"
+                    r"let'?s (go with|watch)|perfect)\b", re.IGNORECASE)
+_ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
+                  r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",
+                  re.IGNORECASE)
 _ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
                      r"love it|that works|yes)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century|"
+                     r"recent(ly)?|latest|newest)\b", re.IGNORECASE)
 _NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
 
 YES_NO_WORDS = 8
@@ -62,6 +79,8 @@ class Reading:
     intent: Intent
     question: str | None = None
     """The attribute a question about an item asks for ("who directed it?" → director)."""
+    clarify: Clarification | None = None
+    """Set when the message cannot be acted on without asking back (contradiction, dangling reference)."""
 
 
 def clean_text(text: object, max_chars: int = 2000) -> tuple[str, tuple[str, ...]]:
@@ -80,15 +99,88 @@ def clean_text(text: object, max_chars: int = 2000) -> tuple[str, tuple[str, ...
 def read(text: str, state: DialogueState, nlu: NLU, catalog: Catalog, elicitor: Elicitor) -> Reading:
     """Parse `text` (already cleaned) in the context of `state` and decide how to route it."""
     parsed = _parse(text, state, nlu, elicitor)
+    parsed, clarify = resolve_references(text, parsed, state, catalog)
+    if clarify is None:
+        parsed, clarify = _contradiction(parsed)
     question = question_attribute(text, catalog.schema) if text else None
-    return Reading(text, parsed, _intent(text, parsed, state, question), question)
+    intent: Intent = "clarify" if clarify is not None else _intent(text, parsed, state, question)
+    return Reading(text, parsed, intent, question, clarify)
+
+
+def resolve_references(text: str, parsed: ParsedTurn, state: DialogueState,
+                       catalog: Catalog) -> tuple[ParsedTurn, Clarification | None]:
+    """Films referred to by position or description ("the second one", "the one with Tom Hanks") become
+    item mentions of this turn, and what the user says about them sets the turn's intent:
+    seen (a neutral "(seen)" mention: never shown again, no negative evidence), not in the mood (a
+    neutral "(not now)" mention: out of this session only), didn't like (a -1 mention and a reject),
+    liked/taken (accept), a question (answered about that film). Titles the user named with "seen it"
+    become neutral too. A reference when nothing was shown yet asks back."""
+    if not text:
+        return parsed, None
+    refs = find_references(text, state, catalog)
+    dangling = [r for r in refs if r.item is None and (r.kind == "position" or not shown_lists(state))
+                and r.kind != "that"]
+    if dangling and not any(m.kind == "item" for m in parsed.mentions):
+        return replace(parsed, intent="other"), Clarification("reference")
+    resolved = [r for r in refs if r.item is not None and r.item in catalog]
+    named = [m for m in parsed.mentions if m.kind == "item" and m.speaker is Speaker.USER]
+    if not resolved and not named:
+        return parsed, None
+    kind, polarity, tag = _stance(text, parsed)
+    if not resolved and kind not in ("seen", "not_now"):
+        return parsed, None
+    turn = state.turn + 1
+    mentions = [replace(m, polarity=polarity, text=f"{m.text} {tag}".strip()) if m in named and tag else m
+                for m in parsed.mentions]
+    mentions += [_ref_mention(r, turn, polarity, tag) for r in resolved if r.item not in {m.entity for m in named}]
+    return replace(parsed, mentions=tuple(mentions), intent=kind or parsed.intent), None
+
+
+def _stance(text: str, parsed: ParsedTurn) -> tuple[str, int, str]:
+    """(intent, polarity, tag) of what the user says about the films referred to."""
+    if _NOT_NOW.search(text):
+        return "not_now", 0, "(not now)"
+    if _SEEN.search(text) and not _DISLIKED.search(text) and not _LIKED.search(text):
+        return "seen", 0, "(seen)"
+    if _DISLIKED.search(text):
+        return "reject", -1, ""
+    if _ASK.search(text):
+        return "ask_about_item", 0, ""
+    if _LIKED.search(text):
+        return "accept", 1, ""
+    return "", 0, ""
+
+
+def _ref_mention(ref: Reference, turn: int, polarity: int, tag: str) -> Mention:
+    assert ref.item is not None
+    return Mention(ref.item, "item", turn, Speaker.USER, polarity, ref.span, f"{ref.text} {tag}".strip())
+
+
+def _contradiction(parsed: ParsedTurn) -> tuple[ParsedTurn, Clarification | None]:
+    """The same value wanted and not wanted in one message ("a comedy but not a comedy"): nothing about
+    that value is applied, and the user is asked which they mean."""
+    signs: dict[str, set[int]] = {}
+    for m in parsed.mentions:
+        if m.kind == "attribute" and m.polarity:
+            signs.setdefault(m.entity, set()).add(m.polarity)
+    both = [e for e, s in signs.items() if s == {1, -1}]
+    if not both:
+        return parsed, None
+    entity = both[0]
+    attr, value = entity.split("=", 1)
+
+    def keep(c: Constraint) -> bool:
+        return not (c.attribute == attr and str(c.value).lower() == value.lower())
+
+    return replace(parsed, add=tuple(c for c in parsed.add if keep(c)), remove=tuple(c for c in parsed.remove if keep(c)),
+                   mentions=tuple(m for m in parsed.mentions if m.entity != entity)), Clarification("contradiction", value)
 
 
 def opinion_of(state: DialogueState, text: str = "") -> Opinion:
-    """The user's stance for review alignment, from the latest preference phrases and `text`.
-    Recommended items are explained with positive, aspect-aligned snippets."""
-    op = read_opinion(" ".join((*state.preferences[-3:], text)))
-    return Opinion(1, op.aspects)
+    """The user's wish for review alignment (`crs.reviews.wish_opinion`): aspect stances from the
+    latest preference phrases and `text`, the latest stance winning; a question about an aspect
+    ("is it too slow?") asks for honest snippets, negatives included."""
+    return wish_opinion((*state.preferences[-3:], text))
 
 
 def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
@@ -131,6 +223,8 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     if not text:
         return "empty"
     name = (parsed.intent or "").lower()
+    if name in ("seen", "not_now") and state.recommended:  # "I've seen the first one": show something else
+        return "request"
     kind = intent_kind(name)
     last_rec = state.last_action is not None and state.last_action.kind in ("recommend", "answer")
     if kind and last_rec:

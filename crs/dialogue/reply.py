@@ -14,6 +14,7 @@ from crs.dialogue.observe import ValueCounts
 from crs.dialogue.read import Reading, opinion_of
 from crs.nlg import RenderContext, Reply
 from crs.protocols import Reviews
+from crs.reviews import film_opinion
 from crs.store import state_to_dict
 from crs.types import Action, Catalog, DialogueState, liked_items
 
@@ -31,22 +32,30 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
                    counts: ValueCounts, noun: str) -> RenderContext:
     """Everything the generator needs besides the action and the state."""
     snippets = {}
-    if action.kind == "recommend" and action.items:
+    answer_item = (action.items[0] if action.items else None) if action.kind == "answer" else None
+    shown = action.items if action.kind == "recommend" else (answer_item,) if answer_item else ()
+    if shown:
         opinion = opinion_of(state, reading.text)
-        for i in action.items:
+        for i in shown:
             best = reviews.retrieve(i, opinion, k=1)
             if best:
                 snippets[i] = best[0]
-    answer_item = (action.items[0] if action.items else None) if action.kind == "answer" else None
+    echoes = []
+    for m in reading.parsed.mentions:  # "I hated how slow Drive was": someone who agrees, if anyone does
+        if m.kind == "item" and m.polarity and m.entity in catalog:
+            best = reviews.retrieve(m.entity, film_opinion(reading.text, m.polarity), k=1)
+            if best and best[0].polarity == m.polarity and best[0].source != "chat":
+                echoes.append(best[0])
     options: tuple[str, ...] = ()
     if action.kind == "ask" and action.attribute and "=" not in action.attribute:
         options = tuple(str(v) for v, _ in counts.get(action.attribute, [])[:3])
     parsed = reading.parsed
     return RenderContext(
-        catalog=catalog, noun=noun, intent=reading.intent, snippets=snippets,
+        catalog=catalog, noun=noun, intent=reading.intent, snippets=snippets, echoes=tuple(echoes),
         liked=tuple(liked_items(state)), options=options, answer_item=answer_item,
         answer_attribute=reading.question if action.kind == "answer" else None,
-        suggestions=tuple(parsed.suggestions), changes=tuple(parsed.add), removed=tuple(parsed.remove))
+        suggestions=tuple(parsed.suggestions), changes=tuple(parsed.add), removed=tuple(parsed.remove),
+        clarify=reading.clarify)
 
 
 def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:

@@ -11,7 +11,8 @@ Rules (documented in docs/chatbot.md):
   attribute and op), then `add` constraints are applied: an include/exclude on an attribute value
   replaces its opposite; a numeric lower bound (ge/gt) replaces earlier lower bounds on the same
   attribute, an upper bound (le/lt) earlier upper bounds, `eq` replaces every numeric bound.
-- `preferences` (and a critique's preference) are appended, skipping exact repeats within the turn.
+- `preferences` (and a critique's preference) are appended, skipping exact repeats within the turn;
+  earlier phrases naming an include the turn dropped ("actually horror instead") are removed.
 - accept/reject intents apply to the items of the last recommendation that the user named in this
   turn; if none was named, accept takes the top item of the last recommendation and reject takes
   all of it. Each becomes a +1/-1 mention and enters `accepted` / `rejected`.
@@ -19,6 +20,7 @@ Rules (documented in docs/chatbot.md):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Literal
@@ -139,15 +141,27 @@ def update(state: DialogueState, parsed: ParsedTurn) -> DialogueState:
             rejected = _dedupe_last(rejected + targets)
             accepted = tuple(x for x in accepted if x not in targets)
 
+    constraints = apply_constraints(state.constraints, add, remove)
     return replace(
         state,
         turn=turn,
         mentions=state.mentions + tuple(new_mentions),
-        constraints=apply_constraints(state.constraints, add, remove),
-        preferences=state.preferences + tuple(turn_prefs),
+        constraints=constraints,
+        preferences=_without_dropped(state.preferences, state.constraints, constraints) + tuple(turn_prefs),
         accepted=accepted,
         rejected=rejected,
     )
+
+
+def _without_dropped(preferences: Sequence[str], before: Sequence[Constraint],
+                     after: Sequence[Constraint]) -> tuple[str, ...]:
+    """Earlier preference phrases naming a value the user no longer wants included ("actually a horror
+    instead" once they went back to comedy) are dropped, so the retriever stops searching for it."""
+    gone = {str(c.value).lower() for c in before if c.op == "include" and c not in after and isinstance(c.value, str)}
+    if not gone:
+        return tuple(preferences)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(v) for v in sorted(gone)) + r")\b", re.IGNORECASE)
+    return tuple(p for p in preferences if not pattern.search(p))
 
 
 def record_system(state: DialogueState, action: Action, shown_items: Sequence[str] = ()) -> DialogueState:

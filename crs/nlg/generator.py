@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from crs.nlg.explain import explain, format_value, label, phrase
-from crs.nlg.reply import Card, Reply
+from crs.nlg.reply import Card, Clarification, Reply
 from crs.nlg.templates import join_words, pick
 from crs.reviews import Snippet
 from crs.types import Action, Catalog, Constraint, DialogueState, Item
@@ -30,6 +30,8 @@ class RenderContext:
     intent: str = ""
     """How the agent read the user's turn: greet, off_topic, accept, question, chitchat, ..."""
     snippets: Mapping[str, Snippet] = field(default_factory=dict)
+    echoes: tuple[Snippet, ...] = ()
+    """Opinions of others that agree with what the user just said about a film they named."""
     liked: tuple[str, ...] = ()
     """Item ids the user liked, oldest first (for similarity explanations)."""
     options: tuple[str, ...] = ()
@@ -41,6 +43,8 @@ class RenderContext:
     changes: tuple[Constraint, ...] = ()
     """Constraints added this turn (acknowledged back to the user)."""
     removed: tuple[Constraint, ...] = ()
+    clarify: Clarification | None = None
+    """A question back instead of a guess (contradictory wishes, a reference to nothing shown)."""
 
 
 def describe_constraint(c: Constraint) -> str:
@@ -91,11 +95,16 @@ class TemplateGenerator:
         if ctx.suggestions:
             parts.append(pick("did_you_mean", seed, options=join_words([f"“{s}”" for s in ctx.suggestions[:3]])))
             strategies += ("preference_confirmation",)
+        for echo in ctx.echoes[:1]:
+            item = ctx.catalog.item(echo.item_id).display if echo.item_id in ctx.catalog else "it"
+            parts.append(f"You're not alone on {item}: {echo.attribution} “{_snip(echo.text)}”")
+            strategies += ("personal_opinion",)
         said = list(dict.fromkeys(describe_constraint(c) for c in ctx.changes))
         if said:
             parts.append(pick("preference_confirmation", seed, prefs=join_words(said, "and")))
             strategies += ("preference_confirmation",)
-        dropped = list(dict.fromkeys(str(c.value) for c in ctx.removed if str(c.value) != "*"))
+        dropped = list(dict.fromkeys(str(c.value) if c.op in ("include", "exclude") else describe_constraint(c)
+                                     for c in ctx.removed if str(c.value) != "*"))
         if dropped:
             parts.append(f"Okay, I'll forget about {join_words(dropped, 'and')}.")
             strategies += ("acknowledgment",)
@@ -122,8 +131,8 @@ class TemplateGenerator:
             n_votes = int(votes) if isinstance(votes, (int, float, str)) and votes else 0
             parts.append(pick("credibility_rating", seed, rating=f"{rating:.1f}", votes=f"{n_votes:,}"))
             strategies.append("credibility")
-        if cards[0].snippet and cards[0].snippet_source == "movielens":
-            parts.append(f"MovieLens users tagged it {cards[0].snippet}.")
+        if cards[0].snippet_source in ("movielens", "ratings", "tags"):
+            parts.append(f"{cards[0].snippet_attribution[0].upper()}{cards[0].snippet_attribution[1:]}: {cards[0].snippet}.")
             strategies.append("credibility")
         elif cards[0].snippet:
             parts.append(pick("credibility_review", seed, snippet=cards[0].snippet))
@@ -140,8 +149,10 @@ class TemplateGenerator:
         reason, _ = explain(item, state, ctx.catalog, liked)
         snip = ctx.snippets.get(item.id)
         attrs = {a: item.attributes[a] for a in ctx.catalog.schema.names if a in item.attributes}
-        return Card(item.id, item.title, item.year, attrs, reason,
-                    _snip(snip.text) if snip else "", snip.source if snip else "")
+        if snip is None:
+            return Card(item.id, item.title, item.year, attrs, reason)
+        return Card(item.id, item.title, item.year, attrs, reason, _snip(snip.text), snip.source, snip.polarity,
+                    snip.attribution)
 
     def _answer(self, ctx: RenderContext, seed: str) -> tuple[str, tuple[str, ...], tuple[Card, ...]]:
         cat = ctx.catalog
@@ -151,7 +162,10 @@ class TemplateGenerator:
         attr = ctx.answer_attribute
         if attr in (None, "", "text"):
             about = item.text.strip() or f"{item.display}: {format_value(item.attributes.get('genres'))}"
-            return f"Here's what I know about **{item.display}**: {_snip(about)}", ("credibility",), ()
+            said = ctx.snippets.get(item.id)
+            quote = f" {said.attribution[0].upper()}{said.attribution[1:]}: “{said.text if len(said.text) < 200 else _snip(said.text)}”" \
+                if said else ""
+            return f"Here's what I know about **{item.display}**: {_snip(about)}{quote}", ("credibility",), ()
         value = item.attributes.get(attr)
         if value in (None, ()):
             return f"I don't know the {label(attr)} of **{item.display}**, sorry.", ("transparency",), ()
@@ -170,6 +184,10 @@ class TemplateGenerator:
         return pick("ask_attribute_open", seed, label=name)
 
     def _wait(self, state: DialogueState, ctx: RenderContext, seed: str) -> tuple[str, tuple[str, ...], tuple[Card, ...]]:
+        if ctx.clarify is not None and ctx.clarify.kind == "contradiction":
+            return pick("clarify_contradiction", seed, value=ctx.clarify.value, noun=ctx.noun), ("transparency",), ()
+        if ctx.clarify is not None:
+            return pick("clarify_reference", seed, noun=ctx.noun), ("transparency",), ()
         if ctx.intent == "accept" and state.accepted:
             title = ctx.catalog.item(state.accepted[-1]).display if state.accepted[-1] in ctx.catalog else "it"
             text = pick("accept", seed, title=f"**{title}**") + " " + pick("accept_more", seed)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from crs.types import AttrValue
+
+
+@dataclass(frozen=True)
+class Clarification:
+    """A short question back to the user instead of a guess: contradictory wishes ("a comedy but not a
+    comedy": `value` is the value), or a reference to a shown film when none was shown."""
+
+    kind: Literal["contradiction", "reference"]
+    value: str = ""
 
 
 @dataclass(frozen=True)
@@ -21,11 +30,16 @@ class Card:
     reason: str = ""
     snippet: str = ""
     snippet_source: str = ""
+    snippet_polarity: int = 0
+    """+1 / -1 / 0: the quoted opinion's polarity."""
+    snippet_attribution: str = ""
+    """Who said it ("a viewer said", "a MovieLens viewer who rated it 2/5 tagged it")."""
 
     def to_json(self) -> dict[str, Any]:
         attrs = {k: list(v) if isinstance(v, tuple) else v for k, v in self.attributes.items()}
         return {"id": self.id, "title": self.title, "year": self.year, "attributes": attrs,
-                "reason": self.reason, "snippet": self.snippet}
+                "reason": self.reason, "snippet": self.snippet, "snippet_source": self.snippet_source,
+                "snippet_polarity": self.snippet_polarity, "snippet_attribution": self.snippet_attribution}
 
 
 @dataclass(frozen=True)

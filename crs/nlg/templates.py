@@ -29,6 +29,14 @@ BANK: dict[str, tuple[str, ...]] = {
         "Have you watched it already?",
         "Does that one ring a bell?",
     ),
+    "clarify_contradiction": (
+        "You asked for {value} and also for no {value}. Which is it: should it be {value} or not?",
+        "I'm not sure I follow: {value}, or no {value}? Tell me which and I'll look.",
+    ),
+    "clarify_reference": (
+        "Which one do you mean? I haven't shown you any {noun}s yet; tell me a title or what you're in the mood for.",
+        "I haven't suggested any {noun}s yet, so I'm not sure which one you mean. What are you in the mood for?",
+    ),
     "experience_inquiry_open": (
         "What was the last {noun} you watched and enjoyed?",
         "Is there a {noun} you loved recently?",

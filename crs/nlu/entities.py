@@ -57,12 +57,18 @@ class EntityLinker:
         self._attr_re = self.lexicon.phrase_regex()
         self.max_n = max_title_tokens
         self.titles: dict[str, list[str]] = defaultdict(list)  # normalised title -> ids, most popular first
-        for it in sorted(catalog.items, key=lambda i: -i.popularity):
+        ranked = sorted(catalog.items, key=lambda i: -i.popularity)
+        for it in ranked:
             key = normalise(it.title)
             if key:
                 self.titles[key].append(it.id)
                 if key.startswith("the "):
                     self.titles.setdefault(key[4:], []).append(it.id) if len(key[4:].split()) > 1 else None
+        primary = set(self.titles)
+        for it in ranked:  # "Amelie", "Leon", "The Postman", "Il Postino": aliases never shadow a real title
+            for key in title_aliases(it.title):
+                if key not in primary and it.id not in self.titles.get(key, ()):
+                    self.titles[key].append(it.id)
         self._title_keys = list(self.titles)
         self.people = self._people(catalog)
         self.decades = {v.lower(): v for v in catalog.schema.get("decade").values} if "decade" in catalog.schema else {}
@@ -230,6 +236,38 @@ class EntityLinker:
         else:
             digit, century = m.group(2), m.group(1) or ("20" if m.group(2) in "01" else "19")
         return self.decades.get(f"{century}{digit}0s")
+
+
+_ARTICLE = re.compile(r"^(.+), (the|a|an|le|la|les|l'|il|el|los|las|der|die|das|un|une)$", re.IGNORECASE)
+_AKA = re.compile(r"^(?:a\.k\.a\.|aka)\s+", re.IGNORECASE)
+
+
+def title_aliases(title: str) -> list[str]:
+    """Normalised forms people type for a catalog title (MovieLens style "Postman, The (Postino, Il)"):
+    the title without its parenthesised parts and with its article moved back ("the postman", "postman"),
+    each parenthesised alternative or English title ("il postino", "se7en"), and the part before a
+    colon ("Léon: The Professional" → "leon")."""
+    base = re.sub(r"\s*\([^)]*\)", "", title).strip()
+    forms = [_front_article(base)] + [_front_article(_AKA.sub("", p.strip())) for p in re.findall(r"\(([^)]*)\)", title)]
+    if ":" in forms[0]:
+        forms.append(forms[0].split(":", 1)[0])
+    out: list[str] = []
+    for form in forms:
+        key = normalise(form)
+        if not key or key.isdigit():
+            continue
+        out.append(key)
+        if key.startswith("the ") and len(key.split()) > 2:
+            out.append(key[4:])
+    return list(dict.fromkeys(out))
+
+
+def _front_article(title: str) -> str:
+    m = _ARTICLE.match(title.strip())
+    if not m:
+        return title.strip()
+    art = m.group(2)
+    return f"{art}{m.group(1)}" if art.endswith("'") else f"{art} {m.group(1)}"
 
 
 _ROLE_CUES = (("director", re.compile(r"\b(direct(ed|or|s)?|by)\b")), ("writers", re.compile(r"\b(writ(ten|er|es)|screenplay)\b")),

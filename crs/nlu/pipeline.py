@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crs.nlu.critique import CritiqueResult, CritiqueRules
+from crs.nlu.content import Content, compile_content, read_content
+from crs.nlu.critique import CritiqueResult, CritiqueRules, discussed_item
 from crs.nlu.entities import EntityLinker, Link
 from crs.nlu.lexicon import SchemaLexicon
-from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals, year_constraints
+from crs.nlu.numbers import Numbers, read_numbers
+from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals
 from crs.nlu.text import ScopeFinder, inside, sanitise
 from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_NUMERIC = ("ge", "gt", "le", "lt", "eq")
 FUZZY_LINK = 90.0
 """rapidfuzz score from which an unknown title is linked (below: only suggested)."""
 
@@ -51,6 +54,7 @@ class NLUPipeline:
         self.scopes = ScopeFinder(raw["negation_cues"], raw.get("negation_exceptions", []), raw["scope_breakers"],
                                   raw.get("short_negation_cues", []))
         self.critiques = CritiqueRules(self.catalog, self.lexicon)
+        self.content_rules = compile_content(self.lexicon)
         self.models = models or NLUModels()
         self.vader = VaderBaseline()
 
@@ -72,19 +76,38 @@ class NLUPipeline:
         scopes = self.scopes.scopes(text)
         crit = self.critiques.rewrite(text, state, links)
         critique = self._llm_critique(text, state, crit)
+        items = [lk.span for lk in links if lk.kind == "item"]
+        numbers = read_numbers(text, self.catalog, scopes, items + list(crit.consumed if crit else ()))
+        content = read_content(text, self.content_rules, scopes, items + list(crit.consumed if crit else ()) +
+                               list(numbers.consumed), self._genre(links, scopes, state))
         mentions = self._mentions(text, links, scopes, crit, state)
-        add = self._constraints(text, links, scopes, crit, critique)
-        remove = removals(text, links, add, state)
+        add = self._constraints(text, links, scopes, crit, critique, numbers, content)
+        remove = removals(text, links, add, state, self.lexicon.raw.get("attribute_words", {}))
         intent = self._intent(text, critique is not None, len(links), links)
         prefs = []
         if critique is not None and critique.preference:
             prefs.append(critique.preference)
+        prefs += list(content.preferences) + [p for p in numbers.preferences if not _filtered(p, add)]
         if intent in ("ask_rec", "add_details", "critique"):
-            pos = positive_text(text, scopes, crit.consumed if crit else ())
+            cut = list(crit.consumed if crit else ()) + items + list(numbers.consumed) + list(content.consumed) \
+                + removal_windows(text)
+            pos = positive_text(text, scopes, cut)
             if pos:
                 prefs.append(pos)
         return ParsedTurn(text, intent, tuple(mentions), tuple(add), tuple(remove), tuple(dict.fromkeys(prefs)),
                           critique, tuple(suggestions), notices)
+
+    def _genre(self, links: list[Link], scopes: list[tuple[int, int]], state: DialogueState) -> str:
+        """The genre a content phrase is about: one wanted in this message, else in the state, else
+        the discussed item's first genre ("too gory" about a horror film → "... horror with little gore")."""
+        wanted = [lk.value for lk in links if lk.kind == "attribute" and lk.attribute == "genres"
+                  and not inside(lk.span, scopes)]
+        wanted += [str(c.value) for c in reversed(state.constraints) if c.attribute == "genres" and c.op == "include"]
+        if not wanted:
+            about = discussed_item(state)
+            if about is not None and about in self.catalog:
+                wanted = list(self.catalog.item(about).values("genres"))[:1]
+        return wanted[0].lower() if wanted else ""
 
     # -- steps ---------------------------------------------------------------------------------
     def _unknown_titles(self, text: str, links: list[Link]) -> tuple[list[str], list[Link]]:
@@ -139,17 +162,18 @@ class NLUPipeline:
         return out
 
     def _constraints(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
-                     critique: Critique | None) -> list[Constraint]:
-        consumed = crit.consumed if crit else ()
+                     critique: Critique | None, numbers: Numbers, content: Content) -> list[Constraint]:
+        consumed = list(crit.consumed if crit else ()) + list(numbers.consumed)
         out: list[Constraint] = list(critique.add) if critique else []
-        skip = list(consumed) + removal_windows(text)
+        explicit = {c.attribute for c in numbers.add if c.op in _NUMERIC}  # "this century" beats "too old"
+        out = [c for c in out if not (c.attribute in explicit and c.op in _NUMERIC)]
+        skip = consumed + removal_windows(text)
         for lk in links:
             if lk.kind not in ("attribute", "person") or inside(lk.span, skip):
                 continue
             out.append(Constraint(lk.attribute, "exclude" if inside(lk.span, scopes) else "include", lk.value))
-        taken = {c.attribute for c in out}
-        out += [c for c in year_constraints(text, links, self.catalog.schema) if c.attribute not in taken]
-        taken = {c.attribute for c in out}
+        out += list(numbers.add) + list(content.add)
+        taken = {c.attribute for c in out if c.op in _NUMERIC}
         out += [c for c in absolute_constraints(text, self.lexicon, self.catalog, scopes, consumed) if c.attribute not in taken]
         excluded = {(c.attribute, c.value) for c in out if c.op == "exclude"}
         out = [c for c in out if not (c.op == "include" and (c.attribute, c.value) in excluded)]
@@ -177,3 +201,8 @@ class NLUPipeline:
         if has_critique and intent not in ("ask_about_item",):
             return "critique"
         return intent
+
+
+def _filtered(phrase: str, add: list[Constraint]) -> bool:
+    """A duration phrase is redundant when the runtime is filtered exactly."""
+    return phrase.startswith("short film under") and any(c.attribute == "runtime" for c in add)

@@ -1,36 +1,20 @@
-"""Small rule helpers of the pipeline: years, absolute attribute words, removals, positive text."""
+"""Small rule helpers of the pipeline: absolute attribute words, removals and corrections, positive text."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.text import inside
-from crs.types import AttributeSchema, Catalog, Constraint, DialogueState
+from crs.types import Catalog, Constraint, DialogueState
 
-_YEARS = (
-    (re.compile(r"\b(?:after|since|newer than|later than|post)\s+((?:19|20)\d\d)\b", re.IGNORECASE), "gt"),
-    (re.compile(r"\b(?:before|older than|earlier than|pre)\s+((?:19|20)\d\d)\b", re.IGNORECASE), "lt"),
-    (re.compile(r"\b(?:from|in|released in|made in)\s+((?:19|20)\d\d)\b", re.IGNORECASE), "eq"),
-)
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
 _REMOVE = re.compile(r"\b(forget|never ?mind|drop|ignore|scratch|remove|doesn'?t matter|don'?t care about|fine with|ok with|okay with)\b", re.IGNORECASE)
-_STOP = frozenset(["i", "me", "my", "a", "an", "the", "and", "or", "to", "of", "for", "with", "in", "on", "is", "it", "that", "this", "something", "some", "movie", "movies", "film", "films", "want", "would", "like", "please", "can", "you", "could", "maybe", "anything", "really", "just", "one", "any", "also", "show", "me", "give", "find", "see", "watch"])
-
-
-def year_constraints(text: str, links: Sequence[Link], schema: AttributeSchema) -> list[Constraint]:
-    """'after 2010' → year > 2010, 'before 1990' → year < 1990, 'from 1999' → year = 1999."""
-    if "year" not in schema:
-        return []
-    item_spans = [lk.span for lk in links if lk.kind == "item"]
-    out = []
-    for pattern, op in _YEARS:
-        for m in pattern.finditer(text):
-            if not any(s <= m.start(1) < e for s, e in item_spans):
-                out.append(Constraint("year", op, int(m.group(1))))
-    return out
+CORRECTION = re.compile(r"\b(actually|instead|rather|make it|change (it|that) to|switch (it )?to|(go )?back to|"
+                        r"on second thought|scratch that|no wait|changed my mind)\b", re.IGNORECASE)
+_STOP = frozenset(["loved", "love", "liked", "enjoyed", "saw", "seen", "watched", "hmm", "ok", "okay", "thanks", "so", "i", "me", "my", "a", "an", "the", "and", "or", "to", "of", "for", "with", "in", "on", "is", "it", "that", "this", "something", "some", "movie", "movies", "film", "films", "want", "would", "like", "please", "can", "you", "could", "maybe", "anything", "really", "just", "one", "any", "also", "show", "me", "give", "find", "see", "watch"])
 
 
 def absolute_constraints(text: str, lexicon: SchemaLexicon, catalog: Catalog, scopes: list[tuple[int, int]],
@@ -56,9 +40,12 @@ def absolute_constraints(text: str, lexicon: SchemaLexicon, catalog: Catalog, sc
     return out
 
 
-def removals(text: str, links: Sequence[Link], add: Sequence[Constraint], state: DialogueState) -> list[Constraint]:
-    """Constraints to drop: the opposite of each new include/exclude, and values the user lets go of
-    ("forget horror", "horror doesn't matter")."""
+def removals(text: str, links: Sequence[Link], add: Sequence[Constraint], state: DialogueState,
+             attribute_words: Mapping[str, Sequence[str]] | None = None) -> list[Constraint]:
+    """Constraints to drop: the opposite of each new include/exclude, values and attributes the user lets
+    go of ("forget horror", "horror doesn't matter", "forget about the year"), and, after a correction
+    cue ("actually", "instead", "back to"), the earlier includes of an attribute the message re-states."""
+    attribute_words = attribute_words or {}
     out: list[Constraint] = []
     flip = {"include": "exclude", "exclude": "include"}
     for c in add:
@@ -70,7 +57,26 @@ def removals(text: str, links: Sequence[Link], add: Sequence[Constraint], state:
     for lk in links:
         if lk.kind in ("attribute", "person") and inside(lk.span, windows):
             out += [c for c in state.constraints if c.attribute == lk.attribute and str(c.value).lower() == lk.value.lower()]
+    low = text.lower()
+    for attr, words in _attribute_words(state, attribute_words).items():  # "forget about the year"
+        for w in words:
+            for m in re.finditer(r"\b" + re.escape(w) + r"s?\b", low):
+                if inside(m.span(), windows):
+                    out += [c for c in state.constraints if c.attribute == attr]
+    if CORRECTION.search(text):  # "actually a horror instead", "back to comedy": the new value replaces the old
+        wanted = {(c.attribute, str(c.value).lower()) for c in add if c.op == "include"}
+        attrs = {a for a, _ in wanted}
+        out += [c for c in state.constraints if c.op == "include" and c.attribute in attrs
+                and (c.attribute, str(c.value).lower()) not in wanted]
     return list(dict.fromkeys(out))
+
+
+def _attribute_words(state: DialogueState, extra: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Words naming each constrained attribute: its name ("year", "imdb rating") and the lexicon's synonyms."""
+    out: dict[str, list[str]] = {}
+    for c in state.constraints:
+        out.setdefault(c.attribute, [c.attribute.replace("_", " "), *extra.get(c.attribute, ())])
+    return out
 
 
 def removal_windows(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,162 @@
+"""Numbers read by what they measure: ages, durations, years, decades words, centuries, "recent".
+
+`read_numbers(text, catalog, scopes, items)` returns `Numbers`: hard constraints where the catalog's
+schema has the attribute (year, runtime, mpaa, genres), soft preference phrases where it has not,
+and the spans it consumed (so "8 year old" is never read as "old", "2 hours" never as a year).
+
+- ages: "my 8 year old", "a 10-year-old", "kids aged 6" → a family/children genre include and a mild
+  MPAA rating (under 13: no PG-13/R/NC-17; under 17: no R/NC-17);
+- durations: "an hour and a half", "under 2 hours", "90 minutes", "1h45" → runtime ≤ minutes
+  (+5 when approximate: "about", "around"); "over/at least/longer than" → runtime ≥;
+- years: "after/since 2000", "before 1990", "from 1999", "2000 or later"; a negation scope around
+  the phrase inverts it ("nothing made before 2000" → year ≥ 2000);
+- "this century" → year ≥ the first year of the newest item's century, "last century" → below it;
+  "recent"/"latest" → year ≥ newest − 5 (an explicit wish; "new" alone is too vague to filter).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crs.nlu.text import inside
+from crs.types import Catalog, Constraint
+
+_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+          "sixteen": 16, "seventeen": 17, "half": 0.5}
+_NUM = r"(\d{1,3}(?:\.\d)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)"
+_AGE = re.compile(r"\b" + _NUM + r"[\s-]*(?:years?|yrs?|yo)[\s-]*olds?\b|\b(?:aged?|ages)\s+(\d{1,2})\b|\b(\d{1,2})\s*yo\b",
+                  re.IGNORECASE)
+_HOURS = re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:hours?|hrs?|h)\b(?:\s*(?:and\s+)?(?:(a half)|(\d{1,2})\s*(?:minutes?|mins?|m)\b))?"
+                    r"|\b(half an hour)\b|\b(\d{2,3})\s*(?:minutes?|mins?)\b", re.IGNORECASE)
+_APPROX = re.compile(r"(about|around|roughly|approximately|ish|~|or so)\W*$", re.IGNORECASE)
+_MORE = re.compile(r"(over|more than|at least|longer than|minimum|min\.?)\W*$", re.IGNORECASE)
+_YEARS = (
+    (re.compile(r"\b(?:after|since|newer than|later than|post)\s+((?:19|20)\d\d)\b", re.IGNORECASE), "gt"),
+    (re.compile(r"\b(?:before|older than|earlier than|pre)\s+((?:19|20)\d\d)\b", re.IGNORECASE), "lt"),
+    (re.compile(r"\b((?:19|20)\d\d)\s*(?:or|and)\s*(?:later|newer|after|up|onwards?)\b|\b((?:19|20)\d\d)\s*(?:onwards?|\+)",
+                re.IGNORECASE), "ge"),
+    (re.compile(r"\b((?:19|20)\d\d)\s*(?:or|and)\s*(?:earlier|older|before)\b", re.IGNORECASE), "le"),
+    (re.compile(r"\b(?:from|in|released in|made in|came out in)\s+((?:19|20)\d\d)\b(?!s)", re.IGNORECASE), "eq"),
+)
+_CENTURY = re.compile(r"\b(this|current|21st|last|previous|20th)\s+century\b", re.IGNORECASE)
+_RECENT = re.compile(r"\b(recent(?:ly)?|latest|newest|(?:came|come) out (?:lately|recently))\b", re.IGNORECASE)
+_INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
+CHILD_AGE = 13
+"""Below this age a mild rating means no PG-13, R or NC-17; below `TEEN_AGE` no R or NC-17."""
+TEEN_AGE = 17
+APPROX_MINUTES = 5
+"""Slack added to an approximate duration ("about an hour and a half" → runtime ≤ 95)."""
+RECENT_YEARS = 5
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """What the numbers in a message asked for."""
+
+    add: tuple[Constraint, ...] = ()
+    preferences: tuple[str, ...] = ()
+    consumed: tuple[tuple[int, int], ...] = ()
+
+
+def _value(token: str) -> float:
+    t = token.lower()
+    return float(_WORDS[t]) if t in _WORDS else float(token)
+
+
+def _num(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def read_numbers(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]],
+                 items: Sequence[tuple[int, int]] = ()) -> Numbers:
+    """Constraints, preferences and consumed spans of every number-like phrase in `text`."""
+    add: list[Constraint] = []
+    prefs: list[str] = []
+    consumed: list[tuple[int, int]] = []
+    schema = catalog.schema
+    for m in _AGE.finditer(text):
+        if inside(m.span(), list(items)):
+            continue
+        age = _value(m.group(1) or m.group(2) or m.group(3))
+        consumed.append(m.span())
+        if age >= TEEN_AGE:
+            continue
+        mild = ("PG-13", "R", "NC-17") if age < CHILD_AGE else ("R", "NC-17")
+        add += [Constraint("mpaa", "exclude", v) for v in _schema_values(catalog, "mpaa", mild)]
+        if age < CHILD_AGE:
+            add += [Constraint("genres", "include", v) for v in _schema_values(catalog, "genres", ("children", "family"))[:1]]
+        prefs.append("family-friendly film for kids" if age < CHILD_AGE else "film suitable for teenagers")
+    for m in _HOURS.finditer(text):
+        if inside(m.span(), list(items)):
+            continue
+        minutes = _minutes(m)
+        if minutes is None or not 20 <= minutes <= 400:
+            continue
+        consumed.append(m.span())
+        before = text[max(0, m.start() - 25): m.start()]
+        approx = bool(_APPROX.search(before)) or text[m.end(): m.end() + 4].lower().startswith(("ish", " or"))
+        op = "ge" if _MORE.search(before) else "le"
+        value = minutes + (APPROX_MINUTES if approx and op == "le" else 0)
+        if inside(m.span(), list(scopes)):  # "nothing over 2 hours"
+            op = _INVERT[op]
+        if "runtime" in schema:
+            add.append(Constraint("runtime", op, _num(value)))
+        prefs.append(f"short film under {int(value)} minutes" if op in ("le", "lt") else "long epic film")
+    if "year" in schema:
+        add += _years(text, catalog, scopes, items, consumed)
+    return Numbers(tuple(dict.fromkeys(add)), tuple(dict.fromkeys(prefs)), tuple(consumed))
+
+
+def _minutes(m: re.Match[str]) -> float | None:
+    if m.group(4):
+        return 30.0
+    if m.group(5):
+        return float(m.group(5))
+    hours = _value(m.group(1))
+    extra = 30.0 if m.group(2) else float(m.group(3)) if m.group(3) else 0.0
+    return hours * 60 + extra
+
+
+def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items: Sequence[tuple[int, int]],
+           consumed: list[tuple[int, int]]) -> list[Constraint]:
+    out: list[Constraint] = []
+    for pattern, op in _YEARS:
+        for m in pattern.finditer(text):
+            group = next(g for g in range(1, (m.lastindex or 1) + 1) if m.group(g))
+            if inside((m.start(group), m.end(group)), list(items)) or _overlaps(m.span(), consumed):
+                continue
+            neg = inside(m.span(), list(scopes)) and op != "eq"
+            out.append(Constraint("year", _INVERT[op] if neg else op, int(m.group(group))))
+            consumed.append(m.span())
+    years = [it.year for it in catalog.items if it.year]
+    if not years:
+        return out
+    newest = max(years)
+    for m in _CENTURY.finditer(text):
+        start = newest // 100 * 100
+        last = m.group(1).lower() in ("last", "previous", "20th")
+        op = "lt" if last else "ge"
+        if inside(m.span(), list(scopes)):
+            op = _INVERT[op]
+        out.append(Constraint("year", op, start))
+        consumed.append(m.span())
+    recent = _RECENT.search(text)
+    if recent and not _overlaps(recent.span(), consumed) and not _overlaps(recent.span(), items) and not any(c.op in ("ge", "gt", "eq") for c in out):
+        out.append(Constraint("year", "lt" if inside(recent.span(), list(scopes)) else "ge", newest - RECENT_YEARS))
+        consumed.append(recent.span())
+    return out
+
+
+def _schema_values(catalog: Catalog, attribute: str, wanted: Sequence[str]) -> list[str]:
+    """The schema's spellings of `wanted` values of `attribute`, in `wanted` order (absent ones skipped)."""
+    if attribute not in catalog.schema:
+        return []
+    known = {v.lower(): v for v in catalog.schema.get(attribute).values}
+    return [known[w.lower()] for w in wanted if w.lower() in known]
+
+
+def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in spans)
