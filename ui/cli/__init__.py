@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from crs.errors import CRSError
-from ui.cli import bench, core, evaluate, evaluate_models, evaluate_replay, train
+from ui.cli import bench, core, evaluate, evaluate_models, evaluate_replay, serve, train
 from ui.cli.common import err_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="crs: offline-first conversational recommender.")
@@ -24,7 +24,7 @@ train_app = typer.Typer(no_args_is_help=True, help="Train learned components (ou
 bench_app = typer.Typer(no_args_is_help=True, help="Speed and memory benchmarks.")
 
 COMMANDS: dict[typer.Typer, dict[str, Callable[..., Any]]] = {
-    app: {"demo": core.demo, "chat": core.chat},
+    app: {"demo": core.demo, "chat": core.chat, "serve": serve.serve},
     data_app: {"info": core.data_info},
     eval_app: {"simulate": evaluate.eval_simulate, "transfer": evaluate.eval_transfer,
                "realism": evaluate.eval_realism, "order": evaluate.eval_order,
@@ -35,7 +35,8 @@ COMMANDS: dict[typer.Typer, dict[str, Callable[..., Any]]] = {
     train_app: {"nlu": train.train_nlu, "policy": train.train_policy, "sequence": train.train_sequence,
                 "retriever": train.train_retriever},
     bench_app: {"retrieval": bench.bench_retrieval, "turn": bench.bench_turn, "simulator": bench.bench_simulator,
-                "ease": bench.bench_ease, "fuzz": bench.bench_fuzz, "all": bench.bench_all_cmd},
+                "ease": bench.bench_ease, "fuzz": bench.bench_fuzz, "all": bench.bench_all_cmd,
+                "serve": serve.bench_serve},
 }
 for group, commands in COMMANDS.items():
     for name, fn in commands.items():
