@@ -97,3 +97,21 @@ def test_kill_9_loses_no_committed_turn(tmp_path):
         assert st.load_state("kill-session").turn >= committed
         st.save_turn(DialogueState(session_id="kill-session", user_id="killer", turn=numbers[-1] + 1), "after", "ok", "wait")
         assert st.turns("kill-session")[-1].user_text == "after"
+
+
+def test_exclusive_turns_refuse_a_stale_turn(tmp_path):
+    from crs.store import TurnConflict
+
+    path = tmp_path / "x.db"
+    a, b = Store(path, exclusive_turns=True), Store(path, exclusive_turns=True)
+    s = a.new_session("u")
+    a.save_turn(DialogueState(session_id=s.session_id, user_id="u", turn=1), "first", "r1", "wait")
+    with pytest.raises(TurnConflict):  # computed from the state before turn 1, on another connection
+        b.save_turn(DialogueState(session_id=s.session_id, user_id="u", turn=1, preferences=("stale",)),
+                    "second", "r2", "wait")
+    assert [t.user_text for t in b.turns(s.session_id)] == ["first"]
+    assert b.load_state(s.session_id).preferences == ()  # the session's state was not written either
+    b.save_turn(DialogueState(session_id=s.session_id, user_id="u", turn=2), "second", "r2", "wait")
+    assert [t.turn for t in a.turns(s.session_id)] == [1, 2] and [t.turn for t in a.turns(s.session_id, since=1)] == [2]
+    a.close()
+    b.close()

@@ -174,3 +174,19 @@ def test_the_api_needs_an_exclusive_store(agent):  # type: ignore[no-untyped-def
 
     with pytest.raises(CRSError, match="exclusive_turns"):
         build_app(replace(agent, store=Store(":memory:")))
+
+
+def test_api_over_postgres(agent):  # type: ignore[no-untyped-def]
+    """`crs serve --store postgresql://...`: the same API over a real PostgreSQL server."""
+    from tests.store.pg_server import postgres
+
+    with postgres() as url:
+        pg = Store(url, exclusive_turns=True)
+        client = TestClient(build_app(replace(agent, store=pg)))
+        assert client.get("/health").json()["store"] == "postgresql"
+        sid = _session(client, "pg-user")
+        for n, text in enumerate(("hi", "'; DROP TABLE turns; --", "a funny comedy"), 1):
+            assert client.post(f"/sessions/{sid}/messages", json={"text": text}).json()["turn"] == n
+        assert [t["user"] for t in client.get(f"/sessions/{sid}").json()["turns"]][1] == "'; DROP TABLE turns; --"
+        assert client.post("/sessions/nope/messages", json={"text": "hi"}).status_code == 404
+        pg.close()
