@@ -27,7 +27,7 @@ from crs.dialogue.elicit import Elicitor
 from crs.dialogue.track import intent_kind, last_top
 from crs.nlg.questions import question_attribute
 from crs.nlg.reply import Clarification
-from crs.nlu.references import Reference, find_references, shown_lists
+from crs.nlu.references import find_references, shown_lists
 from crs.protocols import NLU
 from crs.reviews import Opinion, find_aspects, wish_opinion
 from crs.types import Catalog, Constraint, DialogueState, Mention, ParsedTurn, Speaker
@@ -51,8 +51,9 @@ _SEEN = re.compile(r"\b(already (seen|watched|saw)|(i'?ve|i have|we'?ve|we have)
                    re.IGNORECASE)
 _NOT_NOW = re.compile(r"\bnot (really )?in the mood for\b|\bnot (tonight|today|right now)\b|\bmaybe (another|some other) time\b",
                       re.IGNORECASE)
-_DISLIKED = re.compile(r"\b(didn'?t|did not|don'?t|do not) (like|enjoy|care for)|\b(hated|disliked|not a fan of|wasn'?t (good|great)|"
-                       r"was (bad|awful|terrible|boring))\b", re.IGNORECASE)
+_DISLIKED = re.compile(r"\b(didn'?t|did not|don'?t|do not) (really )?(like|enjoy|care for)|\b(hated|disliked|not a fan|"
+                       r"wasn'?t (a fan|good|great|that good)|not my (cup of tea|thing)|was (bad|awful|terrible|boring)|meh)\b",
+                       re.IGNORECASE)
 _LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|sounds (good|great|perfect)|looks (good|great)|i (loved|liked|love|like|enjoyed)|"
                     r"let'?s (go with|watch)|perfect)\b", re.IGNORECASE)
 _ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
@@ -109,51 +110,74 @@ def read(text: str, state: DialogueState, nlu: NLU, catalog: Catalog, elicitor: 
 
 def resolve_references(text: str, parsed: ParsedTurn, state: DialogueState,
                        catalog: Catalog) -> tuple[ParsedTurn, Clarification | None]:
-    """Films referred to by position or description ("the second one", "the one with Tom Hanks") become
-    item mentions of this turn, and what the user says about them sets the turn's intent:
-    seen (a neutral "(seen)" mention: never shown again, no negative evidence), not in the mood (a
-    neutral "(not now)" mention: out of this session only), didn't like (a -1 mention and a reject),
-    liked/taken (accept), a question (answered about that film). Titles the user named with "seen it"
-    become neutral too. A reference when nothing was shown yet asks back."""
+    """What the user says about the films of this turn (named, or referred to by position or
+    description, which the NLU resolved against the shown films), clause by clause:
+    seen (a "(seen)" mention: never shown again, no negative evidence unless they say they disliked
+    it), not in the mood (a neutral "(not now)" mention: out of this session only), didn't like (-1, a
+    reject), liked / taken (+1, an accept), a question (neutral; the film is answered about).
+    A reference by position when nothing was shown yet asks back."""
     if not text:
         return parsed, None
-    refs = find_references(text, state, catalog)
-    dangling = [r for r in refs if r.item is None and (r.kind == "position" or not shown_lists(state))
-                and r.kind != "that"]
+    dangling = [r for r in find_references(text, state, catalog)
+                if r.item is None and r.kind != "that" and (r.kind == "position" or not shown_lists(state))]
     if dangling and not any(m.kind == "item" for m in parsed.mentions):
         return replace(parsed, intent="other"), Clarification("reference")
-    resolved = [r for r in refs if r.item is not None and r.item in catalog]
-    named = [m for m in parsed.mentions if m.kind == "item" and m.speaker is Speaker.USER]
-    if not resolved and not named:
+    mentions, kinds = [], []
+    for m in parsed.mentions:
+        if m.kind != "item" or m.speaker is not Speaker.USER:
+            mentions.append(m)
+            continue
+        kind, polarity, tag = _stance(_clause(text, m.span), m.polarity)
+        kinds.append(kind)
+        mentions.append(replace(m, polarity=polarity, text=f"{m.text} {tag}".strip()))
+    if not kinds:
         return parsed, None
-    kind, polarity, tag = _stance(text, parsed)
-    if not resolved and kind not in ("seen", "not_now"):
-        return parsed, None
-    turn = state.turn + 1
-    mentions = [replace(m, polarity=polarity, text=f"{m.text} {tag}".strip()) if m in named and tag else m
-                for m in parsed.mentions]
-    mentions += [_ref_mention(r, turn, polarity, tag) for r in resolved if r.item not in {m.entity for m in named}]
-    return replace(parsed, mentions=tuple(mentions), intent=kind or parsed.intent), None
+    intent = parsed.intent
+    shown = set(state.recommended)
+    on_table = [k for k, m in zip(kinds, [m for m in parsed.mentions if m.kind == "item" and m.speaker is Speaker.USER])
+                if m.entity in shown]
+    if on_table and on_table[-1] in ("reject", "accept", "ask_about_item"):
+        intent = on_table[-1]
+    elif kinds and all(k in ("seen", "not_now") for k in kinds):
+        intent = kinds[-1]
+    return replace(parsed, mentions=tuple(mentions), intent=intent), None
 
 
-def _stance(text: str, parsed: ParsedTurn) -> tuple[str, int, str]:
-    """(intent, polarity, tag) of what the user says about the films referred to."""
-    if _NOT_NOW.search(text):
+_CLAUSE = re.compile(r"[.!?;]+|,\s*(?=but\b|though\b|and\b)|\s+but\s+|\s+though\s+|\s+however\s+", re.IGNORECASE)
+_UNSEEN = re.compile(r"\b(haven'?t|have not|never|not) (yet )?(seen|watched)\b", re.IGNORECASE)
+_POSITIVE = re.compile(r"\b(good|great|loved?|liked?|enjoy(ed)?|awesome|amazing|funny|hilarious|favou?rite|best|fantastic|"
+                       r"excellent|fun|cool|nice|solid)\b", re.IGNORECASE)
+
+
+def _clause(text: str, span: tuple[int, int]) -> str:
+    """The clause around a mention: from the previous clause break to the next one."""
+    start, end = 0, len(text)
+    for m in _CLAUSE.finditer(text):
+        if m.end() <= span[0]:
+            start = m.end()
+        elif m.start() >= span[1]:
+            end = m.start()
+            break
+    return text[start:end]
+
+
+def _stance(clause: str, polarity: int) -> tuple[str, int, str]:
+    """(intent, polarity, tag) of what a clause says about the film in it; the NLU's polarity when
+    the clause says nothing explicit."""
+    if _NOT_NOW.search(clause):
         return "not_now", 0, "(not now)"
-    if _SEEN.search(text) and not _DISLIKED.search(text) and not _LIKED.search(text):
-        return "seen", 0, "(seen)"
-    if _DISLIKED.search(text):
+    if _UNSEEN.search(clause):
+        return "", 0, ""
+    disliked = bool(_DISLIKED.search(clause))
+    if _SEEN.search(clause):
+        return "seen", -1 if disliked else 1 if _POSITIVE.search(clause) else 0, "(seen)"
+    if disliked:
         return "reject", -1, ""
-    if _ASK.search(text):
+    if _ASK.search(clause):
         return "ask_about_item", 0, ""
-    if _LIKED.search(text):
+    if _LIKED.search(clause):
         return "accept", 1, ""
-    return "", 0, ""
-
-
-def _ref_mention(ref: Reference, turn: int, polarity: int, tag: str) -> Mention:
-    assert ref.item is not None
-    return Mention(ref.item, "item", turn, Speaker.USER, polarity, ref.span, f"{ref.text} {tag}".strip())
+    return "", polarity, ""
 
 
 def _contradiction(parsed: ParsedTurn) -> tuple[ParsedTurn, Clarification | None]:

@@ -18,6 +18,7 @@ from crs.nlu.lexicon import SchemaLexicon
 from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, Item
 
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
+_GENERIC = re.compile(r"\s+(movies|films|ones|stuff|classics|titles)\b", re.IGNORECASE)
 _MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
 
 
@@ -96,7 +97,8 @@ class CritiqueRules:
                 got = [Constraint(a, "include", v) for a, v in rule.include]
                 got += [Constraint(a, "exclude", v) for a, v in rule.exclude]
                 if rule.relative:
-                    ref = item_value(self.catalog.item(about), rule.relative[0]) if about is not None else None
+                    generic = _GENERIC.match(text, m.end()) is not None  # "older movies": absolute, not "than that one"
+                    ref = item_value(self.catalog.item(about), rule.relative[0]) if about is not None and not generic else None
                     if ref is not None:
                         got.append(Constraint(rule.relative[0], rule.relative[1], _num(ref)))
                     elif rule.fallback is not None:  # "too long" about an item with no runtime: "short"

@@ -178,6 +178,8 @@ class EntityLinker:
     def _plausible(self, text: str, toks: list[tuple[str, int, int]]) -> bool:
         """Short or common-word titles ("It", "Up", "Heat") must be Capitalised in the text."""
         words = [t for t, _, _ in toks]
+        if all(w.isdigit() for w in words):  # "my 9 year old", "the first 2": numbers, not the films "9" or "2"
+            return False
         if len(words) >= 3 and not all(w in _COMMON for w in words):
             return True
         if len(words) == 2 and not any(w in _COMMON for w in words):

@@ -42,7 +42,8 @@ _YEARS = (
     (re.compile(r"\b(?:from|in|released in|made in|came out in)\s+((?:19|20)\d\d)\b(?!s)", re.IGNORECASE), "eq"),
 )
 _CENTURY = re.compile(r"\b(this|current|21st|last|previous|20th)\s+century\b", re.IGNORECASE)
-_RECENT = re.compile(r"\b(recent(?:ly)?|latest|newest|(?:came|come) out (?:lately|recently))\b", re.IGNORECASE)
+_RECENT = re.compile(r"\b(recent|latest|newest|(?:came|come|coming) out (?:lately|recently)|lately|these days|"
+                     r"new (?:releases?|movies|films|ones)|newer (?:movies|films|ones))\b", re.IGNORECASE)
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
 CHILD_AGE = 13
 """Below this age a mild rating means no PG-13, R or NC-17; below `TEEN_AGE` no R or NC-17."""

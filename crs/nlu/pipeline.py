@@ -16,6 +16,7 @@ from crs.nlu.critique import CritiqueResult, CritiqueRules, discussed_item
 from crs.nlu.entities import EntityLinker, Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import Numbers, read_numbers
+from crs.nlu.references import find_references
 from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals
 from crs.nlu.text import ScopeFinder, inside, sanitise
 from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
@@ -72,7 +73,7 @@ class NLUPipeline:
             return ParsedTurn(text, "other", notices=notices + (() if text else ("empty message",)))
         links = [lk for lk in self.linker.link(text) if lk.kind != "unlinked"]
         suggestions, fuzzy = self._unknown_titles(text, links)
-        links = sorted(links + fuzzy, key=lambda lk: lk.span)
+        links = self._with_references(text, sorted(links + fuzzy, key=lambda lk: lk.span), state)
         scopes = self.scopes.scopes(text)
         crit = self.critiques.rewrite(text, state, links)
         critique = self._llm_critique(text, state, crit)
@@ -96,6 +97,15 @@ class NLUPipeline:
                 prefs.append(pos)
         return ParsedTurn(text, intent, tuple(mentions), tuple(add), tuple(remove), tuple(dict.fromkeys(prefs)),
                           critique, tuple(suggestions), notices)
+
+    def _with_references(self, text: str, links: list[Link], state: DialogueState) -> list[Link]:
+        """Shown films referred to by position or description ("the second one", "the one with X",
+        "seen them both") become item links, so polarity and masking treat them like named titles."""
+        taken = [lk.span for lk in links]
+        refs = [Link(r.item, "item", r.span, r.text, 0.9) for r in find_references(text, state, self.catalog)
+                if r.item is not None and r.item in self.catalog
+                and not any(r.span[0] < e and s < r.span[1] for s, e in taken)]
+        return sorted(links + refs, key=lambda lk: lk.span) if refs else links
 
     def _genre(self, links: list[Link], scopes: list[tuple[int, int]], state: DialogueState) -> str:
         """The genre a content phrase is about: one wanted in this message, else in the state, else
@@ -169,7 +179,7 @@ class NLUPipeline:
         out = [c for c in out if not (c.attribute in explicit and c.op in _NUMERIC)]
         skip = consumed + removal_windows(text)
         for lk in links:
-            if lk.kind not in ("attribute", "person") or inside(lk.span, skip):
+            if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk):
                 continue
             out.append(Constraint(lk.attribute, "exclude" if inside(lk.span, scopes) else "include", lk.value))
         out += list(numbers.add) + list(content.add)
@@ -201,6 +211,16 @@ class NLUPipeline:
         if has_critique and intent not in ("ask_about_item",):
             return "critique"
         return intent
+
+
+_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems)\s+(so\s+|very\s+|really\s+|pretty\s+|super\s+|"
+                        r"quite\s+|too\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
+
+
+def _describes(text: str, link: Link) -> bool:
+    """A genre adjective said of a film ("airplane was hilarious", "the first one is funny") describes
+    it; it is not a wish for that genre."""
+    return link.kind == "attribute" and bool(_PREDICATE.search(text[max(0, link.span[0] - 30): link.span[0]]))
 
 
 def _filtered(phrase: str, add: list[Constraint]) -> bool:

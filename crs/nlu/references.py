@@ -20,9 +20,13 @@ from crs.types import Catalog, DialogueState, Speaker
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
              "fifth": 4, "5th": 4, "last": -1, "final": -1, "latter": -1, "former": 0, "middle": 1}
 _NOUN = r"(?:one|movie|film|option|suggestion|pick|recommendation|title)"
-_ORDINAL = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|middle)\s+" + _NOUN
+_ORD = r"(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|middle)"
+_ORDINAL = re.compile(r"\b(?:the\s+)?" + _ORD + r"\s+" + _NOUN
                       + r"\b(?!\s+(?:i|we)\s+(?:ever\s+)?(?:saw|watched|seen|remember)|\s+(?:of|in)\s+(?:the|my|all)\b)"
-                      r"|\bthe\s+(latter|former)\b", re.IGNORECASE)
+                      r"|\bthe\s+(latter|former)\b|\bthe\s+" + _ORD + r"(?=\s*(?:[,.;!?]|$|\band\b|\bbut\b|\bis\b|\bwas\b|\bsounds?\b|\blooks?\b))",
+                      re.IGNORECASE)
+_SEVERAL = re.compile(r"\b(?:the\s+first\s+(2|two|3|three)|(?:them\s+)?both(?:\s+of\s+them)?|all\s+(?:of\s+them|three|3)|"
+                      r"(?:seen|watched|saw|like|liked|loved)\s+(?:them|those)(?:\s+(?:all|both|movies|films))?)\b", re.IGNORECASE)
 _THAT = re.compile(r"\b(?:that|this)\s+(?:one|movie|film)\b|\b(?:seen|watched|saw|about|for|like|liked|loved|hated|"
                    r"take|try|watch)\s+(?:that|this|it)\b(?!\s+(?:one|movie|film|is|was|kind|type|genre|sort))",
                    re.IGNORECASE)
@@ -75,10 +79,15 @@ def find_references(text: str, state: DialogueState, catalog: Catalog) -> list[R
         last = tuple(state.last_action.items)
     out: list[Reference] = []
     for m in _ORDINAL.finditer(text):
-        word = (m.group(1) or m.group(2)).lower()
+        word = (m.group(1) or m.group(2) or m.group(3)).lower()
         pos = _ORDINALS[word]
         item = last[pos] if last and -len(last) <= pos < len(last) else None
         out.append(Reference(m.span(), item, m.group(0)))
+    for m in _SEVERAL.finditer(text):
+        if any(_overlap(m.span(), r.span) for r in out) or not last:
+            continue
+        n = {"2": 2, "two": 2, "3": 3, "three": 3}.get((m.group(1) or "").lower(), len(last))
+        out += [Reference(m.span(), item, m.group(0), "that") for item in last[:n]]
     for m in _WITH.finditer(text):
         out.append(Reference(m.span(), _matching(m.group(1), lists, catalog), m.group(0), "description"))
     for m in _KIND.finditer(text):
