@@ -1,6 +1,7 @@
 """A real API server for the tests: the default catalog's agent (rule NLU, hashed item vectors
 instead of a cold MiniLM encoding of 9,066 items) served by `ui.api.server.serve` with forked
-workers. Run as `python -m tests.ui.api_server STORE PORT WORKERS CACHE_DIR`."""
+workers. Run as `python -m tests.ui.api_server STORE PORT WORKERS CACHE_DIR`; `python -m
+tests.ui.api_server restart STORE DATA_DIR` restarts `crs serve` on a store and reads it back."""
 
 from __future__ import annotations
 
@@ -37,6 +38,29 @@ def default_agent(store: str, cache: Path, strict: bool = False):  # type: ignor
                        store=Store(store, exclusive_turns=True), engine=engine)
 
 
+def restart_check(store: str, data_dir: str) -> None:
+    """Start `crs serve --catalog redial` on a store an earlier server wrote, read every stored
+    session back through the API, continue one, print a JSON report."""
+    import json
+    import sqlite3
+
+    import httpx
+
+    from ui.cli.serve import start_server
+
+    with sqlite3.connect(store) as db:
+        stored = dict(db.execute("SELECT session_id, COUNT(*) FROM turns GROUP BY session_id").fetchall())
+    server = start_server("redial", Path(data_dir), 1, store, "rules")
+    try:
+        served = {sid: len(httpx.get(f"{server.url}/sessions/{sid}", timeout=60).json()["turns"]) for sid in stored}
+        sid = max(stored, key=lambda k: stored[k])
+        r = httpx.post(f"{server.url}/sessions/{sid}/messages", json={"text": "something funny please"}, timeout=120)
+        print(json.dumps({"stored": stored, "served": served, "next_turn": r.json().get("turn"),
+                          "expected_turn": stored[sid] + 1}))
+    finally:
+        server.stop()
+
+
 def main(argv: list[str]) -> None:
     from ui.api.server import ServeConfig, serve
 
@@ -47,4 +71,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    restart_check(*sys.argv[2:]) if sys.argv[1] == "restart" else main(sys.argv[1:])
