@@ -152,6 +152,8 @@ class NLUPipeline:
                 continue
             if kind == "item":
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
+            elif inside(lk.span, scopes) and _qualified(text, lk) and lk.value not in excluded:
+                pol = 0
             else:
                 pol = -1 if inside(lk.span, scopes) or lk.value in excluded else 1
             out.append(Mention(lk.entity, kind, state.turn, Speaker.USER, pol, lk.span, lk.text))
@@ -181,7 +183,10 @@ class NLUPipeline:
         for lk in links:
             if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk):
                 continue
-            out.append(Constraint(lk.attribute, "exclude" if inside(lk.span, scopes) else "include", lk.value))
+            negated = inside(lk.span, scopes)
+            if negated and _qualified(text, lk):  # "not grossout comedies": the modifier is unwanted, not comedy
+                continue
+            out.append(Constraint(lk.attribute, "exclude" if negated else "include", lk.value))
         out += list(numbers.add) + list(content.add)
         taken = {c.attribute for c in out if c.op in _NUMERIC}
         out += [c for c in absolute_constraints(text, self.lexicon, self.catalog, scopes, consumed) if c.attribute not in taken]
@@ -215,6 +220,16 @@ class NLUPipeline:
 
 _PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems)\s+(so\s+|very\s+|really\s+|pretty\s+|super\s+|"
                         r"quite\s+|too\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
+
+
+_FUNCTION = frozenset(["a", "an", "the", "any", "no", "not", "more", "much", "many", "really", "too", "so", "into", "of", "for", "like", "want", "watch", "see", "with", "about", "on", "in", "fan", "big", "huge", "some", "other", "another", "those", "these", "that", "this", "are", "is", "am", "be", "do", "does", "did", "don't", "dont", "doesn't", "didn't", "can't", "cant", "stand", "hate", "love", "enjoy", "besides", "except", "than", "but", "or", "and", "nothing", "none", "never", "without", "avoid", "i", "me", "my", "watching", "seeing", "less", "fewer", "mood", "anything", "something", "movie", "movies", "film", "films", "genre", "kind", "type", "sort", "also", "even"])
+
+
+def _qualified(text: str, link: Link) -> bool:
+    """A negated value with a modifier right before it ("not grossout comedies", "no cheesy romance"):
+    the modifier is what is unwanted, so the value is neither excluded nor a contradiction."""
+    before = re.findall(r"[a-z'-]+", text[max(0, link.span[0] - 30): link.span[0]].lower())
+    return bool(before) and before[-1] not in _FUNCTION and link.kind == "attribute"
 
 
 def _describes(text: str, link: Link) -> bool:
