@@ -8,7 +8,7 @@ the generator never names an item that is not in `action.items`, `ctx.liked` or 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crs.nlg.explain import explain, format_value, label, phrase
 from crs.nlg.reply import Card, Clarification, Reply
@@ -97,7 +97,7 @@ class TemplateGenerator:
             strategies += ("preference_confirmation",)
         for echo in ctx.echoes[:1]:
             item = ctx.catalog.item(echo.item_id).display if echo.item_id in ctx.catalog else "it"
-            parts.append(f"You're not alone on {item}: {echo.attribution} “{_snip(echo.text)}”")
+            parts.append(f"Some agree with you on {item}: {replace(echo, text=_snip(echo.text)).quote}")
             strategies += ("personal_opinion",)
         said = list(dict.fromkeys(describe_constraint(c) for c in ctx.changes))
         if said:
@@ -131,11 +131,13 @@ class TemplateGenerator:
             n_votes = int(votes) if isinstance(votes, (int, float, str)) and votes else 0
             parts.append(pick("credibility_rating", seed, rating=f"{rating:.1f}", votes=f"{n_votes:,}"))
             strategies.append("credibility")
-        if cards[0].snippet_source in ("movielens", "ratings", "tags"):
-            parts.append(f"{cards[0].snippet_attribution[0].upper()}{cards[0].snippet_attribution[1:]}: {cards[0].snippet}.")
-            strategies.append("credibility")
-        elif cards[0].snippet:
+        top_snip = ctx.snippets.get(cards[0].id)
+        if top_snip is not None and top_snip.source in ("redial", "redial-recommender"):
             parts.append(pick("credibility_review", seed, snippet=cards[0].snippet))
+            strategies.append("credibility")
+        elif top_snip is not None:
+            quote = replace(top_snip, text=cards[0].snippet).quote
+            parts.append(quote[0].upper() + quote[1:])
             strategies.append("credibility")
         parts.append(pick("encouragement", seed))
         if len(cards) > 1:
@@ -163,8 +165,8 @@ class TemplateGenerator:
         if attr in (None, "", "text"):
             about = item.text.strip() or f"{item.display}: {format_value(item.attributes.get('genres'))}"
             said = ctx.snippets.get(item.id)
-            quote = f" {said.attribution[0].upper()}{said.attribution[1:]}: “{said.text if len(said.text) < 200 else _snip(said.text)}”" \
-                if said else ""
+            quote = replace(said, text=_snip(said.text)).quote if said else ""
+            quote = " " + quote[0].upper() + quote[1:] if quote else ""
             return f"Here's what I know about **{item.display}**: {_snip(about)}{quote}", ("credibility",), ()
         value = item.attributes.get(attr)
         if value in (None, ()):

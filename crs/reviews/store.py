@@ -1,33 +1,26 @@
-"""Sentiment-aligned review snippets: other people's opinions for explanations and ranking evidence.
-
-Sources, merged into one in-memory `ReviewStore` (item id → snippets):
-- ReDial seeker messages that mention exactly one movie, with the seeker's post-chat `liked`
-  label as polarity (VADER's sign where the label is "didn't say");
-- MovieLens user tags carried by the catalog's `tags` attribute (short descriptive reviews);
-- opinions users give in chat (`add_opinion`), persisted in the SQLite `Store`.
+"""Review snippets and sentiment-aligned retrieval: other people's opinions for replies and ranking.
 
 Each snippet carries aspects found by a small lexicon (twist, gore, scary, funny, ...) with a
 negation flag ("not too gory"), so retrieval can match the user's polarity and aspect: the user
 loved a twist → positive snippets about twists; the user hates gore → snippets that reassure
-about gore (negated mention) or at least do not praise it.
+about gore (negated mention) or at least do not praise it; the user asks "is it too slow?" →
+whatever people said about the pace, negatives included. Sources are in `crs.reviews.sources`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from crs.types import Catalog
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from crs.catalog.dialogues import Dialogue
+    from crs.protocols import Reviews
     from crs.store import Store
 
 ASPECTS: dict[str, tuple[str, ...]] = {
@@ -47,7 +40,9 @@ ASPECTS: dict[str, tuple[str, ...]] = {
     "family": ("kids", "family", "children", "kid-friendly", "family-friendly"),
 }
 _NEG = re.compile(r"\b(not|no|never|without|isn't|wasn't|aren't|didn't|doesn't|don't|hardly|barely|nothing|n't)\b")
-_ASPECT_RE = {a: re.compile(r"\b(" + "|".join(re.escape(w) for w in ws) + r")\b", re.IGNORECASE) for a, ws in ASPECTS.items()}
+_ASPECT_OF = {w: a for a, ws in reversed(ASPECTS.items()) for w in ws}
+_ASPECT_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(_ASPECT_OF, key=len, reverse=True)) + r")\b")
+_ORDER = {a: n for n, a in enumerate(ASPECTS)}
 _MENTION = re.compile(r"@(\d+)")
 _TOKEN = re.compile(r"\w+")
 
@@ -60,10 +55,36 @@ class Snippet:
     """+1 positive, -1 negative, 0 neutral/unknown."""
     aspects: tuple[tuple[str, bool], ...] = ()
     """(aspect, negated) pairs found in the text."""
-    source: str = "redial"  # "redial" | "movielens" | "chat"
+    source: str = "redial"
+    """"redial" / "redial-recommender" (a dialogue message), "movielens" (one user's tags), "ratings"
+    (a MovieLens rating summary), "tags" (a catalog's aggregated tags), "chat" (an opinion typed here)."""
     quality: float = 0.0
     origin: str = ""
-    """The conversation a dialogue snippet comes from (leak checks)."""
+    """The conversation a dialogue snippet comes from (leak checks), or the MovieLens user."""
+    rating: float | None = None
+    """The author's own rating of the item (MovieLens tags), when known."""
+
+    @property
+    def attribution(self) -> str:
+        """Who said it, as the reply quotes it ("a viewer said")."""
+        if self.source == "movielens":
+            stars = f" who rated it {self.rating:g}/5" if self.rating is not None else ""
+            return f"a MovieLens viewer{stars} tagged it"
+        return {"redial": "a viewer said", "redial-recommender": "a film fan said", "chat": "another user here said",
+                "tags": "people tag it", "ratings": "ratings"}.get(self.source, "someone said")
+
+    @property
+    def quote(self) -> str:
+        """The snippet as the reply quotes it, attributed ("a viewer said: “…”")."""
+        if self.source == "ratings":
+            return self.text + "."
+        if self.source in ("movielens", "tags"):
+            return f"{self.attribution} {self.text}."
+        return f"{self.attribution}: “{self.text}”"
+
+    @property
+    def stance(self) -> str:
+        return {1: "positive", -1: "negative"}.get(self.polarity, "mixed")
 
 
 @dataclass(frozen=True)
@@ -73,18 +94,21 @@ class Opinion:
     polarity: int = 0
     aspects: tuple[tuple[str, int], ...] = ()
     """(aspect, stance): +1 wanted ("loved the twist"), -1 unwanted ("no gore", "I hate gore")."""
+    questions: tuple[str, ...] = ()
+    """Aspects the user asks about ("is it too slow?"): any honest mention, negatives included."""
 
 
 def find_aspects(text: str) -> tuple[tuple[str, bool], ...]:
     """Aspects mentioned in `text`, each with whether a negation precedes it within 4 words."""
-    out: list[tuple[str, bool]] = []
+    found: dict[str, bool] = {}
     low = text.lower()
-    for aspect, rx in _ASPECT_RE.items():
-        m = rx.search(low)
-        if m is None:
+    for m in _ASPECT_RE.finditer(low):  # one pass; the first mention of each aspect counts
+        aspect = _ASPECT_OF[m.group(1)]
+        if aspect in found:
             continue
         before = " ".join(_TOKEN.findall(low[max(0, m.start() - 40):m.start()])[-4:])
-        out.append((aspect, bool(_NEG.search(before)) or "n't" in low[max(0, m.start() - 25):m.start()]))
+        found[aspect] = bool(_NEG.search(before)) or "n't" in low[max(0, m.start() - 25):m.start()]
+    out = sorted(found.items(), key=lambda kv: _ORDER[kv[0]])
     return tuple(out)
 
 
@@ -92,8 +116,10 @@ _VADER: SentimentIntensityAnalyzer | None = None
 _VADER_LOCK = threading.Lock()
 
 
+@functools.lru_cache(maxsize=65536)
 def sentiment(text: str) -> float:
-    """VADER compound score in [-1, 1] (lexicon shipped with vadersentiment; loaded once, lazily)."""
+    """VADER compound score in [-1, 1] (lexicon shipped with vadersentiment; loaded once, lazily;
+    scores memoised: building one store per evaluation fold reads the same messages again)."""
     global _VADER
     if _VADER is None:
         with _VADER_LOCK:
@@ -109,17 +135,53 @@ def polarity_of(text: str, threshold: float = 0.25) -> int:
     return 1 if s >= threshold else -1 if s <= -threshold else 0
 
 
-def read_opinion(text: str) -> Opinion:
+_QUESTION = re.compile(r"\?|^(is|are|was|does|do|will|would|how)\b", re.IGNORECASE)
+
+
+def read_opinion(text: str, polarity: int | None = None) -> Opinion:
     """The polarity and aspect stances of a user's message ("I loved the twist", "no gore please").
 
-    A negated aspect is unwanted; otherwise the aspect takes the message's polarity (+1 if neutral)."""
-    pol = polarity_of(text)
-    stances = tuple((a, -1 if neg else (pol or 1)) for a, neg in find_aspects(text))
+    `polarity` overrides VADER's reading (the NLU's learned mention sentiment, say). A negated aspect
+    is unwanted; otherwise the aspect takes the message's polarity (+1 if neutral). A question about
+    an aspect ("is it too slow?") asks for honest snippets about it and states no stance."""
+    found = find_aspects(text)
+    if found and _QUESTION.search(text.strip()):
+        return Opinion(0, (), tuple(a for a, _neg in found))
+    pol = polarity_of(text) if polarity is None else polarity
+    stances = tuple((a, -1 if neg else (pol or 1)) for a, neg in found)
     return Opinion(pol, stances)
 
 
+def wish_opinion(phrases: Sequence[str]) -> Opinion:
+    """The user's wish for films to recommend, from their phrases oldest first: aspect stances (the
+    latest stance per aspect wins: "no gore" then "some gore is fine"), polarity +1 (the snippets
+    explaining a recommendation speak for it), unless the latest phrase asks about an aspect ("is it
+    too slow?"): then the honest answer is wanted, whatever its polarity."""
+    ops = [read_opinion(p) for p in phrases if p.strip()]
+    merged = merge_opinions(*ops)
+    if ops and ops[-1].questions:
+        return Opinion(0, tuple((a, st) for a, st in merged.aspects if a not in ops[-1].questions), ops[-1].questions)
+    return Opinion(1, merged.aspects)
+
+
+def film_opinion(text: str, polarity: int) -> Opinion:
+    """The user's stance on one film they named, with the NLU's polarity for the mention."""
+    return read_opinion(text, polarity)
+
+
+def merge_opinions(*ops: Opinion) -> Opinion:
+    """Later opinions win: the latest stance per aspect and the latest non-zero polarity."""
+    pol, stances, questions = 0, dict[str, int](), list[str]()
+    for op in ops:
+        pol = op.polarity or pol
+        stances.update(op.aspects)
+        questions += [q for q in op.questions if q not in questions]
+    return Opinion(pol, tuple(stances.items()), tuple(questions))
+
+
 _REQUESTY = re.compile(r"\b(looking for|recommend|suggest|something like|movies like|films like|similar to|"
-                       r"have you seen|any ideas)\b|\?", re.IGNORECASE)
+                       r"have you seen|any ideas|you (will|would|might|may|could) (love|like|enjoy)|you should (see|watch|try)|"
+                       r"check out)\b|\?", re.IGNORECASE)
 
 
 def _quality(text: str, aspects: Sequence[tuple[str, bool]], polarity: int) -> float:
@@ -129,9 +191,10 @@ def _quality(text: str, aspects: Sequence[tuple[str, bool]], polarity: int) -> f
     return min(words, 25) / 25 + 0.5 * len(aspects) + 0.3 * abs(polarity) - requesty
 
 
-def make_snippet(item_id: str, text: str, polarity: int, source: str, origin: str = "") -> Snippet:
+def make_snippet(item_id: str, text: str, polarity: int, source: str, origin: str = "",
+                 rating: float | None = None) -> Snippet:
     aspects = find_aspects(text)
-    return Snippet(item_id, text, polarity, aspects, source, _quality(text, aspects, polarity), origin)
+    return Snippet(item_id, text, polarity, aspects, source, _quality(text, aspects, polarity), origin, rating)
 
 
 class ReviewStore:
@@ -232,113 +295,19 @@ def alignment(s: Snippet, op: Opinion) -> float:
             score += -1.0 if negated else 2.0
         else:
             score += 2.0 if negated else -2.0
+    for aspect in op.questions:
+        if any(a == aspect for a, _neg in s.aspects):
+            score += 2.0 + (0.5 if s.polarity < 0 else 0.0)  # the honest answer includes the complaints
     if op.polarity:
         score += 1.5 if s.polarity == op.polarity else (-1.0 if s.polarity == -op.polarity else 0.0)
     return score
 
 
-# --- building from data -----------------------------------------------------------------------
-
-
-def _render(text: str, item_id: str, titles: dict[str, str]) -> str:
-    return _MENTION.sub(lambda m: titles.get(m.group(1), "that one") if m.group(1) != item_id
-                        else titles.get(item_id, "it"), text).strip()
-
-
-def snippets_from_dialogues(dialogues: Iterable[Dialogue], catalog: Catalog, min_words: int = 4) -> list[Snippet]:
-    """Seeker messages about exactly one movie, polarity from the seeker's `liked` label."""
-    titles = {it.id: it.title for it in catalog.items}
-    out: list[Snippet] = []
-    for d in dialogues:
-        for m in d.messages:
-            if m.role != "seeker" or len(set(m.movies)) != 1 or m.movies[0] not in titles:
-                continue
-            item = m.movies[0]
-            text = _render(m.text, item, titles)
-            if len(text.split()) < min_words:
-                continue
-            liked = d.seeker_labels.get(item, {}).get("liked")
-            pol = 1 if liked == 1 else -1 if liked == 0 else polarity_of(text)
-            out.append(make_snippet(item, text, pol, "redial", d.conversation_id))
-    return out
-
-
-def snippets_from_tags(catalog: Catalog, attribute: str = "tags") -> list[Snippet]:
-    """One short review per item from its user tags (MovieLens tags in the ReDial catalog)."""
-    if attribute not in catalog.schema:
-        return []
-    out = []
-    for it in catalog.items:
-        tags = it.values(attribute)
-        if tags:
-            text = ", ".join(f"“{t}”" for t in tags[:5])
-            out.append(make_snippet(it.id, text, polarity_of(" ".join(tags)), "movielens"))
-    return out
-
-
-def build_reviews(catalog: Catalog, data_dir: str | Path | None = None, store: Store | None = None,
-                  dialogue_files: Sequence[str | Path] | None = None) -> ReviewStore:
-    """Review store for a catalog: ReDial seeker messages (ReDial catalog with a data dir; the
-    dialogues the catalog excludes are left out here too), tags, and the chat opinions persisted in `store`."""
-    snippets = snippets_from_tags(catalog)
-    excluded = frozenset(catalog.meta.get("excluded_dialogues", ()))
-    if catalog.name == "redial" and (data_dir is not None or dialogue_files):
-        from crs.catalog.dialogues import read_dialogues
-        from crs.catalog.redial import DEFAULT_DIALOGUES
-
-        root = Path(data_dir) if data_dir is not None else Path(".")
-        for f in dialogue_files or [root / p for p in DEFAULT_DIALOGUES]:
-            if Path(f).exists():
-                snippets += snippets_from_dialogues([d for d in read_dialogues(f).dialogues
-                                                     if d.conversation_id not in excluded], catalog)
-    if store is not None:
-        snippets += [make_snippet(i, t, p, "chat") for i, t, p, _u in store.reviews() if i in catalog]
-    return ReviewStore(snippets, store)
-
-
-# --- labelled dev evaluation --------------------------------------------------------------------
-
-
-def _labelled_queries(dialogues: Iterable[Dialogue], catalog: Catalog) -> list[tuple[str, int]]:
-    """Seeker messages about one movie with a gold `liked` label (1 → +1, 0 → -1)."""
-    titles = {it.id: it.title for it in catalog.items}
-    out = []
-    for d in dialogues:
-        for m in d.messages:
-            if m.role == "seeker" and len(set(m.movies)) == 1 and m.movies[0] in titles:
-                liked = d.seeker_labels.get(m.movies[0], {}).get("liked")
-                text = _render(m.text, m.movies[0], titles)
-                if liked in (0, 1) and len(text.split()) >= 4:
-                    out.append((text, 1 if liked == 1 else -1))
-    return out
-
-
-def evaluate_alignment(train: Sequence[Dialogue], dev: Sequence[Dialogue], catalog: Catalog) -> dict[str, Any]:
-    """Polarity match of aligned vs unaligned retrieval on a labelled dev split.
-
-    Snippets come from `train`; each dev query is a seeker message with its gold liked/disliked
-    label. Its opinion is read from the text alone (VADER + aspects, never the label) and a snippet
-    is retrieved for a candidate film that has both positive and negative snippets. A hit is a
-    snippet whose polarity equals the query's gold polarity. Reports overall and per-class rates.
-    """
-    store = ReviewStore(snippets_from_dialogues(train, catalog))
-    cands = sorted(i for i in store.items()
-                   if {s.polarity for s in store.for_item(i)} >= {1, -1})
-    queries = _labelled_queries(dev, catalog)
-    if not cands or not queries:
-        raise ValueError("evaluation needs labelled dev queries and films with both polarities in train")
-    hits: dict[str, dict[int, list[int]]] = {"aligned": defaultdict(list), "unaligned": defaultdict(list)}
-    for n, (text, gold) in enumerate(queries):
-        cand = cands[(n * 7919) % len(cands)]
-        for name, op in (("aligned", read_opinion(text)), ("unaligned", None)):
-            best = store.retrieve(cand, op, k=1)
-            hits[name][gold].append(int(bool(best) and best[0].polarity == gold))
-    report: dict[str, Any] = {"queries": len(queries), "positive": len(hits["aligned"][1]),
-                    "negative": len(hits["aligned"][-1]), "candidates": len(cands), "snippets": len(store)}
-    for name, by in hits.items():
-        allh = by[1] + by[-1]
-        pos = sum(by[1]) / max(1, len(by[1]))
-        neg = sum(by[-1]) / max(1, len(by[-1]))
-        report[name] = {"polarity_match": sum(allh) / len(allh), "positive_match": pos, "negative_match": neg,
-                        "balanced_match": (pos + neg) / 2}
-    return report
+def aligned_text(reviews: Reviews, item_ids: Sequence[str], opinion: Opinion, k: int = 1,
+                 max_chars: int = 600) -> str:
+    """The text of the snippets best aligned with `opinion` for `item_ids`, joined: extra context for
+    a retriever's query (the RevCore idea: enrich a sparse dialogue query with aligned reviews)."""
+    parts: list[str] = []
+    for item in item_ids:
+        parts += [s.text for s in reviews.retrieve(item, opinion, k) if alignment(s, opinion) > 0]
+    return " ".join(parts)[:max_chars]

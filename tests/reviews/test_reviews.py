@@ -1,15 +1,19 @@
-"""Review store: aspects with negation, aligned retrieval, chat opinions persisted, dev-set alignment."""
+"""Review store: aspects with negation, stance-aligned retrieval (wishes, films, questions), chat
+opinions persisted, MovieLens evidence with the tagger's rating, the honest alignment evaluation."""
 
 from __future__ import annotations
 
 from crs.reviews import (
     Opinion,
     ReviewStore,
+    aligned_text,
     build_reviews,
-    evaluate_alignment,
+    film_opinion,
     find_aspects,
     make_snippet,
     read_opinion,
+    snippets_from_movielens,
+    wish_opinion,
 )
 from crs.store import Store
 
@@ -21,20 +25,35 @@ def test_aspects_and_opinions():
     assert read_opinion("I loved the twist").polarity == 1
     assert ("gore", -1) in read_opinion("I hate gore").aspects
     assert ("gore", -1) in read_opinion("no gore please").aspects
+    assert read_opinion("is it too slow?") == Opinion(0, (), ("pace",))
+    assert film_opinion("I hated how slow Drive was", -1) == Opinion(-1, (("pace", -1),))
 
 
-def test_aligned_retrieval_prefers_matching_polarity_and_aspect():
-    snips = [make_snippet("m", "Great twist, I never saw it coming, loved it", 1, "redial"),
-             make_snippet("m", "Boring and way too long, I hated it honestly", -1, "redial"),
-             make_snippet("m", "Very bloody and gory, lots of violence everywhere", 1, "redial"),
-             make_snippet("m", "It is not gory at all, a fun and clever ride", 1, "redial")]
-    rs = ReviewStore(snips)
+def test_wish_latest_stance_wins_and_questions_ask_for_honesty():
+    assert wish_opinion(["no gore please", "actually some gore is fine"]).aspects == (("gore", 1),)
+    assert wish_opinion(["I loved the twist", "no gore"]) == Opinion(1, (("twist", 1), ("gore", -1)))
+    asked = wish_opinion(["something with a twist", "is it too slow?"])
+    assert asked.polarity == 0 and asked.questions == ("pace",) and ("twist", 1) in asked.aspects
+
+
+SNIPS = [make_snippet("m", "Great twist, I never saw it coming, loved it", 1, "redial"),
+         make_snippet("m", "Boring and way too slow, I hated it honestly", -1, "redial"),
+         make_snippet("m", "Very bloody and gory, lots of violence everywhere", 1, "redial"),
+         make_snippet("m", "It is not gory at all, a fun and clever ride", 1, "redial")]
+
+
+def test_aligned_retrieval_agrees_with_the_stance():
+    rs = ReviewStore(SNIPS)
     assert "twist" in rs.retrieve("m", read_opinion("I loved the twist in Fight Club"))[0].text
-    assert "not gory" in rs.retrieve("m", Opinion(1, (("gore", -1),)))[0].text
+    assert "not gory" in rs.retrieve("m", wish_opinion(["no gore please"]))[0].text  # reassurance
     assert rs.retrieve("m", Opinion(-1))[0].polarity == -1
+    assert "slow" in rs.retrieve("m", read_opinion("is it too slow?"))[0].text  # the honest negative
     assert rs.retrieve("unknown", Opinion(1)) == []
     ev = rs.evidence(["m", "unknown"], read_opinion("I loved the twist"))
     assert ev[0] > 0 and ev[1] == 0.0
+    text = aligned_text(rs, ["m", "unknown"], wish_opinion(["no gore please"]))
+    assert "not gory" in text and "bloody" not in text
+    assert rs.retrieve("m", Opinion(1))[0].attribution == "a viewer said"
 
 
 def test_chat_opinions_are_persisted(tmp_path, default_catalog):
@@ -44,20 +63,37 @@ def test_chat_opinions_are_persisted(tmp_path, default_catalog):
         rs.add_opinion(item, "I loved the soundtrack", 1, "u", "s")
     with Store(tmp_path / "s.db") as st:
         again = build_reviews(default_catalog, store=st)
-        assert [s.text for s in again.for_item(item)] == ["I loved the soundtrack"]
-        assert again.for_item(item)[0].aspects == (("music", False),)
+        chat = [s for s in again.for_item(item) if s.source == "chat"]
+        assert [s.text for s in chat] == ["I loved the soundtrack"]
+        assert chat[0].aspects == (("music", False),)
 
 
-def test_aligned_beats_unaligned_on_redial_dev(redial_catalog, data_dir):
-    from crs.catalog.dialogues import read_dialogues, split_dialogues
+def test_movielens_tags_take_the_taggers_rating(redial_catalog, data_dir):
+    snips = snippets_from_movielens(data_dir, redial_catalog)
+    tags = [s for s in snips if s.source == "movielens"]
+    assert len(tags) > 1000 and all(s.item_id in redial_catalog for s in tags)
+    assert {s.polarity for s in tags} == {-1, 0, 1}
+    assert all((s.rating is None and s.polarity == 0) or s.rating is not None for s in tags)
+    assert all(s.polarity == -1 for s in tags if s.rating is not None and s.rating <= 2.5)
+    neg = next(s for s in tags if s.polarity == -1)
+    assert "rated it" in neg.attribution
+    summaries = [s for s in snips if s.source == "ratings"]
+    assert summaries and all("MovieLens viewers rated it" in s.text for s in summaries)
 
-    ds = []
-    for f in ("train_subset_1000_annotated.jsonl", "train_subset_raw.jsonl"):
-        ds += read_dialogues(data_dir / "redial" / f).dialogues
-    train, dev = split_dialogues(ds, 0.2, seed=0)
-    rep = evaluate_alignment(train, dev, redial_catalog)
-    assert rep["queries"] > 300 and rep["negative"] > 10
-    assert rep["aligned"]["polarity_match"] > rep["unaligned"]["polarity_match"] + 0.1
-    assert rep["aligned"]["balanced_match"] > rep["unaligned"]["balanced_match"]
-    full = build_reviews(redial_catalog, data_dir)
-    assert len(full) > 2500 and {s.source for i in full.items()[:500] for s in full.for_item(i)} >= {"redial"}
+
+def test_alignment_evaluation_is_leak_free_and_beats_its_baselines(redial_catalog, redial_split, data_dir):
+    from crs.reviews.evaluate import evaluate_reviews, labelled_queries, vader_stance
+
+    train, dev = redial_split
+    qs = labelled_queries(dev, redial_catalog)
+    assert any(q.gold < 0 for q in qs) and any(q.next_film for q in qs)
+    assert all(q.film != q.next_film for q in qs)
+    rep = evaluate_reviews(dev, train, redial_catalog, vader_stance, data_dir)
+    assert rep["folds"] == 1 and rep["leaked_snippets"] == 0  # dev shares no dialogue with train
+    assert rep["n_neg"] >= 20 and rep["n_pos"] > 500
+    assert abs(rep["baselines"]["constant"] - 0.5) < 0.05  # always-positive is worth nothing balanced
+    assert rep["balanced_accuracy"] > rep["baselines"]["constant"] + 0.03
+    assert rep["balanced_accuracy"] > rep["baselines"]["unaligned"] + 0.03
+    assert rep["detail"]["oracle_stance"]["balanced_accuracy"] >= rep["balanced_accuracy"]
+    cv = evaluate_reviews(dev[:60], dev[:200], redial_catalog, vader_stance, None, folds=3)
+    assert cv["folds"] == 3 and cv["leaked_snippets"] == 0
