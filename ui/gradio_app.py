@@ -20,6 +20,10 @@ from crs.dialogue.reply import TurnReply
 from crs.types import DialogueState
 from ui.gradio_cards import cards_markdown, critiques_for, panel_markdown
 
+CONCURRENCY = 4
+"""Turns the demo runs at once (Gradio's queue; its default, 1, serves one visitor at a time). Turns of
+different sessions may overlap: each browser's state is its own `View`, the agent's shared parts lock."""
+
 
 @dataclass(frozen=True)
 class View:
@@ -114,7 +118,7 @@ def build_demo(agent: Agent) -> Any:
                     card_controls, [view], rows, api_visibility="private")
         up.click(lambda c, v: thumbs(c, v, 1), [pick, view], [note, view], api_name="thumbs_up")
         down.click(lambda c, v: thumbs(c, v, -1), [pick, view], [note, view], api_name="thumbs_down")
-    return blocks
+    return blocks.queue(default_concurrency_limit=CONCURRENCY)  # several sessions' turns at once
 
 
 _DEMO: Any = None
