@@ -39,6 +39,7 @@ Intent = Literal["greet", "question", "request", "accept", "reject", "off_topic"
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _GREET = re.compile(r"^\s*(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE)
 _REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|something|anything|one|movies?|films?)\b|"
+                      r"^\W*(please |can you |could you )?(recommend|suggest)\b|"
                       r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
                       r"\bsomething else\b|\banother one\b|\b(what|anything|something) else\b|\bwhat other\b|\bother (ones|options|ideas)\b",
                       re.IGNORECASE)
@@ -197,7 +198,9 @@ def _contradiction(parsed: ParsedTurn) -> tuple[ParsedTurn, Clarification | None
         return not (c.attribute == attr and str(c.value).lower() == value.lower())
 
     return replace(parsed, add=tuple(c for c in parsed.add if keep(c)), remove=tuple(c for c in parsed.remove if keep(c)),
-                   mentions=tuple(m for m in parsed.mentions if m.entity != entity)), Clarification("contradiction", value)
+                   mentions=tuple(m for m in parsed.mentions if m.entity != entity),
+                   preferences=tuple(p for p in parsed.preferences if value.lower() not in p.lower())), \
+        Clarification("contradiction", value)
 
 
 def opinion_of(state: DialogueState, text: str = "") -> Opinion:

@@ -1,0 +1,183 @@
+"""The table of issue-style messages, as people type them, through `Agent.step` on both catalogs.
+
+Each row is one conversation, run on the embedded `default` catalog built as a fresh clone builds it
+(no data directory: `CRS_DATA_DIR` points nowhere while the agent is built; the shipped NLU models)
+and on `redial` (the session's learned-NLU agent). Values are compared case-insensitively (`Horror`
+in default, `horror` in redial); runtime and MPAA exist only in default, so on redial those wishes
+must survive as preference phrases instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crs.types import Constraint, DialogueState, Speaker
+
+
+@pytest.fixture(scope="module")
+def default_fresh_agent(default_catalog, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The default-catalog agent of a fresh clone: built with no data directory, learned (shipped) NLU.
+    Item vectors are hashed bag-of-words (as in test_agent.py) to keep the test fast on a cold cache."""
+    from crs.dialogue.build import AgentConfig, build_agent
+    from crs.retrieval import build_engine
+    from crs.store import Store
+    from tests.dialogue.test_agent import _hashed_vectors
+
+    tmp = tmp_path_factory.mktemp("fresh")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CRS_DATA_DIR", str(tmp / "nonexistent"))
+        engine = build_engine(default_catalog, cache=tmp / "cache", vectors=_hashed_vectors(default_catalog),
+                              progress=False)
+        agent = build_agent(AgentConfig(catalog="default", nlu="learned", strict=True), catalog=default_catalog,
+                            store=Store(tmp / "chat.db"), engine=engine)
+    assert agent.nlu.models.intent is not None  # the shipped models load without a data directory
+    return agent
+
+
+@pytest.fixture(params=["default", "redial"])
+def agent(request, default_fresh_agent, redial_agent):  # type: ignore[no-untyped-def]
+    return default_fresh_agent if request.param == "default" else redial_agent
+
+
+def talk(agent, *messages: str):  # type: ignore[no-untyped-def]
+    state = agent.new_session("people-talk")
+    replies = []
+    for text in messages:
+        state, reply = agent.step(state, text)
+        replies.append(reply)
+    return state, replies
+
+
+def cons(state: DialogueState) -> set[tuple[str, str, str]]:
+    return {(c.attribute, c.op, str(c.value).lower()) for c in state.constraints}
+
+
+def genre_includes(state: DialogueState) -> set[str]:
+    return {v for a, op, v in cons(state) if a == "genres" and op == "include"}
+
+
+def shown(agent, state: DialogueState):  # type: ignore[no-untyped-def]
+    """The items of the last recommendation (empty when the agent asked or answered instead)."""
+    last = state.last_action
+    return [agent.catalog.item(i) for i in last.items] if last is not None and last.kind == "recommend" else []
+
+
+def genres_of(item) -> set[str]:  # type: ignore[no-untyped-def]
+    return {g.lower() for g in item.values("genres")}
+
+
+def test_scary_but_not_gory_keeps_horror_and_prefers_little_gore(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I want a scary movie but not too gory")
+    assert genre_includes(state) == {"horror"}
+    assert not any(op == "exclude" for a, op, _ in cons(state) if a == "genres")  # no genre ban
+    assert any("little gore" in p for p in state.preferences)
+    assert all("horror" in genres_of(it) for it in shown(agent, state))
+
+
+def test_funny_for_my_8_year_old_is_a_mild_family_comedy(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "something funny I can watch with my 8 year old, nothing with swearing")
+    assert {"comedy"} < genre_includes(state) and genre_includes(state) & {"children", "family"}
+    assert not any(a == "year" for a, _, _ in cons(state))  # "8 year old" is an age, not "old films"
+    assert any("no swearing" in p for p in state.preferences)
+    if "mpaa" in agent.catalog.schema:
+        assert {("mpaa", "exclude", v) for v in ("r", "nc-17", "pg-13")} <= cons(state)
+        assert all(it.attributes.get("mpaa") in (None, "PG", "G") for it in shown(agent, state))
+
+
+def test_nothing_made_before_2000_is_a_lower_bound(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "sci-fi please, but nothing made before 2000")
+    assert ("year", "ge", "2000") in cons(state) and not any(op == "lt" for a, op, _ in cons(state) if a == "year")
+    assert genre_includes(state) == {"sci-fi"}
+    assert all(it.year and it.year >= 2000 for it in shown(agent, state))
+
+
+def test_an_hour_and_a_half_is_a_runtime(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I only have about an hour and a half, give me a thriller")
+    assert genre_includes(state) == {"thriller"}
+    if "runtime" in agent.catalog.schema:
+        assert ("runtime", "le", "95") in cons(state)
+        items = shown(agent, state)
+        assert items and all(0 < float(it.attributes["runtime"]) <= 95 for it in items)  # type: ignore[arg-type]
+    else:
+        assert any("under 95 minutes" in p for p in state.preferences)
+
+
+def test_anything_from_this_century_after_a_comedy(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend me a comedy", "hmm that's pretty old, anything from this century?")
+    assert ("year", "ge", "2000") in cons(state) and "comedy" in genre_includes(state)
+    assert all(it.year and it.year >= 2000 for it in shown(agent, state))
+
+
+def test_tell_me_more_about_the_second_one(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend a crime movie")
+    second = state.last_action.items[1]
+    state, reply = agent.step(state, "tell me more about the second one")
+    assert reply.action == "answer" and state.last_action.items == (second,)
+    assert agent.catalog.item(second).title in reply.text
+    assert second not in state.rejected
+
+
+def test_already_seen_the_first_one_shows_new_ones(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend a western")
+    first = state.last_action.items[0]
+    state, reply = agent.step(state, "I've already seen the first one, what else?")
+    assert reply.action == "recommend" and first not in state.last_action.items
+    assert first not in state.rejected  # seen: excluded, but no negative evidence
+    seen = [m for m in state.mentions if m.entity == first and m.speaker is Speaker.USER]
+    assert seen and seen[-1].polarity >= 0 and "(seen)" in seen[-1].text
+    assert all("western" in genres_of(it) for it in shown(agent, state))
+
+
+def test_correction_replaces_then_restores_and_honours_recent(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I want a comedy", "actually make it a horror instead")
+    assert genre_includes(state) == {"horror"}
+    state, _ = agent.step(state, "no wait, back to comedy but something recent")
+    assert genre_includes(state) == {"comedy"}
+    newest = max(it.year for it in agent.catalog.items if it.year)
+    assert ("year", "ge", str(newest - 5)) in cons(state)
+    assert not any("horror" in p.lower() for p in state.preferences)  # the dropped wish stops steering retrieval
+    items = shown(agent, state)
+    assert all("comedy" in genres_of(it) and it.year and it.year >= newest - 5 for it in items)
+
+
+def test_amelie_and_chocolat_are_linked_and_never_recommended_back(agent) -> None:  # type: ignore[no-untyped-def]
+    state, reply = talk(agent, "I loved Amelie and Chocolat")
+    liked = {agent.catalog.item(m.entity).title for m in state.mentions
+             if m.kind == "item" and m.speaker is Speaker.USER and m.polarity > 0}
+    assert any(t.startswith(("Amelie", "Amélie")) for t in liked) and "Chocolat" in liked
+    recs = [c.title.lower() for c in reply[0].cards]
+    assert not any("amelie" in t or "amélie" in t or "chocolat" in t for t in recs)  # nor title look-alikes
+    assert not state.preferences or not any("chocolat" in p.lower() for p in state.preferences)
+
+
+def test_contradiction_gets_a_clarifying_question(agent) -> None:  # type: ignore[no-untyped-def]
+    state, (reply,) = talk(agent, "a comedy but not a comedy")
+    assert reply.action == "wait" and "?" in reply.text and "comedy" in reply.text.lower()
+    assert not state.constraints and not reply.cards
+
+
+def test_reference_before_anything_was_shown_asks_back(agent) -> None:  # type: ignore[no-untyped-def]
+    state, (reply,) = talk(agent, "tell me more about the second one")
+    assert reply.action == "wait" and ("which one" in reply.text.lower() or "not sure which" in reply.text.lower())
+    assert not reply.cards and not state.rejected
+
+
+def test_didnt_like_vs_not_in_the_mood(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend a drama")
+    first, last = state.last_action.items[0], state.last_action.items[-1]
+    state, _ = agent.step(state, "I didn't like the last one you said")
+    assert last in state.rejected  # negative evidence
+    state2, _ = agent.step(state, "not in the mood for that one")
+    table = state.last_action.items[0]
+    assert table not in state2.rejected and table not in (state2.last_action.items or ())
+    mood = [m for m in state2.mentions if m.entity == table and m.speaker is Speaker.USER]
+    assert mood and mood[-1].polarity == 0 and "(not now)" in mood[-1].text
+    assert first in state.recommended
+
+
+def test_forget_about_the_length_drops_the_runtime(default_fresh_agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(default_fresh_agent, "a comedy from the 90s under 2 hours")
+    assert Constraint("runtime", "le", 120) in state.constraints
+    state, reply = default_fresh_agent.step(state, "forget about the length")
+    assert not any(c.attribute == "runtime" for c in state.constraints)
+    assert "runtime at most 120" in reply.text
