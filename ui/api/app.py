@@ -16,12 +16,14 @@ concurrent messages to one session on two workers) is refused by the store (`Tur
 run again on the fresh state, so no turn is lost. A client that sends `turn` (the number its
 message should become) may retry after a lost connection: a turn already stored with the same
 text is returned again (`replayed: true`), not run twice. The `Server-Timing` header of a reply
-gives the time spent in the turn (`turn;dur=ms`, including waiting for the session's lock).
+gives the time spent on the message in the server (`turn;dur=ms`: the turn and its wait for the
+session's lock and for a free turn slot of the worker, `ApiConfig.turns_at_once`).
 """
 
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
 import weakref
@@ -49,8 +51,13 @@ class ApiConfig:
     """Longer messages are refused (413); the agent itself reads the first `Agent.max_chars` (2,000)."""
     max_body: int = 65_536
     """Request bodies over this many bytes are refused (413)."""
-    conflict_retries: int = 5
-    """How often a turn refused as stale (another worker answered first) is run again."""
+    conflict_retries: int = 50
+    """How often a turn refused as stale (another worker answered first) is run again, after a short
+    random pause that grows with each try (every refusal means another turn of the session was stored)."""
+    turns_at_once: int = 1
+    """Turns one worker process runs at the same time. A turn is CPU-bound Python: more threads in
+    one process only share the GIL (every reply slower, none sooner); queue them instead and use
+    one worker process per core."""
 
 
 class ApiError(Exception):
@@ -159,6 +166,7 @@ class _Sessions:
         self.agent, self.store, self.cfg = agent, store, cfg
         self._locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._guard = threading.Lock()
+        self._gate = threading.BoundedSemaphore(cfg.turns_at_once)
 
     def load(self, session_id: str) -> DialogueState:
         try:
@@ -176,7 +184,9 @@ class _Sessions:
     def turn(self, session_id: str, text: str, expected: int | None) -> dict[str, Any]:
         lock = self._lock(session_id)
         with lock:
-            for _ in range(self.cfg.conflict_retries + 1):
+            for attempt in range(self.cfg.conflict_retries + 1):
+                if attempt:
+                    time.sleep(random.uniform(0, 0.005 * min(attempt, 20)))
                 state = self.load(session_id)
                 if expected is not None and expected <= state.turn:
                     return self._replay(session_id, text, expected)
@@ -184,7 +194,8 @@ class _Sessions:
                     raise ApiError(409, f"turn {expected} does not follow: session {session_id[:80]!r} is at turn "
                                         f"{state.turn}, the next message is turn {state.turn + 1}")
                 try:
-                    new, reply = self.agent.step(state, text)
+                    with self._gate:
+                        new, reply = self.agent.step(state, text)
                 except TurnConflict:
                     continue  # another worker answered this session first: run on its state
                 out = turn_payload(reply, new)
