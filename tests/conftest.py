@@ -158,18 +158,6 @@ def redial_nlu(redial_catalog, data_dir):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def tiny_sequence(redial_catalog, redial_split):  # type: ignore[no-untyped-def]
-    """(model, path, config): a tiny order-aware sequence model trained on the ReDial train part
-    (two epochs, no MovieLens), cached under the run's cache directory."""
-    from crs.ranking.sequence import SequenceConfig, train_or_load
-
-    config = SequenceConfig(max_len=8, dim=16, layers=1, heads=1, dropout=0.1, epochs=2, batch_size=256,
-                            lr=5e-3, use_movielens=False)
-    model, path, _ = train_or_load(redial_catalog, redial_split[0], config)
-    return model, path, config
-
-
-@pytest.fixture(scope="session")
 def chat_store(tmp_path_factory):  # type: ignore[no-untyped-def]
     from crs.store import Store
 

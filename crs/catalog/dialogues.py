@@ -126,8 +126,8 @@ SPLIT_SEED = 0
 def redial_train_dev(data_dir: str | Path | None, required: bool = True) -> tuple[list[Dialogue], list[Dialogue]]:
     """(train, dev): the ReDial train dialogues of the data directory, `split_dialogues(0.2, seed 0)`.
 
-    The one ReDial train/dev split of the project: the learned NLU, the sequence model and the
-    simulator's grammar train on `train`; `dev` is held out (dev goals, order evaluation). Reads the
+    The one ReDial train/dev split of the project: the learned NLU and the
+    simulator's grammar train on `train`; `dev` is held out (dev goals). Reads the
     train files present under `data_dir` (resolved by `crs.config.data_dir`); with none present it
     raises `CatalogError`, or returns two empty lists when not `required`.
     """

@@ -1,4 +1,4 @@
-"""Recommendation core: collaborative (EASE / item-kNN / popularity), content, sequence and history
+"""Recommendation core: collaborative (EASE / item-kNN / popularity), content and history
 signals fused under hard constraints. Entry point: `build_ranker(catalog, ...)`.
 
 Nothing is loaded at import time; `build_ranker` fits (or loads from the cache) what it needs.
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     import scipy.sparse as sp
 
     from crs.ranking.ease import CollaborativeSignal, Interactions
-    from crs.ranking.sequence import SequenceModel
     from crs.retrieval.engine import SearchEngine
 
 # Tuned on the ReDial dev split (docs/retrieval-and-ranking.md): EASE λ, and the weight of a MovieLens user's row
@@ -60,7 +59,7 @@ class NoCollaborative:
 
 def build_ranker(catalog: Catalog, cache: str | Path | None = None, engine: SearchEngine | None = None,
                  history: HistorySource | None = None, *, weights: FusionWeights | None = None,
-                 sequence: SequenceModel | None = None, collaborative: str = "ease",
+                 collaborative: str = "ease",
                  interactions: sp.csr_matrix | None = None, lam: float = TUNED_LAMBDA,
                  content: bool = True) -> FusionRanker:
     """Build the fused ranker for a catalog.
@@ -68,7 +67,6 @@ def build_ranker(catalog: Catalog, cache: str | Path | None = None, engine: Sear
     `interactions` overrides `catalog.interactions` (e.g. a matrix without the dialogues being
     evaluated); `collaborative` is "ease" | "knn" | "pop"; `engine` is the retrieval engine (its
     `vectors` / `encode_query` feed the content scorer); `history` gives past sessions and look-alikes;
-    `sequence` is an order-aware model with `score(item_ids_in_order) -> np.ndarray` over catalog rows.
     Fitted collaborative models are cached under `crs.config.cache_dir(cache)/ranking/`.
     """
     from crs.ranking.content import ContentScorer
@@ -84,7 +82,7 @@ def build_ranker(catalog: Catalog, cache: str | Path | None = None, engine: Sear
         collab = NoCollaborative(len(catalog))
         pop = catalog.popularity()
     scorer = ContentScorer.from_catalog(catalog, engine, cache) if content else None
-    return FusionRanker(catalog, collab, scorer, pop, weights=weights, history=history, sequence=sequence)
+    return FusionRanker(catalog, collab, scorer, pop, weights=weights, history=history)
 
 
 __all__ = [

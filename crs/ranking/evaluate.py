@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,9 +37,6 @@ from crs.ranking.redial_eval import (
 )
 from crs.types import Catalog, DialogueState
 
-if TYPE_CHECKING:
-    from crs.ranking.sequence import SequenceModel
-
 
 @dataclass(frozen=True)
 class RedialEvalConfig:
@@ -55,9 +52,6 @@ class RedialEvalConfig:
     """λ of the calibrated (genre-proportional) re-ranking of the top-10 list."""
     train_files: tuple[str, ...] | None = None
     """Training dialogue files (default: the ReDial train files of the catalog's data directory)."""
-    sequence_weight: float = 0.0
-    """> 0: fuse the order-aware sequence model (trained on the training dialogues, or loaded from
-    the cache) with this weight."""
 
 
 def _check_config(cfg: RedialEvalConfig) -> None:
@@ -71,7 +65,7 @@ def _check_config(cfg: RedialEvalConfig) -> None:
 
 
 def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalConfig | None = None,
-                    cache: str | Path | None = None, sequence: SequenceModel | None = None,
+                    cache: str | Path | None = None,
                     log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Evaluate the fused ranker on a ReDial-format file; returns the JSON report (see module doc)."""
     from crs.ranking import InMemoryHistory, build_ranker, row_weights
@@ -87,14 +81,9 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
         X, train = catalog.interactions, []
     history = InMemoryHistory.from_dialogues(train) if cfg.history and train else None
     weights = FusionWeights().replace(**dict.fromkeys(cfg.without, 0.0))
-    if cfg.sequence_weight > 0 and sequence is None and train:
-        from crs.ranking.sequence import train_or_load
-
-        sequence = train_or_load(catalog, train, cache=cache)[0]
-        weights = weights.replace(sequence=cfg.sequence_weight)
     say(f"{len(turns)} turns from {stats.dialogues} dialogues; fitting {cfg.collaborative} on {len(train)} training dialogues")
     content = not {"content_query", "content_items"} <= set(cfg.without)
-    ranker = build_ranker(catalog, cache, history=history, weights=weights, sequence=sequence,
+    ranker = build_ranker(catalog, cache, history=history, weights=weights,
                           collaborative=cfg.collaborative, interactions=X, content=content)
     pop_counts = (Popularity().fit(X, row_weights(catalog, X)).counts if X is not None and X.nnz
                   else catalog.popularity())

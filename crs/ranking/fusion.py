@@ -1,9 +1,9 @@
-"""FusionRanker: collaborative + content + sequence + history signals under hard constraints.
+"""FusionRanker: collaborative + content + history signals under hard constraints.
 
 Every signal is a score over all catalog rows, z-normalised over the catalog, and the fused score is
 a weighted sum (weights in `FusionWeights`, tuned on a ReDial dev split: see docs/retrieval-and-ranking.md).
 A signal that has nothing to say for this state (no liked items, no preference text, no history,
-no sequence model) is simply absent, so its weight does not matter.
+no history) is simply absent, so its weight does not matter.
 
 `recommend` applies the hard constraints of the state (and an allow-mask or candidate rows),
 removes items already mentioned / recommended / rejected, returns the top-k with per-item
@@ -25,11 +25,10 @@ from crs.types import Catalog, DialogueState, Speaker
 
 if TYPE_CHECKING:
     from crs.ranking.ease import CollaborativeSignal
-    from crs.ranking.sequence import SequenceModel
 
 SUBSET_MIN = 50_000
 """Catalog size from which `FusionRanker.score` computes signals over the scored rows only."""
-SIGNALS = ("collab", "content_query", "content_items", "popularity", "history", "lookalike", "sequence")
+SIGNALS = ("collab", "content_query", "content_items", "popularity", "history", "lookalike")
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,6 @@ class FusionWeights:
     """EASE scores from the user's past sessions (profile)."""
     lookalike: float = 0.0
     """Liked items of look-alike users, weighted by overlap (tuned to 0 on ReDial: see docs/retrieval-and-ranking.md)."""
-    sequence: float = 0.0
-    """Order-aware sequence model (next item given the ordered mentions); 0 until tuned with it."""
 
     def get(self, name: str) -> float:
         return float(getattr(self, name))
@@ -130,13 +127,12 @@ class FusionRanker:
 
     def __init__(self, catalog: Catalog, collab: CollaborativeSignal, content: ContentScorer | None,
                  popularity: np.ndarray, weights: FusionWeights | None = None, history: HistorySource | None = None,
-                 sequence: SequenceModel | None = None, lookalike_k: int = 20) -> None:
+                 lookalike_k: int = 20) -> None:
         self.catalog = catalog
         self.collab = collab
         self.content = content
         self.weights = weights or FusionWeights()
         self.history = history
-        self.sequence = sequence
         self.lookalike_k = lookalike_k
         self._pop = _z(popularity)
 
@@ -151,8 +147,6 @@ class FusionRanker:
                 out["content_items"] = _z(c)
         if self.content is not None and (q := self.content.query_scores(state.preferences)) is not None:
             out["content_query"] = _z(q)
-        if self.sequence is not None and si.ordered:
-            out["sequence"] = _z(np.asarray(self.sequence.score(list(si.ordered)), dtype=np.float32))
         out.update(self._history_signals(state, si))
         return {k: v for k, v in out.items() if v.any()}
 
@@ -209,8 +203,6 @@ class FusionRanker:
                 for j, (name, q) in enumerate(qs):
                     mean, sd = self.content.stats(q)
                     sig[name] = (cos[:, j] - mean) / sd if sd > 0 else np.zeros(len(rows), np.float32)
-        if self.sequence is not None and si.ordered:
-            sig["sequence"] = _z(np.asarray(self.sequence.score(list(si.ordered)), dtype=np.float32))[rows]
         if not self.collab.absent:
             sig.update({k: v[rows] for k, v in self._history_signals(state, si).items()})
         total = np.zeros(len(rows), dtype=np.float32)

@@ -2,7 +2,7 @@
 
 Implementations: the chat agent's `FusionRanker` on the full ReDial catalog (content, collaborative
 and history signals, the row-subset path), `FusionRanker`s on a 400-item ReDial sub-catalog (with
-and without content) and the order-aware `SequenceRanker` (a tiny model trained on ReDial).
+and without content).
 `score(state, rows)` returns one finite score per row asked for, the same scores for the same
 input, and a row's score does not depend on the other rows asked for.
 """
@@ -29,19 +29,17 @@ def _states(catalog) -> list[DialogueState]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def rankers(fast_agent, redial_catalog, small_catalog, small_ranker, tiny_sequence):  # type: ignore[no-untyped-def]
+def rankers(fast_agent, redial_catalog, small_catalog, small_ranker):  # type: ignore[no-untyped-def]
     from crs.ranking import build_ranker
-    from crs.ranking.sequence import SequenceRanker
 
     return {
         "fusion-redial": (fast_agent.ranker, redial_catalog),
         "fusion-small": (small_ranker, small_catalog),
         "fusion-no-content": (build_ranker(small_catalog, content=False), small_catalog),
-        "sequence": (SequenceRanker(tiny_sequence[0], redial_catalog), redial_catalog),
     }
 
 
-@pytest.fixture(params=["fusion-redial", "fusion-small", "fusion-no-content", "sequence"])
+@pytest.fixture(params=["fusion-redial", "fusion-small", "fusion-no-content"])
 def ranker(request, rankers):  # type: ignore[no-untyped-def]
     return rankers[request.param]
 

@@ -1,8 +1,8 @@
-"""`crs eval simulate|transfer|realism|order`: simulation-based and dialogue-order evaluations.
+"""`crs eval simulate|transfer|realism`: simulation-based evaluations.
 
 The commands build catalogs, agents and simulators by name (`ui.cli.factories`) and hand them to
 the engine's runners: `crs.eval.simulate.run_natural`, `crs.eval.attribute.evaluate_parallel`,
-`crs.policy.episodes.evaluate`, `crs.eval.transfer.compare_policies`, `crs.eval.order.run_order_eval`.
+`crs.policy.episodes.evaluate`, `crs.eval.transfer.compare_policies`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rich.table import Table
 
 from crs.config import torch_threads
 from crs.errors import CRSError
-from ui.cli.common import DataDirOpt, JsonOpt, OutOpt, console, dd, err_console, finish, load, stderr_log
+from ui.cli.common import DataDirOpt, JsonOpt, OutOpt, console, dd, finish, load, stderr_log
 
 DEFAULT_POLICIES = ("bayes", "dqn", "dqn-natural")
 
@@ -265,29 +265,3 @@ def eval_realism(
     t.add_row("act JS divergence", f"{r['act_js_divergence']:.3f}", "")
     t.add_row("length Wasserstein (words)", f"{r['length_wasserstein']:.2f}", "")
     console.print(t)
-
-
-def eval_order(
-    dialogues: list[Path] = typer.Option(..., "--dialogues", help="ReDial-format JSONL file (repeatable)."),
-    data_dir: Path | None = DataDirOpt,
-    context: str = typer.Option("liked", "--context", help="liked (seeker labels give polarity) | all"),
-    shuffles: int = typer.Option(5, "--shuffles", help="Shuffled copies per context (averaged)."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Override training epochs (if not cached)."),
-    out: Optional[Path] = OutOpt,
-    as_json: bool = JsonOpt,
-) -> None:
-    """Sequence model on ordered liked entities vs the same model on shuffled order: Recall@10/50."""
-    from crs.eval.order import run_order_eval
-
-    log = None if as_json else err_console.print
-    r = run_order_eval([str(p) for p in dialogues], data_dir, context, shuffles, epochs, log=log)
-    if finish("order", r, None, out, as_json):
-        return
-    t = Table("context order", "Recall@10", "Recall@50", title=f"order effect on {r['n']} recommender turns")
-    for key in ("ordered", "shuffled"):
-        t.add_row(key, f"{r[key]['recall_at_10']:.4f}", f"{r[key]['recall_at_50']:.4f}")
-    console.print(t)
-    e = r["effect"]
-    console.print(f"Recall@50 ordered − shuffled: {e['recall_at_50_diff']:+.4f} "
-                  f"(95% CI {e['ci95'][0]:+.4f} … {e['ci95'][1]:+.4f}; {e['better_cases']} turns better, "
-                  f"{e['worse_cases']} worse)")

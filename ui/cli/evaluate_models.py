@@ -76,7 +76,6 @@ def eval_redial(
     collaborative: str = typer.Option("ease", "--collaborative", help="ease | knn | pop"),
     without: list[str] = typer.Option([], "--without", help="Switch off a fusion signal (repeatable), for ablations."),
     no_history: bool = typer.Option(False, "--no-history", help="Ignore past sessions and look-alike users."),
-    sequence_weight: float = typer.Option(0.0, "--sequence-weight", help="Fuse the sequence model with this weight."),
     hand_weights: bool = typer.Option(False, "--hand-weights", help="Hand-tuned fusion weights, not the learned ones."),
     no_projection: bool = typer.Option(False, "--no-projection", help="Plain MiniLM dialogue query (no trained projection)."),
     ablations: bool = typer.Option(False, "--ablations", help="Also report recall with each signal switched off."),
@@ -88,7 +87,7 @@ def eval_redial(
 
     cat = load(catalog, data_dir)
     cfg = RedialEvalConfig(collaborative=collaborative, without=tuple(without), history=not no_history,
-                           sequence_weight=sequence_weight, hand_weights=hand_weights,
+                           hand_weights=hand_weights,
                            projection=not no_projection, ablations=ablations)
     r = evaluate_redial(cat, dialogues, cfg, log=None if as_json else (lambda m: err_console.print(m)))
     if finish("redial", r, None, out, as_json):

@@ -1,7 +1,7 @@
-"""`crs train policy|sequence`: train learned components (outputs go to the cache directory).
+"""`crs train nlu|policy|retriever`: train learned components (outputs go to the cache directory).
 
 The trainers and their hyper-parameters live in the engine (`crs.policy.dqn`: `attribute_args`,
-`natural_args`; `crs.eval.chat_training`; `crs.ranking.sequence`); the commands parse flags and
+`natural_args`; `crs.eval.chat_training`); the commands parse flags and
 hand the trainers the environments built around a simulator of their choice (`ui.cli.factories`).
 """
 
@@ -15,7 +15,7 @@ import typer
 from crs.config import torch_threads
 from crs.errors import CRSError
 from crs.types import Catalog
-from ui.cli.common import DataDirOpt, JsonOpt, console, dd, err_console, load, print_json
+from ui.cli.common import DataDirOpt, JsonOpt, console, dd, load, print_json
 from ui.cli.factories import TrainingUsers, training_users
 
 if TYPE_CHECKING:
@@ -35,34 +35,6 @@ def train_nlu(data_dir: Path | None = DataDirOpt, as_json: bool = JsonOpt) -> No
     torch_threads(1)
     out = {"dir": str(SHIPPED_DIR), **train_shipped(root)}
     print_json(out) if as_json else console.print(out)
-
-
-def train_sequence(
-    catalog: str = typer.Option("redial", "--catalog", "-c", help="Only redial: sequences come from ReDial dialogues."),
-    data_dir: Path | None = DataDirOpt,
-    epochs: int | None = typer.Option(None, "--epochs", help="Override the number of epochs."),
-    force: bool = typer.Option(False, "--force", help="Retrain even if a cached model exists."),
-    as_json: bool = JsonOpt,
-) -> None:
-    """Train the order-aware sequence model on the train split of the ReDial train dialogues."""
-    from dataclasses import asdict, replace
-
-    from crs.catalog.dialogues import redial_train_dev
-    from crs.ranking.sequence import SequenceConfig, train_or_load
-
-    if catalog != "redial":
-        raise CRSError(f"the sequence model is trained on ReDial dialogues: use --catalog redial (got {catalog!r})")
-    cat = load(catalog, data_dir)
-    train, dev = redial_train_dev(data_dir)
-    config = SequenceConfig() if epochs is None else replace(SequenceConfig(), epochs=epochs)
-    log = None if as_json else err_console.print
-    model, path, trained = train_or_load(cat, train, config, force=force, log=log)
-    out = {"path": str(path), "trained_now": trained, "train_dialogues": len(train), "dev_dialogues": len(dev),
-           "config": asdict(config), "history": model.history}
-    if as_json:
-        print_json(out)
-        return
-    console.print(f"sequence model {'trained' if trained else 'loaded from cache'}: {path}")
 
 
 def train_policy(
