@@ -8,9 +8,10 @@ How the agent turns accumulated constraints into a candidate set and soft rankin
   satisfy more of them come first (`soft_boost`).
 - When fewer than `min_size` candidates are left, constraints are relaxed oldest first (excludes
   last) until enough remain; the relaxed ones become soft boosts and the user is told which.
-- The allowed, not yet discussed items are scored by the ranker (`crs.protocols.Ranker`; above
-  `SHORTLIST_MIN` allowed items only what the indexes retrieve), boosted by soft constraints, and
-  re-ordered with review evidence (`recommend_ids`).
+- The dialogue retriever (`crs.ranking.retrieve`: hybrid BM25 + dense search on the query built
+  from the whole dialogue, under the candidate mask) returns a few hundred allowed, not yet
+  discussed rows at every catalog size; the ranker (`crs.protocols.Ranker`) scores only those, soft
+  constraints boost them, and review evidence re-orders the top (`recommend_ids`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from crs.dialogue.read import opinion_of
 from crs.protocols import Ranker, Reviews
-from crs.ranking.shortlist import SHORTLIST_MIN, shortlist
+from crs.ranking.retrieve import retrieve_and_score, retriever_for
 from crs.retrieval.engine import SearchEngine
 from crs.retrieval.text import tokenize
 from crs.types import Catalog, Constraint, DialogueState
@@ -129,13 +130,9 @@ def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, review
     allow = mask.copy()
     allow[[catalog.row(i) for i in seen if i in catalog]] = False
     rstate = ranking_state(engine, state)
-    if np.count_nonzero(allow) >= SHORTLIST_MIN:  # very large catalogs: score what the indexes retrieve
-        rows = shortlist(ranker, engine, rstate, allow)
-    else:
-        rows = np.flatnonzero(allow)
+    rows, scores = retrieve_and_score(ranker, retriever_for(ranker, catalog, engine), rstate, allow)
     if len(rows) == 0:
         return ()
-    scores = np.array(ranker.score(rstate, rows), dtype=np.float32)  # a copy: boosts are added in place
     scores += np.float32(SOFT_WEIGHT) * soft_boost(engine, soft, rows)  # items meeting more includes first
     kept = tuple(c for c in relaxed if c.op != "exclude")  # the few exact matches of a relaxed wish come first
     if kept:

@@ -14,6 +14,7 @@ import numpy as np
 
 from crs.ranking.fusion import SIGNALS, Explanation, FusionRanker, FusionWeights, Recommendation
 from crs.ranking.history import HistorySource, InMemoryHistory, PastSession, Profile, build_profile
+from crs.retrieval.dialogue import QueryProjection
 from crs.types import Catalog
 
 if TYPE_CHECKING:
@@ -61,16 +62,21 @@ def build_ranker(catalog: Catalog, cache: str | Path | None = None, engine: Sear
                  history: HistorySource | None = None, *, weights: FusionWeights | None = None,
                  collaborative: str = "ease",
                  interactions: sp.csr_matrix | None = None, lam: float = TUNED_LAMBDA,
-                 content: bool = True) -> FusionRanker:
+                 content: bool = True, projection: bool | QueryProjection = True) -> FusionRanker:
     """Build the fused ranker for a catalog.
 
     `interactions` overrides `catalog.interactions` (e.g. a matrix without the dialogues being
     evaluated); `collaborative` is "ease" | "knn" | "pop"; `engine` is the retrieval engine (its
     `vectors` / `encode_query` feed the content scorer); `history` gives past sessions and look-alikes;
     Fitted collaborative models are cached under `crs.config.cache_dir(cache)/ranking/`.
+    With an `engine` the ranker carries the dialogue retriever (`crs.retrieval.dialogue`), with the
+    shipped query projection (`projection` True), the one given, or none (False). `weights` default to the shipped learned
+    fusion (`crs.ranking.learned.shipped_weights`), else the hand-tuned `FusionWeights()`.
     """
     from crs.ranking.content import ContentScorer
     from crs.ranking.ease import Popularity, fit_cached
+    from crs.ranking.learned import shipped_weights
+    from crs.retrieval.dialogue import DialogueRetriever, shipped_projection
 
     X = catalog.interactions if interactions is None else interactions
     if X is not None and X.nnz > 0:
@@ -82,7 +88,13 @@ def build_ranker(catalog: Catalog, cache: str | Path | None = None, engine: Sear
         collab = NoCollaborative(len(catalog))
         pop = catalog.popularity()
     scorer = ContentScorer.from_catalog(catalog, engine, cache) if content else None
-    return FusionRanker(catalog, collab, scorer, pop, weights=weights, history=history)
+    retriever = None
+    if engine is not None:
+        proj = (projection if isinstance(projection, QueryProjection)
+                else shipped_projection(engine.vectors.shape[1]) if projection else None)
+        retriever = DialogueRetriever(catalog, engine, proj)
+    return FusionRanker(catalog, collab, scorer, pop, weights=weights or shipped_weights() or FusionWeights(),
+                        history=history, retriever=retriever)
 
 
 __all__ = [

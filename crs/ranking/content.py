@@ -11,7 +11,7 @@ Item vectors and the query encoder come from the retrieval engine when one is gi
 Chat-turn speed: full-catalog score vectors are cached per query (a dialogue keeps its preferences
 for several turns), and both signals can be computed for a subset of rows only (`rows=`), with
 `stats(q)` giving the catalog-level mean/std for z-normalisation (large catalogs, see
-`crs.ranking.shortlist`).
+`crs.ranking.retrieve`).
 """
 
 from __future__ import annotations

@@ -52,6 +52,12 @@ class RedialEvalConfig:
     """λ of the calibrated (genre-proportional) re-ranking of the top-10 list."""
     train_files: tuple[str, ...] | None = None
     """Training dialogue files (default: the ReDial train files of the catalog's data directory)."""
+    hand_weights: bool = False
+    """Use the hand-tuned `FusionWeights()` instead of the shipped learned fusion."""
+    projection: bool = True
+    """Project the dialogue query with the shipped trained projection (False: plain MiniLM)."""
+    ablations: bool = False
+    """Also report new-item recall with each signal's weight set to 0 (same candidates)."""
 
 
 def _check_config(cfg: RedialEvalConfig) -> None:
@@ -70,6 +76,8 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
     """Evaluate the fused ranker on a ReDial-format file; returns the JSON report (see module doc)."""
     from crs.ranking import InMemoryHistory, build_ranker, row_weights
     from crs.ranking.ease import Popularity
+    from crs.ranking.learned import shipped_weights
+    from crs.retrieval import build_engine
 
     cfg = config or RedialEvalConfig()
     _check_config(cfg)
@@ -80,17 +88,23 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
     else:
         X, train = catalog.interactions, []
     history = InMemoryHistory.from_dialogues(train) if cfg.history and train else None
-    weights = FusionWeights().replace(**dict.fromkeys(cfg.without, 0.0))
+    base = FusionWeights() if cfg.hand_weights else (shipped_weights() or FusionWeights())
+    weights = base.replace(**dict.fromkeys(cfg.without, 0.0))
     say(f"{len(turns)} turns from {stats.dialogues} dialogues; fitting {cfg.collaborative} on {len(train)} training dialogues")
     content = not {"content_query", "content_items"} <= set(cfg.without)
-    ranker = build_ranker(catalog, cache, history=history, weights=weights,
-                          collaborative=cfg.collaborative, interactions=X, content=content)
+    engine = build_engine(catalog, cache, progress=False)
+    ranker = build_ranker(catalog, cache, engine, history=history, weights=weights,
+                          collaborative=cfg.collaborative, interactions=X, content=content,
+                          projection=cfg.projection)
     pop_counts = (Popularity().fit(X, row_weights(catalog, X)).counts if X is not None and X.nnz
                   else catalog.popularity())
     states = [context_state(t, catalog, with_user=cfg.history) for t in turns]
     if ranker.content is not None:
         say(f"encoding {ranker.content.prime([s.preferences for s in states])} preference queries")
-    acc, cal_acc, lists, cal_lists, err, cal_err = _rank_turns(ranker, turns, states, catalog, cfg.calibrate_lambda)
+    assert ranker.retriever is not None  # built with the engine
+    say(f"encoding {engine.prime_queries(ranker.retriever.query(s) for s in states)} dialogue queries")
+    acc, cal_acc, lists, cal_lists, err, cal_err, cand = _rank_turns(ranker, turns, states, catalog,
+                                                                      cfg.calibrate_lambda)
     pop_rank = popularity_ranker(pop_counts)
     baselines = {"popularity": evaluate_turns(turns, catalog, pop_rank).report("all"),
                  "repeat_context": evaluate_turns(turns, catalog, repeat_context_ranker(catalog)).report("all")}
@@ -112,10 +126,14 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
                                         "calibrated": cal_acc.report("new_item_turns")["recall_at_10"]},
         "calibration_error_kl": {"fused": _mean(err), "calibrated": _mean(cal_err)},
     }
+    report["candidates"] = cand
+    if cfg.ablations:
+        report["ablations_new_item_turns"] = _ablations(ranker, turns, states, catalog)
     report["input"] = {"file": str(dialogues), "dialogues": stats.dialogues, "bad_lines": stats.bad_lines,
                        "empty_dialogues": stats.empty_dialogues, "unknown_movie_ids": stats.unknown_movie_ids,
                        "turns": stats.turns, "examples": stats.examples[:5], "training_dialogues": len(train)}
-    report["config"] = {**asdict(cfg), "weights": asdict(weights), "collab_variant": ranker.collab.variant}
+    report["config"] = {**asdict(cfg), "weights": asdict(weights), "collab_variant": ranker.collab.variant,
+                        "projection": ranker.retriever.projection.key if ranker.retriever.projection else None}
     return report
 
 
@@ -126,29 +144,65 @@ class _Ranked(NamedTuple):
     cal_lists: list[list[int]]
     err: list[float]
     cal_err: list[float]
+    candidates: dict[str, float]
 
 
 def _rank_turns(ranker: FusionRanker, turns: Sequence[Turn], states: Sequence[DialogueState], catalog: Catalog,
                 lam: float) -> _Ranked:
-    """Rank every turn with the fused ranker, plus its calibrated top-10; collect lists and KL errors."""
+    """Rank every turn through the live path (retrieve, then score the candidates: `retrieve_and_score`),
+    plus its calibrated top-10; collect lists, KL errors and the candidates' recall of new films."""
+    from crs.ranking.learned import seen_mask
+    from crs.ranking.retrieve import retrieve_and_score
+
+    assert ranker.retriever is not None
     acc, cal_acc = RecallAccumulator(), RecallAccumulator()
+    sizes: list[int] = []
+    found = targets = 0
     lists: list[list[int]] = []
     cal_lists: list[list[int]] = []
     err: list[float] = []
     cal_err: list[float] = []
     for t, s in zip(turns, states):
-        rec = ranker.recommend(s, None, max(KS), explain=False)
-        acc.add(rec.ids, t, catalog)
+        rows, scores = retrieve_and_score(ranker, ranker.retriever, s, seen_mask(catalog, t))
+        order = np.argsort(-scores, kind="stable")[:max(KS)]
+        ids = [int(r) for r in rows[order]]
+        acc.add(ids, t, catalog)
+        new = {catalog.row(i) for i in t.truth if i not in t.context_items}
+        sizes.append(len(rows))
+        found += len(new & set(rows.tolist()))
+        targets += len(new)
         ctx = [catalog.row(i) for i in t.context_items]
-        cal = calibrate(catalog, rec.ids, rec.scores, ctx, 10, lam)
+        cal = calibrate(catalog, ids, scores[order], ctx, 10, lam)
         chosen = set(cal)
-        cal_acc.add(cal + [r for r in rec.ids if r not in chosen], t, catalog)
-        lists.append(list(rec.ids[:10]))
+        cal_acc.add(cal + [r for r in ids if r not in chosen], t, catalog)
+        lists.append(ids[:10])
         cal_lists.append(cal)
         if ctx:
-            err.append(calibration_error(catalog, ctx, rec.ids[:10]))
+            err.append(calibration_error(catalog, ctx, ids[:10]))
             cal_err.append(calibration_error(catalog, ctx, cal))
-    return _Ranked(acc, cal_acc, lists, cal_lists, err, cal_err)
+    cand = {"mean_rows": round(float(np.mean(sizes)), 1) if sizes else 0.0,
+            "recall_of_new_films": round(found / max(1, targets), 4)}
+    return _Ranked(acc, cal_acc, lists, cal_lists, err, cal_err, cand)
+
+
+def _ablations(ranker: FusionRanker, turns: Sequence[Turn], states: Sequence[DialogueState],
+               catalog: Catalog) -> dict[str, dict[str, float | int]]:
+    """New-item recall with all signals, and with each weighted signal set to 0, on the same candidates."""
+    from crs.ranking.learned import seen_mask
+    from crs.ranking.retrieve import candidate_rows
+
+    assert ranker.retriever is not None
+    w = ranker.weights
+    names = [n for n in SIGNALS if w.get(n)]
+    variants = {"all": w, **{f"without_{n}": w.replace(**{n: 0.0}) for n in names}}
+    accs = {v: RecallAccumulator() for v in variants}
+    for t, s in zip(turns, states):
+        rows = candidate_rows(ranker, ranker.retriever, s, seen_mask(catalog, t))
+        sig = {k: v[rows] for k, v in ranker.signals(s).items()}
+        for v, wv in variants.items():
+            total = sum((wv.get(k) * z for k, z in sig.items()), np.zeros(len(rows), np.float32))
+            accs[v].add(rows[np.argsort(-total, kind="stable")[:max(KS)]].tolist(), t, catalog)
+    return {v: a.report("new_item_turns") for v, a in accs.items()}
 
 
 def _mean(xs: Sequence[float]) -> float:

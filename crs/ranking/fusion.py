@@ -3,7 +3,7 @@
 Every signal is a score over all catalog rows, z-normalised over the catalog, and the fused score is
 a weighted sum (weights in `FusionWeights`, tuned on a ReDial dev split: see docs/retrieval-and-ranking.md).
 A signal that has nothing to say for this state (no liked items, no preference text, no history,
-no history) is simply absent, so its weight does not matter.
+no dialogue retriever) is simply absent, so its weight does not matter.
 
 `recommend` applies the hard constraints of the state (and an allow-mask or candidate rows),
 removes items already mentioned / recommended / rejected, returns the top-k with per-item
@@ -25,10 +25,12 @@ from crs.types import Catalog, DialogueState, Speaker
 
 if TYPE_CHECKING:
     from crs.ranking.ease import CollaborativeSignal
+    from crs.retrieval.dialogue import DialogueRetriever
 
 SUBSET_MIN = 50_000
 """Catalog size from which `FusionRanker.score` computes signals over the scored rows only."""
-SIGNALS = ("collab", "content_query", "content_items", "popularity", "history", "lookalike")
+SIGNALS = ("collab", "content_query", "content_items", "popularity", "history", "lookalike", "retriever",
+           "lexical")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class FusionWeights:
     """EASE scores from the user's past sessions (profile)."""
     lookalike: float = 0.0
     """Liked items of look-alike users, weighted by overlap (tuned to 0 on ReDial: see docs/retrieval-and-ranking.md)."""
+    retriever: float = 0.0
+    """Cosine of the (projected) dialogue query with item vectors (`crs.retrieval.dialogue`)."""
+    lexical: float = 0.0
+    """BM25 of the dialogue query over item text."""
 
     def get(self, name: str) -> float:
         return float(getattr(self, name))
@@ -127,13 +133,15 @@ class FusionRanker:
 
     def __init__(self, catalog: Catalog, collab: CollaborativeSignal, content: ContentScorer | None,
                  popularity: np.ndarray, weights: FusionWeights | None = None, history: HistorySource | None = None,
-                 lookalike_k: int = 20) -> None:
+                 lookalike_k: int = 20,
+                 retriever: DialogueRetriever | None = None) -> None:
         self.catalog = catalog
         self.collab = collab
         self.content = content
         self.weights = weights or FusionWeights()
         self.history = history
         self.lookalike_k = lookalike_k
+        self.retriever = retriever
         self._pop = _z(popularity)
 
     # --- signals -----------------------------------------------------------------------------
@@ -148,7 +156,32 @@ class FusionRanker:
         if self.content is not None and (q := self.content.query_scores(state.preferences)) is not None:
             out["content_query"] = _z(q)
         out.update(self._history_signals(state, si))
+        out.update(self._retrieval_signals(state))
         return {k: v for k, v in out.items() if v.any()}
+
+    def _retrieval_signals(self, state: DialogueState, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """`retriever` (cosine with the projected dialogue query) and `lexical` (BM25 of the dialogue
+        query), z-normalised over the catalog; over `rows` only when given (catalog statistics for
+        the cosine from a fixed sample, `ContentScorer.stats`)."""
+        r = self.retriever
+        if r is None or not (self.weights.retriever or self.weights.lexical):
+            return {}
+        text = r.query(state)
+        vec = r.vector(text)
+        if vec is None:
+            return {}
+        out: dict[str, np.ndarray] = {}
+        if self.weights.lexical:
+            lex = _z(r.engine.lexical.get_scores(text))
+            out["lexical"] = lex if rows is None else lex[rows]
+        if self.weights.retriever:
+            if rows is None:
+                out["retriever"] = _z(r.engine.vectors @ vec)
+            else:
+                mean, sd = self.content.stats(vec) if self.content is not None else (0.0, 1.0)
+                cos = r.engine.vectors[rows] @ vec
+                out["retriever"] = (cos - mean) / sd if sd > 0 else np.zeros(len(rows), np.float32)
+        return out
 
     def _history_signals(self, state: DialogueState, si: StateItems) -> dict[str, np.ndarray]:
         if self.history is None or not state.user_id:
@@ -182,7 +215,7 @@ class FusionRanker:
     # --- Ranker protocol ---------------------------------------------------------------------
     def score(self, state: DialogueState, rows: np.ndarray) -> np.ndarray:
         """Fused scores of `rows`. On catalogs of `SUBSET_MIN`+ items, when the rows are a small
-        part of the catalog (a shortlist), the content signals are computed for those rows only and
+        part of the catalog (retrieved candidates), the content signals are computed for those rows only and
         z-normalised with catalog statistics (`ContentScorer.stats`); otherwise over the catalog."""
         rows = np.asarray(rows, dtype=np.int64)
         if len(self.catalog) >= SUBSET_MIN and len(rows) * 4 <= len(self.catalog):
@@ -205,6 +238,7 @@ class FusionRanker:
                     sig[name] = (cos[:, j] - mean) / sd if sd > 0 else np.zeros(len(rows), np.float32)
         if not self.collab.absent:
             sig.update({k: v[rows] for k, v in self._history_signals(state, si).items()})
+        sig.update(self._retrieval_signals(state, rows))
         total = np.zeros(len(rows), dtype=np.float32)
         for name, v in sig.items():
             total += self.weights.get(name) * v.astype(np.float32)

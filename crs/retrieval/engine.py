@@ -79,6 +79,24 @@ class SearchEngine:
         vec.setflags(write=False)
         return self._qcache.put(key, vec)
 
+    def prime_queries(self, texts: Iterable[str], batch_size: int = 64) -> int:
+        """Encode many queries in batches into the query cache (evaluation runs); returns how many
+        were new. The cache grows to hold them all."""
+        new = sorted({t.strip() for t in texts if t.strip()} - self._qcache.keys())
+        if not new:
+            return 0
+        if self._encoder is None:
+            from crs.embed import shared_encoder
+
+            self._encoder = shared_encoder()
+        vecs = self._encoder.encode(new, batch_size=batch_size)
+        self._qcache.size = max(self._qcache.size, len(self._qcache) + len(new))
+        for t, v in zip(new, vecs):
+            v = self.dense.check_query(v)
+            v.setflags(write=False)
+            self._qcache.put(t, v)
+        return len(new)
+
     def mask(self, constraints: Iterable[Constraint]) -> np.ndarray:
         """Allow-mask of the rows satisfying every constraint (`compile_constraints`).
 

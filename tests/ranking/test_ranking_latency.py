@@ -34,21 +34,26 @@ def test_content_scores_cached_and_subsettable(small_ranker) -> None:  # type: i
     assert c.item_scores([], []) is None and c.query_scores(("  ",)) is None
 
 
-def test_shortlist_on_real_engine(redial_catalog, redial_engine, fast_agent) -> None:  # type: ignore[no-untyped-def]
-    from crs.ranking.shortlist import popular_allowed, shortlist
+def test_retrieved_candidates_on_real_engine(redial_catalog, redial_engine, fast_agent) -> None:  # type: ignore[no-untyped-def]
+    from crs.ranking.retrieve import candidate_rows, retrieve_and_score, retriever_for
 
     engine, ranker = redial_engine, fast_agent.ranker  # the chat agent's ranker over the session's engine
+    retriever = retriever_for(ranker, redial_catalog, engine)
+    assert retriever is ranker.retriever  # the agent's ranker carries the (projected) dialogue retriever
     allow = np.zeros(len(redial_catalog), dtype=bool)
     allow[::3] = True
-    top = popular_allowed(engine, allow, 50)
+    top = retriever.popular(allow, 50)
     ref = engine.popular(50, allow)
     assert allow[top].all() and len(top) == 50
     pop = engine.columns.popularity
     assert np.isclose(np.sort(pop[top])[::-1], np.sort(np.asarray(ref.scores))[::-1]).all()
     state = _state(redial_catalog)
-    rows = shortlist(ranker, engine, state, allow, n_popular=100, n_dense=50)
-    assert allow[rows].all() and np.all(np.diff(rows) > 0)
-    q = ranker.content.query_vector(state.preferences)
-    nearest = engine.search_vector(q, 10, allow).ids
-    assert set(np.asarray(nearest).tolist()) <= set(rows.tolist())
-    assert len(popular_allowed(engine, np.zeros(len(redial_catalog), dtype=bool), 10)) == 0
+    rows = candidate_rows(ranker, retriever, state, allow)
+    assert allow[rows].all() and np.all(np.diff(rows) > 0) and 100 < len(rows) < 800
+    text = retriever.query(state)
+    assert text.startswith("a funny heist movie") and redial_catalog.items[5].title in text
+    nearest = engine.dense.search(retriever.vector(text), 20, allow).ids
+    assert set(np.asarray(nearest).tolist()) <= set(rows.tolist())  # the dense search's top rows are scored
+    got, scores = retrieve_and_score(ranker, retriever, state, allow)
+    assert np.array_equal(got, rows) and np.allclose(scores, ranker.score(state, rows))
+    assert len(retriever.popular(np.zeros(len(redial_catalog), dtype=bool), 10)) == 0

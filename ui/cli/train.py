@@ -15,7 +15,7 @@ import typer
 from crs.config import torch_threads
 from crs.errors import CRSError
 from crs.types import Catalog
-from ui.cli.common import DataDirOpt, JsonOpt, console, dd, load, print_json
+from ui.cli.common import DataDirOpt, JsonOpt, console, dd, err_console, load, print_json
 from ui.cli.factories import TrainingUsers, training_users
 
 if TYPE_CHECKING:
@@ -121,3 +121,23 @@ def train_natural(cat: Catalog, data_dir: str | None, minutes: float, seed: int 
     return train_through_chat(agent, cat, simulator, args or natural_args(minutes, seed), cache=cache,
                               progress=progress, goal_conversations=users.goal_conversations)
 
+
+def train_retriever(
+    data_dir: Path | None = DataDirOpt,
+    epochs: int | None = typer.Option(None, "--epochs", help="Override the projection's epochs."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the projection's initialisation and batches."),
+    no_fusion: bool = typer.Option(False, "--no-fusion", help="Train the projection only (keep fusion.json)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Train the dialogue-to-item query projection (ReDial train split) and fit the fusion weights
+    (dev tuning half); writes them to data/models/ (the agent only loads them)."""
+    from dataclasses import replace
+
+    from crs.ranking.retriever_train import ProjectionConfig, train_and_ship
+
+    torch_threads(1)
+    cat = load("redial", data_dir)
+    cfg = replace(ProjectionConfig(), seed=seed, epochs=epochs or ProjectionConfig().epochs)
+    out = train_and_ship(cat, dd(data_dir), config=cfg, fusion=not no_fusion,
+                         log=None if as_json else err_console.print)
+    print_json(out) if as_json else console.print(out)
