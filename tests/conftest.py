@@ -39,18 +39,27 @@ def _start_job(module, name: str):  # type: ignore[no-untyped-def]
     import tempfile
 
     from crs.config import data_dir
-    from tests.background import Job
+    from tests.background import SCHEDULER, Job
 
     key = (module.__name__, name)
     if key not in _JOBS:
         workdir = Path(tempfile.mkdtemp(prefix=f"bg-{name}-", dir=os.environ["CRS_CACHE_DIR"]))
         after = getattr(module, "BACKGROUND_AFTER", {}).get(name)
-        _JOBS[key] = Job(name, module.BACKGROUND[name](data_dir(), workdir), workdir, after).start()
+        _JOBS[key] = SCHEDULER.add(Job(name, module.BACKGROUND[name](data_dir(), workdir), workdir, after))
     return _JOBS[key]
 
 
+def pytest_collection_modifyitems(session, config, items):  # type: ignore[no-untyped-def]
+    """Tests that wait for a background job run last (same relative order): their jobs get the whole
+    run to finish on the core the other tests leave idle."""
+    waiting = [it for it in items if it.get_closest_marker("background") is not None]
+    if waiting:
+        items[:] = [it for it in items if it.get_closest_marker("background") is None] + waiting
+
+
 def pytest_collection_finish(session):  # type: ignore[no-untyped-def]
-    """Start the background commands of the selected tests (`@pytest.mark.background(name)`)."""
+    """Queue the background commands of the selected tests (`@pytest.mark.background(name)`) in the
+    order the tests need them."""
     if session.config.option.collectonly:
         return
     for item in session.items:

@@ -3,8 +3,15 @@ with the copy and popularity baselines (the agent learns nothing from the replay
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
 from crs.catalog.dialogues import Dialogue, Message
 from crs.eval.replay import ScoredTurn, dialogue_scores, metrics, relevant_films
+from tests.background import Step
 
 
 def test_rewards_follow_the_definition() -> None:
@@ -25,13 +32,9 @@ def test_only_new_films_the_seeker_liked_or_saw_are_relevant() -> None:
     assert relevant_films(d, msg, {"1"}) == (frozenset(), frozenset({"2"}))
 
 
-def test_replay_of_real_dialogues_reports_baselines_and_no_leak(data_dir) -> None:  # type: ignore[no-untyped-def]
-    import json
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
+def _replay(data_dir: Path, workdir: Path) -> list[Step]:
+    """`crs eval replay --json` on the dev dialogues among the first 12 of the split (a subprocess beside
+    the other tests, once the session's cache holds the item vectors)."""
     from crs.catalog.dialogues import redial_train_dev
 
     _, dev = redial_train_dev(data_dir)
@@ -41,13 +44,24 @@ def test_replay_of_real_dialogues_reports_baselines_and_no_leak(data_dir) -> Non
     if len(lines) < 5:
         src = Path(data_dir) / "redial" / "train_subset_raw.jsonl"
         lines += [ln for ln in src.read_text(encoding="utf-8").splitlines() if json.loads(ln)["conversationId"] in ids]
-    path = Path(tempfile.mkdtemp()) / "goals.jsonl"
+    path = workdir / "goals.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "ui.cli", "eval", "replay", "--dialogues", str(path), "--json",
-                          "--data-dir", str(data_dir)], check=False, capture_output=True, text=True, timeout=600)
+    (workdir / "n_goals").write_text(str(len(lines)))
+    return [Step([sys.executable, "-m", "ui.cli", "eval", "replay", "--dialogues", str(path), "--json",
+                  "--data-dir", str(data_dir)], timeout=600)]
+
+
+BACKGROUND = {"replay": _replay}
+BACKGROUND_AFTER = {"replay": "fast_agent"}
+
+
+@pytest.mark.background("replay")
+def test_replay_of_real_dialogues_reports_baselines_and_no_leak(fast_agent, background) -> None:  # type: ignore[no-untyped-def]
+    (out,) = background.results()
     assert out.returncode == 0, out.stderr[-2000:]
     r = json.loads(out.stdout)
-    assert r["leak_check"]["total"] == 0 and r["leak_check"]["goal_dialogues"] == len(lines)
+    n_goals = int((background.workdir / "n_goals").read_text())
+    assert r["leak_check"]["total"] == 0 and r["leak_check"]["goal_dialogues"] == n_goals
     assert r["n_turns"] > 0 and set(r["baselines"]) == {"copy", "popularity"}
     assert r["baselines"]["copy"]["sr"] == 0.0  # dedup: the context's films are never new
     for k in ("recall_at_1", "recall_at_3", "recall_at_10", "sr", "rdl"):

@@ -1,12 +1,12 @@
 """Contract every `crs.protocols.Simulator` implementation passes (one parametrised test per property).
 
-Implementations: `simulators.attribute.AttributeSimulator` (LastFM*), `simulators.natural.NaturalSimulator`
-and `simulators.replay.ReplaySimulator` (ReDial). Each is driven by a seeded random system policy
+Implementations: `simulators.attribute.AttributeSimulator` (LastFM*), `simulators.natural.NaturalSimulator`,
+`simulators.profile.ProfileSimulator` and `simulators.replay.ReplaySimulator` (ReDial). Each is driven by a seeded random system policy
 (ask / recommend / wait, as the agent would send them). The documented turn fields:
 
 - attribute: a `crs.types.Act` whose slots carry `turn` and `done` (the opening also `attribute`, `user`);
-- natural / replay: a `simulators.types.SimTurn` (text, act, labels, done, success; replay adds the
-  human recommender's `reference`).
+- natural / profile / replay: a `simulators.types.SimTurn` (text, act, labels, done, success; replay
+  adds the human recommender's `reference`).
 """
 
 from __future__ import annotations
@@ -86,6 +86,16 @@ def _natural_action(rng: random.Random, sim: Any) -> Action:
     return Action("wait")
 
 
+def _profile_action(rng: random.Random, sim: Any) -> Action:
+    k = rng.random()
+    if k < 0.35:
+        return Action("ask", attribute=rng.choice(["genres", "stars", "director", "decade", "year"]))
+    if k < 0.8:
+        items = tuple(rng.sample(sim.catalog.ids[:3000], 3))
+        return Action("recommend", items=items + (sim.acceptable[:1] if rng.random() < 0.1 else ()))
+    return Action("wait")
+
+
 def _replay_action(rng: random.Random, sim: Any) -> Action:
     k = rng.random()
     if k < 0.3:
@@ -100,27 +110,40 @@ def _replay_action(rng: random.Random, sim: Any) -> Action:
 def cases(data_dir, lastfm_catalog, redial_catalog, natural_sim):  # type: ignore[no-untyped-def]
     from crs.catalog.dialogues import read_dialogues
     from simulators.attribute import AttributeSimConfig, AttributeSimulator, load_episodes
+    from simulators.latent import NaturalConfig
     from simulators.natural import NaturalSimulator
+    from simulators.profile import ProfileConfig, ProfileSimulator, build_profile
+    from simulators.profile_goals import read_entities
     from simulators.replay import ReplaySimulator, turns_of
 
     episodes = load_episodes(data_dir / "lastfm-star" / "UI_Interaction_data" / "review_dict_valid.json",
                              lastfm_catalog)[:200]
-    dialogues = read_dialogues(data_dir / "redial" / "train_subset_1000_annotated.jsonl").dialogues[:20]
+    goal_file = data_dir / "redial" / "train_subset_1000_annotated.jsonl"
+    dialogues = read_dialogues(goal_file).dialogues[:20]
+    profile_config = ProfileConfig(natural=NaturalConfig(mention_format="redial", typo_rate=0.0))
 
     def natural() -> NaturalSimulator:  # a fresh simulator sharing the mined grammar, goals and vocabulary
         return NaturalSimulator(redial_catalog, natural_sim.config, seed=0, grammar=natural_sim.grammar,
                                 goals=natural_sim.goals, vocab=natural_sim.vocab)
 
+    first = build_profile(redial_catalog, read_dialogues(goal_file).dialogues[:100], profile_config, seed=0,
+                          data_dir=data_dir, entities=read_entities(goal_file))
+
+    def profile() -> ProfileSimulator:  # a fresh simulator on the same goals, grammar and vocabulary
+        return ProfileSimulator(redial_catalog, first.profiles, profile_config, 0, grammar=first.grammar,
+                                vocab=first.vocab)
+
     return {
         "attribute": Case(lambda: AttributeSimulator(lastfm_catalog, episodes, AttributeSimConfig(max_turns=15, seed=0)),
                           lambda sim: sim.config.max_turns, _attribute_action),
         "natural": Case(natural, lambda sim: sim.config.patience[1], _natural_action),
+        "profile": Case(profile, lambda sim: sim.config.patience[1], _profile_action),
         "replay": Case(lambda: ReplaySimulator(dialogues, redial_catalog),
                        lambda sim: sum(t.role == "seeker" for t in turns_of(sim.dialogue)) - 1, _replay_action),
     }
 
 
-@pytest.fixture(params=["attribute", "natural", "replay"])
+@pytest.fixture(params=["attribute", "natural", "profile", "replay"])
 def case(request, cases):  # type: ignore[no-untyped-def]
     return cases[request.param]
 
