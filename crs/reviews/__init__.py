@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from crs.reviews.sources import (
     build_reviews,
+    rating_summaries,
     render_mentions,
     snippets_from_dialogues,
     snippets_from_movielens,
+    snippets_from_ratings,
     snippets_from_tags,
 )
 from crs.reviews.store import (
@@ -32,8 +34,26 @@ from crs.reviews.store import (
 )
 
 __all__ = [
-    "ASPECTS", "Opinion", "ReadOnlyReviews", "ReviewStore", "Snippet", "aligned_text", "alignment",
-    "build_reviews", "film_opinion", "find_aspects", "make_snippet", "merge_opinions", "polarity_of", "read_opinion",
-    "render_mentions", "sentiment", "snippets_from_dialogues", "snippets_from_movielens", "snippets_from_tags",
+    "ASPECTS",
+    "Opinion",
+    "ReadOnlyReviews",
+    "ReviewStore",
+    "Snippet",
+    "aligned_text",
+    "alignment",
+    "build_reviews",
+    "film_opinion",
+    "find_aspects",
+    "make_snippet",
+    "merge_opinions",
+    "polarity_of",
+    "rating_summaries",
+    "read_opinion",
+    "render_mentions",
+    "sentiment",
+    "snippets_from_dialogues",
+    "snippets_from_movielens",
+    "snippets_from_ratings",
+    "snippets_from_tags",
     "wish_opinion",
 ]

@@ -6,6 +6,9 @@
   the movie (≥ 4 positive, ≤ 2.5 negative, else neutral): "“slow”, “boring”" from someone who gave
   it 2/5 is an honest negative;
 - a catalog's `tags` attribute (one aggregated snippet per item) where no per-user tags exist;
+- rating summaries ("41 of 60 MovieLens viewers rated it 4/5 or higher"; the negative count when
+  at least two rated it ≤ 2.5): from the MovieLens files, or from a catalog's own explicit ratings
+  (the embedded default catalog, whose packaged data has ratings but no tags or review text);
 - opinions users gave in chat, persisted in the SQLite `Store`.
 """
 
@@ -123,6 +126,13 @@ def snippets_from_movielens(root: Path, catalog: Catalog, min_raters: int = 5) -
     per_item: dict[str, list[float]] = defaultdict(list)
     for (_user, item), stars in ratings.items():
         per_item[item].append(stars)
+    return out + rating_summaries(per_item, min_raters)
+
+
+def rating_summaries(per_item: dict[str, list[float]], min_raters: int = 5, who: str = "MovieLens viewers") -> list[Snippet]:
+    """Per item with at least `min_raters` ratings on a 0.5–5 scale: how many rated it ≥ 4 (positive)
+    and, when at least two did, how many ≤ 2.5 (negative). Real opinions, though not text."""
+    out = []
     for item, stars_list in sorted(per_item.items()):
         n = len(stars_list)
         if n < min_raters:
@@ -130,12 +140,26 @@ def snippets_from_movielens(root: Path, catalog: Catalog, min_raters: int = 5) -
         liked = sum(x >= LIKED_RATING for x in stars_list)
         disliked = sum(x <= DISLIKED_RATING for x in stars_list)
         if liked:
-            out.append(Snippet(item, f"{liked} of {n} MovieLens viewers rated it {LIKED_RATING:g}/5 or higher",
-                               1, (), "ratings", -1.0))
+            out.append(Snippet(item, f"{liked} of {n} {who} rated it {LIKED_RATING:g}/5 or higher", 1, (), "ratings", -1.0))
         if disliked >= 2:
-            out.append(Snippet(item, f"{disliked} of {n} MovieLens viewers rated it {DISLIKED_RATING:g}/5 or lower",
-                               -1, (), "ratings", -1.0))
+            out.append(Snippet(item, f"{disliked} of {n} {who} rated it {DISLIKED_RATING:g}/5 or lower", -1, (), "ratings", -1.0))
     return out
+
+
+def snippets_from_ratings(catalog: Catalog, min_raters: int = 5) -> list[Snippet]:
+    """Rating summaries from a catalog's own explicit ratings (values on a 0.5–5 scale, e.g. the
+    embedded default catalog's MovieLens ratings); [] for implicit or other scales."""
+    X = catalog.interactions
+    if X is None or X.nnz == 0:
+        return []
+    vals = X.data
+    if float(vals.min()) < 0.5 or float(vals.max()) > 5.0 or float(vals.min()) == float(vals.max()):
+        return []
+    csc = X.tocsc()
+    per_item = {catalog.items[c].id: csc.data[csc.indptr[c]:csc.indptr[c + 1]].tolist() for c in range(csc.shape[1])
+                if csc.indptr[c + 1] - csc.indptr[c] >= min_raters}
+    who = "MovieLens viewers" if "movielens" in str(catalog.meta.get("source", "")).lower() else "raters"
+    return rating_summaries(per_item, min_raters, who)
 
 
 def build_reviews(catalog: Catalog, data_dir: str | Path | None = None, store: Store | None = None,
@@ -157,7 +181,7 @@ def build_reviews(catalog: Catalog, data_dir: str | Path | None = None, store: S
                 snippets += snippets_from_dialogues([d for d in read_dialogues(f).dialogues
                                                      if d.conversation_id not in excluded], catalog)
     if not any(s.source == "movielens" for s in snippets):
-        snippets += snippets_from_tags(catalog)
+        snippets += snippets_from_tags(catalog) + snippets_from_ratings(catalog)
     if store is not None:
         snippets += [make_snippet(i, t, p, "chat") for i, t, p, _u in store.reviews() if i in catalog]
     return ReviewStore(snippets, store)

@@ -97,3 +97,13 @@ def test_alignment_evaluation_is_leak_free_and_beats_its_baselines(redial_catalo
     assert rep["detail"]["oracle_stance"]["balanced_accuracy"] >= rep["balanced_accuracy"]
     cv = evaluate_reviews(dev[:60], dev[:200], redial_catalog, vader_stance, None, folds=3)
     assert cv["folds"] == 3 and cv["leaked_snippets"] == 0
+
+
+def test_default_catalog_gets_rating_snippets(default_catalog):
+    rs = build_reviews(default_catalog)  # the embedded catalog: packaged ratings, no tags or review text
+    top = max(default_catalog.items, key=lambda i: i.popularity)
+    got = rs.for_item(top.id)
+    assert {s.polarity for s in got} == {1, -1} and all(s.source == "ratings" for s in got)
+    pos = rs.retrieve(top.id, wish_opinion(["something fun"]))[0]
+    assert pos.polarity == 1 and "MovieLens viewers rated it 4/5 or higher" in pos.quote
+    assert rs.retrieve(top.id, Opinion(-1))[0].polarity == -1
