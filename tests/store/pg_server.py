@@ -18,7 +18,7 @@ BIN = Path("/usr/lib/postgresql/15/bin")
 
 def _run(argv: list[str], as_postgres: bool) -> None:
     cmd = ["su", "postgres", "-c", " ".join(argv)] if as_postgres else argv
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:2])} failed: {r.stderr.strip() or r.stdout.strip()}")
 
