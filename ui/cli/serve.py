@@ -69,7 +69,7 @@ def bench_serve(
     workers: int = WorkersOpt,
     backend: str = typer.Option("local", "--backend", help="local | ray (the server this command starts)."),
     url: Optional[str] = typer.Option(None, "--url", help="A running server to drive (else one is started)."),
-    store: Optional[str] = StoreOpt,
+    store: Optional[str] = typer.Option(None, "--store", help="Store of the started server (default: a temporary SQLite file)."),
     nlu: str = NluOpt,
     kill_worker: bool = typer.Option(False, "--kill-worker", help="kill -9 one worker when half the requests are answered."),
     seed: int = typer.Option(0, "--seed", help="Seed of the session scripts."),
@@ -81,6 +81,9 @@ def bench_serve(
 
     if sessions < 1 or turns < 1:
         raise CRSError("--sessions and --turns must be at least 1")
+    if backend != "local" and not url:
+        raise CRSError(f"--backend {backend!r} is not available to start (Ray Serve is not installed); use --url "
+                       "to drive a running server")
     if kill_worker and url:
         raise CRSError("--kill-worker needs a server started by this command (no --url)")
     cat = load_catalog(catalog, data_dir)
