@@ -11,6 +11,7 @@ than `capacity` handles or `max_rows` stored rows are held; an evicted or unknow
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -131,7 +132,7 @@ class CandidateStore:
         rows.setflags(write=False)
         scores.setflags(write=False)
         with self._lock:
-            handle = f"c{next(self._ids)}"
+            handle = f"c{os.getpid():x}-{next(self._ids)}"  # unique across forked workers sharing a session store
             self._entries[handle] = _Entry(rows, scores)
             self._rows_held += len(rows)
             while len(self._entries) > self.capacity or self._rows_held > self.max_rows:
