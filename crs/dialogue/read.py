@@ -47,7 +47,7 @@ _YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|abso
 _NO = re.compile(r"^\s*(no|nope|nah|not really|not at all|never)\b", re.IGNORECASE)
 _REJECT = re.compile(r"^\s*(no|nope|nah|not (that|this)( one)?|something else|another one|"
                      r"i (don'?t|didn'?t) (like|enjoy) (that|it)|not for me|boring)\b", re.IGNORECASE)
-_SEEN = re.compile(r"\b(already (seen|watched|saw)|(i'?ve|i have|we'?ve|we have) (already )?(seen|watched)|seen (it|that|this|them) "
+_SEEN = re.compile(r"\b(already (seen|watched|saw)|(i'?ve|i have|we'?ve|we have) ((already|actually|also|just|both) )?(seen|watched)|seen (it|that|this|them) "
                    r"(already|before)|(saw|watched) (it|that|this|them) (already|before)|seen (it|that|this)\b(?! (one|movie|film)\?))",
                    re.IGNORECASE)
 _NOT_NOW = re.compile(r"\bnot (really )?in the mood for\b|\bnot (tonight|today|right now)\b|\bmaybe (another|some other) time\b",

@@ -222,7 +222,15 @@ _PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems
                         r"quite\s+|too\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
 
 
-_FUNCTION = frozenset(["a", "an", "the", "any", "no", "not", "more", "much", "many", "really", "too", "so", "into", "of", "for", "like", "want", "watch", "see", "with", "about", "on", "in", "fan", "big", "huge", "some", "other", "another", "those", "these", "that", "this", "are", "is", "am", "be", "do", "does", "did", "don't", "dont", "doesn't", "didn't", "can't", "cant", "stand", "hate", "love", "enjoy", "besides", "except", "than", "but", "or", "and", "nothing", "none", "never", "without", "avoid", "i", "me", "my", "watching", "seeing", "less", "fewer", "mood", "anything", "something", "movie", "movies", "film", "films", "genre", "kind", "type", "sort", "also", "even"])
+_FUNCTION = frozenset([
+    "a", "an", "the", "any", "no", "not", "more", "much", "many", "really", "too", "so", "into", "of",
+    "for", "like", "want", "watch", "see", "with", "about", "on", "in", "fan", "big", "huge", "some",
+    "other", "another", "those", "these", "that", "this", "are", "is", "am", "be", "do", "does", "did",
+    "don't", "dont", "doesn't", "didn't", "can't", "cant", "stand", "hate", "love", "enjoy", "besides",
+    "except", "than", "but", "or", "and", "nothing", "none", "never", "without", "avoid", "i", "me", "my",
+    "watching", "seeing", "less", "fewer", "mood", "anything", "something", "movie", "movies", "film",
+    "films", "genre", "kind", "type", "sort", "also", "even"
+])
 
 
 def _qualified(text: str, link: Link) -> bool:
