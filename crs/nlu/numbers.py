@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from crs.nlu.text import inside
 from crs.types import Catalog, Constraint
@@ -132,10 +133,9 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
             neg = inside(m.span(), list(scopes)) and op != "eq"
             out.append(Constraint("year", _INVERT[op] if neg else op, int(m.group(group))))
             consumed.append(m.span())
-    years = [it.year for it in catalog.items if it.year]
-    if not years:
+    newest = newest_year(catalog)
+    if newest is None:
         return out
-    newest = max(years)
     for m in _CENTURY.finditer(text):
         start = newest // 100 * 100
         last = m.group(1).lower() in ("last", "previous", "20th")
@@ -149,6 +149,13 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
         out.append(Constraint("year", "lt" if inside(recent.span(), list(scopes)) else "ge", newest - RECENT_YEARS))
         consumed.append(recent.span())
     return out
+
+
+@lru_cache(maxsize=8)
+def newest_year(catalog: Catalog) -> int | None:
+    """The newest release year of the catalog (cached per catalog object: it is read every turn)."""
+    years = [it.year for it in catalog.items if it.year]
+    return max(years) if years else None
 
 
 def _schema_values(catalog: Catalog, attribute: str, wanted: Sequence[str]) -> list[str]:
