@@ -137,8 +137,11 @@ def resolve_references(text: str, parsed: ParsedTurn, state: DialogueState,
     shown = set(state.recommended)
     on_table = [k for k, m in zip(kinds, [m for m in parsed.mentions if m.kind == "item" and m.speaker is Speaker.USER])
                 if m.entity in shown]
+    passive = [k for k in on_table if k in ("seen", "not_now")]
     if on_table and on_table[-1] in ("reject", "accept", "ask_about_item"):
         intent = on_table[-1]
+    elif passive and all(k in ("seen", "not_now", "") for k in on_table):  # "seen both of them": not an accept
+        intent = passive[-1]
     elif kinds and all(k in ("seen", "not_now") for k in kinds):
         intent = kinds[-1]
     return replace(parsed, mentions=tuple(mentions), intent=intent), None
