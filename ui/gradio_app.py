@@ -34,6 +34,8 @@ class View:
     cards: tuple[tuple[str, str], ...] = ()
     """(item id, "Title (Year)") of the cards on screen."""
     last: TurnReply | None = None
+    shown: TurnReply | None = None
+    """The latest reply with cards: its cards stay on screen (and critiquable) until new ones come."""
 
 
 def to_messages(history: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
@@ -56,10 +58,11 @@ def build_demo(agent: Agent) -> Any:
         view = start(view)
         state, reply = agent.step(view.state, message or "")
         cards = tuple((c.id, f"{c.title} ({c.year})" if c.year else c.title) for c in reply.cards)
-        view = View(state, (*view.history, (message or "", reply.text)), cards or view.cards, reply)
+        view = View(state, (*view.history, (message or "", reply.text)), cards or view.cards, reply,
+                    reply if reply.cards else view.shown)
         choices = [label for _, label in view.cards]
         return ("", to_messages(view.history), view, panel_markdown(view.state, view.last, agent),
-                cards_markdown(reply), gr.update(choices=choices, value=choices[0] if choices else None))
+                cards_markdown(view.shown), gr.update(choices=choices, value=choices[0] if choices else None))
 
     def critique(slot: int, n: int, view: View | None) -> tuple[Any, ...]:
         """One click on card `slot`'s critique `n`: the message a user would type, through `respond`."""
