@@ -1,7 +1,7 @@
 """Subprocess commands that run beside the other tests, on the CPU the tests leave idle.
 
 The main test process is mostly one thread; on 2 cores a long command in a subprocess (a DQN trainer,
-`crs eval order` training a sequence model, a Ray run) can use the other core. A test module lists such
+`crs bench serve` against forked workers, a Ray run) can use the other core. A test module lists such
 commands in `BACKGROUND = {name: factory}`; a test marked `@pytest.mark.background(name)` gets the
 finished `Job` from the `background` fixture (it waits for it).
 
