@@ -22,11 +22,12 @@ from dataclasses import replace
 import numpy as np
 
 from crs.dialogue.read import opinion_of
+from crs.nlu.entities import same_title_items
 from crs.protocols import Ranker, Reviews
 from crs.ranking.retrieve import retrieve_and_score, retriever_for
 from crs.retrieval.engine import SearchEngine
 from crs.retrieval.text import tokenize
-from crs.types import Catalog, Constraint, DialogueState
+from crs.types import Catalog, Constraint, DialogueState, Speaker
 
 _NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
 
@@ -127,6 +128,7 @@ def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, review
     review evidence. Constraints are already in `mask` (columnar filters)."""
     soft = soft_constraints(state.constraints, relaxed)
     seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
+    seen |= same_title_items(catalog, {m.entity for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER})
     allow = mask.copy()
     allow[[catalog.row(i) for i in seen if i in catalog]] = False
     rstate = ranking_state(engine, state)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -262,6 +264,28 @@ def title_aliases(title: str) -> list[str]:
         if key.startswith("the ") and len(key.split()) > 2:
             out.append(key[4:])
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=8)
+def _title_groups(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for it in catalog.items:
+        key = (title_aliases(it.title) or [normalise(it.title)])[0]
+        if key:
+            groups[key].append(it.id)
+    return {k: tuple(v) for k, v in groups.items() if len(v) > 1}
+
+
+def same_title_items(catalog: Catalog, ids: Iterable[str]) -> set[str]:
+    """Other films with the same title as `ids` ("Chocolat" 1988 for "Chocolat" 2000): a film the
+    user named is not recommended back under another year either."""
+    groups = _title_groups(catalog)
+    out: set[str] = set()
+    for i in ids:
+        if i in catalog:
+            key = (title_aliases(catalog.item(i).title) or [""])[0]
+            out.update(groups.get(key, ()))
+    return out
 
 
 def _front_article(title: str) -> str:

@@ -98,3 +98,12 @@ def test_references_by_position_and_description(default_catalog) -> None:  # typ
     assert refs("the animation one") == ["1"]
     assert refs("the first movie I ever saw") == []
     assert [r.item for r in find_references("the second one", DialogueState(), default_catalog)] == [None]
+
+
+def test_same_title_films_are_grouped(default_catalog) -> None:  # type: ignore[no-untyped-def]
+    from crs.nlu.entities import same_title_items
+
+    chocolat = {it.year: it.id for it in default_catalog.items if it.title == "Chocolat"}
+    assert {2000, 1988} <= set(chocolat)
+    assert chocolat[1988] in same_title_items(default_catalog, {chocolat[2000]})
+    assert same_title_items(default_catalog, {"1"}) == set()  # Toy Story has no namesake
