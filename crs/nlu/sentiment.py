@@ -1,12 +1,18 @@
 """Sentiment per mention: does the user like the movie they mention?
 
 `VaderBaseline`: VADER compound of the whole message ≥ 0 → liked (the baseline the issue quotes).
-`MentionSentiment`: logistic regression on MiniLM vectors of the message with the mention masked
-("[MOVIE]", other movies → "another movie") plus TF-IDF n-grams of the mention's clause; class
-weights balanced and the decision threshold chosen by 5-fold cross-validation on the training
-part (liked is ~96% of labels, so the threshold matters). `predict` adds one lexical veto: a
-mention whose own clause has a VADER compound ≤ `VETO` ("@X was terrible and boring") is not liked
-(the constant was chosen on the ReDial dev split; without it dev macro-F1 is 0.762 instead of 0.773).
+`MentionSentiment`: logistic regression over
+- the MiniLM vector of the message with the mention masked ("[MOVIE]", other movies → "another movie"),
+- the MiniLM vector of the mention's *window* (its sentence and the next one: "I saw [MOVIE]. It was
+  too corny" — for a one- or two-sentence message this is the message itself, a cached encoding),
+- `CUES` dense features: VADER compound / negative / positive of the message, the clause, the window
+  and the words right after the mention, and counts of negation cues before / after / around the
+  mention, a question mark, a contrast word, "haven't seen", the number of other movies,
+- TF-IDF 1–3-grams of the mention's clause.
+Class weights balanced; the decision threshold maximises macro-F1 of out-of-fold probabilities of
+an inner 5-fold CV on the training part, folds grouped by conversation when groups are given (liked
+is ~96% of labels, so the threshold matters). `predict` keeps one lexical veto: a mention whose own
+clause has a VADER compound ≤ `VETO` ("@X was terrible and boring") is not liked.
 Trained on ReDial seeker mentions whose post-chat answer `initiatorQuestions[id].liked` is 0 or 1.
 """
 
@@ -31,6 +37,15 @@ VETO = -0.6
 """Clause-level VADER compound at or below which a mention is predicted not liked."""
 _AT = re.compile(r"@\d+(?:\s*<[^>]{0,200}>)?")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\bbut\b|\bhowever\b|\balthough\b")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_NEG = re.compile(r"\b(?:not|no|never|least|hate|hated|dislike|disliked|worst|boring|terrible|awful|overrated|meh|okay|ok|"
+                  r"corny|silly|disappoint\w*)\b|n't\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.IGNORECASE)
+_UNSEEN = re.compile(r"\b(?:haven'?t|have not|never|didn'?t) (?:seen|watched|heard|see|watch)", re.IGNORECASE)
+MODEL_VERSION = 2
+"""Bumped when the features change: a pickle of another version is not loaded (it is retrained)."""
+CUES = 19
+"""Number of dense cue features (`cue_features`)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,27 @@ def clause(text: str, span: Span) -> str:
     return next((p for p in parts if "[MOVIE]" in p), m)
 
 
+def window(text: str, span: Span) -> str:
+    """The sentence of the masked message that contains the mention, and the sentence after it."""
+    parts = [p for p in _SENTENCE.split(masked(text, span)) if p]
+    i = next((k for k, p in enumerate(parts) if "[MOVIE]" in p), 0)
+    return " ".join(parts[i:i + 2])
+
+
+def cue_features(vader: VaderBaseline, text: str, span: Span) -> list[float]:
+    """`CUES` numbers: VADER (compound, neg, pos) of message, clause, window and the 10 words after
+    the mention; negation cues in the 6 words before / 10 after / the clause; '?' in the clause; a
+    contrast word; "haven't seen"; the number of other movies in the message."""
+    m, c = masked(text, span), clause(text, span)
+    head, _, tail = m.partition("[MOVIE]")
+    left, right = " ".join(head.split()[-6:]), " ".join(tail.split()[:10])
+    out: list[float] = []
+    for part in (m, c, window(text, span), right):
+        out += vader.scores(part)
+    return out + [len(_NEG.findall(left)), len(_NEG.findall(right)), len(_NEG.findall(c)), float("?" in c),
+                  float(bool(_CONTRAST.search(m))), float(bool(_UNSEEN.search(m))), float(m.count("another movie"))]
+
+
 class VaderBaseline:
     """VADER on the whole message: compound ≥ 0 → liked."""
 
@@ -79,6 +115,11 @@ class VaderBaseline:
     def compound(self, text: str) -> float:
         return float(self._sia.polarity_scores(text[:2000])["compound"])
 
+    def scores(self, text: str) -> list[float]:
+        """VADER (compound, neg, pos) of a text."""
+        s = self._sia.polarity_scores(text[:2000])
+        return [float(s["compound"]), float(s["neg"]), float(s["pos"])]
+
     def predict_proba(self, texts: Sequence[str], spans: Sequence[Span] | None = None) -> np.ndarray:
         return np.array([(self.compound(t) + 1) / 2 for t in texts], dtype=np.float32)
 
@@ -86,116 +127,149 @@ class VaderBaseline:
         return (self.predict_proba(texts) >= 0.5).astype(int)
 
 
-class MentionSentiment:
-    """Learned liked/not-liked classifier for one mention in its message."""
+Vectors = tuple[np.ndarray, np.ndarray]
+"""MiniLM vectors per mention: (masked message, window)."""
 
-    def __init__(self, C: float = 1.0, threshold: float | None = None, veto: float | None = VETO) -> None:
-        self.C, self.veto = C, veto
+
+def mention_vectors(texts: Sequence[str], spans: Sequence[Span]) -> Vectors:
+    """The MiniLM encodings the model reads (unique texts encoded once; for one mention whose
+    window is the whole message, one cached encoding)."""
+    from crs.nlu.models import encode
+
+    return (encode([masked(t, s) for t, s in zip(texts, spans)]),
+            encode([window(t, s) for t, s in zip(texts, spans)]))
+
+
+class MentionSentiment:
+    """Learned liked/not-liked classifier for one mention in its message. `use_window` and
+    `use_cues` switch the window vector and the cue features off (the earlier model: both off)."""
+
+    def __init__(self, C: float = 1.0, threshold: float | None = None, veto: float | None = VETO,
+                 use_window: bool = True, use_cues: bool = True) -> None:
+        self.C, self.veto, self.use_window, self.use_cues = C, veto, use_window, use_cues
         self._vader: VaderBaseline | None = None
         self.threshold = threshold if threshold is not None else 0.5
         self._tfidf: Any = None
         self._clf: Any = None
 
-    def _features(self, texts: Sequence[str], spans: Sequence[Span], vecs: np.ndarray | None = None) -> sp.csr_matrix:
-        from scipy.sparse import csr_matrix, hstack
+    @property
+    def vader(self) -> VaderBaseline:
+        if self._vader is None:
+            self._vader = VaderBaseline()
+        return self._vader
 
-        from crs.nlu.models import encode
-
+    def _dense(self, texts: Sequence[str], spans: Sequence[Span], vecs: Vectors | None) -> np.ndarray:
+        """[message vector, window vector, cues] per mention (the enabled parts)."""
         if vecs is None:
-            vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
-        return hstack([csr_matrix(vecs), self._tfidf.transform([clause(t, s) for t, s in zip(texts, spans)])]).tocsr()
+            vecs = mention_vectors(texts, spans)
+        parts = [vecs[0]] + ([vecs[1]] if self.use_window else [])
+        if self.use_cues:
+            vader = self.vader
+            parts.append(np.array([cue_features(vader, t, s) for t, s in zip(texts, spans)], dtype=np.float64)
+                         .reshape(len(texts), CUES))
+        return np.hstack(parts)
 
     def fit(self, texts: Sequence[str], spans: Sequence[Span], labels: Sequence[int], tune: bool = True,
-            vecs: np.ndarray | None = None) -> MentionSentiment:
-        """Fit on mentions; `vecs` (the MiniLM vectors of the masked messages) may be passed when
-        they were encoded already (cross-validation)."""
+            vecs: Vectors | None = None, groups: Sequence[str] | None = None) -> MentionSentiment:
+        """Fit on mentions. `vecs` (from `mention_vectors`) may be passed when they were encoded
+        already (cross-validation); `groups` (conversation ids) group the folds of the threshold's
+        inner cross-validation, so that no conversation is on both sides."""
+        from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(labels, dtype=int)
         if len(set(y.tolist())) < 2:
             raise ValueError("sentiment training needs both liked and not-liked examples")
+        clauses = [clause(t, s) for t, s in zip(texts, spans)]
         self._tfidf = TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True)
-        self._tfidf.fit([clause(t, s) for t, s in zip(texts, spans)] + [masked(t, s) for t, s in zip(texts, spans)])
-        X = self._features(texts, spans, vecs)
+        self._tfidf.fit(clauses + [masked(t, s) for t, s in zip(texts, spans)])
+        X = hstack([csr_matrix(self._dense(texts, spans, vecs)), self._tfidf.transform(clauses)]).tocsr()
         clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
         if tune:
-            self.threshold = _cv_threshold(clf, X, y)
+            ok = self._not_vetoed(texts, spans)
+            self.threshold = _cv_threshold(clf, X, y, ok, None if groups is None else np.asarray(groups))
         self._clf = clf.fit(X, y)
         return self
 
-    def predict_proba(self, texts: Sequence[str], spans: Sequence[Span], vecs: np.ndarray | None = None) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], spans: Sequence[Span], vecs: Vectors | None = None) -> np.ndarray:
         """P(liked) per mention."""
         if self._clf is None:
             raise RuntimeError("MentionSentiment is not fitted")
         if len(texts) == 0:
             return np.zeros(0, dtype=np.float32)
         from crs.nlu import fast
-        from crs.nlu.models import encode
 
-        if vecs is None:
-            vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
         tf = fast.tfidf(self._tfidf, [clause(t, s) for t, s in zip(texts, spans)])
-        return fast.proba(self._clf, tf, vecs)[:, 1].astype(np.float32)
+        return fast.proba(self._clf, tf, self._dense(texts, spans, vecs))[:, 1].astype(np.float32)
 
-    def predict(self, texts: Sequence[str], spans: Sequence[Span], vecs: np.ndarray | None = None) -> np.ndarray:
+    def _not_vetoed(self, texts: Sequence[str], spans: Sequence[Span]) -> np.ndarray:
+        if self.veto is None:
+            return np.ones(len(texts), dtype=bool)
+        vader = self.vader
+        return np.array([vader.compound(clause(t, s)) > self.veto for t, s in zip(texts, spans)], dtype=bool)
+
+    def predict(self, texts: Sequence[str], spans: Sequence[Span], vecs: Vectors | None = None) -> np.ndarray:
         """1 liked / 0 not liked: P(liked) ≥ threshold, unless the mention's clause is strongly negative."""
         liked = self.predict_proba(texts, spans, vecs) >= self.threshold
-        if self.veto is not None and len(texts):
-            if self._vader is None:
-                self._vader = VaderBaseline()
-            vader = self._vader
-            liked &= np.array([vader.compound(clause(t, s)) > self.veto for t, s in zip(texts, spans)])
+        if len(texts):
+            liked &= self._not_vetoed(texts, spans)
         return liked.astype(int)
 
     def save(self, path: str | Path) -> None:
         from crs.nlu.models import save_pickle
 
-        save_pickle({"C": self.C, "threshold": self.threshold, "tfidf": self._tfidf, "clf": self._clf}, path)
+        save_pickle({"version": MODEL_VERSION, "C": self.C, "threshold": self.threshold, "veto": self.veto,
+                     "use_window": self.use_window, "use_cues": self.use_cues, "tfidf": self._tfidf,
+                     "clf": self._clf}, path)
 
     @classmethod
     def load(cls, path: str | Path) -> MentionSentiment | None:
+        """The saved model, or None when the file is missing, unreadable or of another version."""
         from crs.nlu.models import load_pickle
 
         raw = load_pickle(path)
-        if not isinstance(raw, dict) or raw.get("clf") is None:
+        if not isinstance(raw, dict) or raw.get("clf") is None or raw.get("version") != MODEL_VERSION:
             return None
-        m = cls(raw["C"], raw["threshold"])
+        m = cls(raw["C"], raw["threshold"], raw["veto"], raw["use_window"], raw["use_cues"])
         m._tfidf, m._clf = raw["tfidf"], raw["clf"]
         return m
 
 
-def _cv_threshold(clf: LogisticRegression, X: sp.csr_matrix, y: np.ndarray) -> float:
-    """Threshold maximising macro-F1 of out-of-fold probabilities (5 folds)."""
+def _cv_threshold(clf: LogisticRegression, X: sp.csr_matrix, y: np.ndarray, ok: np.ndarray,
+                  groups: np.ndarray | None) -> float:
+    """Threshold maximising macro-F1 (with the veto `ok` applied) of out-of-fold probabilities
+    (5 folds, grouped by `groups` when given, else stratified)."""
     from sklearn.base import clone
     from sklearn.metrics import f1_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
 
     folds = min(5, int(np.bincount(y).min()))
+    if groups is not None:
+        folds = min(folds, len(set(groups.tolist())))
     if folds < 2:
         return 0.5
-    p = cross_val_predict(clone(clf), X, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0),
-                          method="predict_proba")[:, 1]
+    cv = (GroupKFold(folds, shuffle=True, random_state=1) if groups is not None
+          else StratifiedKFold(folds, shuffle=True, random_state=0))
+    p = cross_val_predict(clone(clf), X, y, cv=cv, groups=groups, method="predict_proba")[:, 1]
     grid = np.arange(0.05, 0.95, 0.025)
-    scores = [f1_score(y, (p >= t).astype(int), average="macro") for t in grid]
+    scores = [f1_score(y, ((p >= t) & ok).astype(int), average="macro") for t in grid]
     return float(grid[int(np.argmax(scores))])
 
 
 def cross_validate(examples: Sequence[MentionExample], settings: dict[str, dict[str, Any]], folds: int = 5,
                    seed: int = 0) -> dict[str, Any]:
-    """Macro-F1 per fold of each `MentionSentiment` setting (keyword arguments: C, veto) and of
-    VADER, with folds grouped by conversation (no dialogue is in a training and a test fold). The
-    MiniLM vectors are encoded once; TF-IDF, the threshold (inner CV) and the classifier are fitted
-    on each training fold only."""
+    """Macro-F1 per fold of each `MentionSentiment` setting (keyword arguments: C, veto, use_window,
+    use_cues) and of VADER, with folds grouped by conversation (no dialogue is in a training and a
+    test fold). The MiniLM vectors are encoded once; TF-IDF, the threshold (inner CV, grouped by
+    conversation) and the classifier are fitted on each training fold only."""
     from sklearn.metrics import f1_score
     from sklearn.model_selection import GroupKFold
-
-    from crs.nlu.models import encode
 
     texts, spans = [e.text for e in examples], [e.span for e in examples]
     y = np.array([e.label for e in examples])
     groups = np.array([e.dialogue for e in examples])
-    vecs = encode([masked(t, s) for t, s in zip(texts, spans)])
+    vm, vw = mention_vectors(texts, spans)
     vader = VaderBaseline().predict(texts)
     scores: dict[str, list[float]] = {name: [] for name in (*settings, "vader")}
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -204,8 +278,8 @@ def cross_validate(examples: Sequence[MentionExample], settings: dict[str, dict[
         held = [int(i) for i in test]
         for name, kwargs in settings.items():
             model = MentionSentiment(**kwargs).fit([texts[i] for i in pick], [spans[i] for i in pick], y[train],
-                                                   vecs=vecs[train])
-            pred = model.predict([texts[i] for i in held], [spans[i] for i in held], vecs[test])
+                                                   vecs=(vm[train], vw[train]), groups=groups[train])
+            pred = model.predict([texts[i] for i in held], [spans[i] for i in held], (vm[test], vw[test]))
             scores[name].append(float(f1_score(y[test], pred, average="macro", labels=[0, 1], zero_division=0)))
         scores["vader"].append(float(f1_score(y[test], vader[test], average="macro", labels=[0, 1], zero_division=0)))
     return {name: {"folds": [round(v, 4) for v in vs], "mean": round(float(np.mean(vs)), 4),

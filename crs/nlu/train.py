@@ -18,7 +18,8 @@ from crs.catalog.dialogues import redial_train_dev
 from crs.errors import CRSError
 from crs.nlu.intent import IntentClassifier, read_iard, split_iard
 from crs.nlu.models import fingerprint, model_path
-from crs.nlu.sentiment import MentionSentiment, mention_examples
+from crs.nlu.sentiment import MODEL_VERSION as SENTIMENT_VERSION
+from crs.nlu.sentiment import MentionExample, MentionSentiment, mention_examples
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def train_shipped(data_dir: str | Path) -> dict[str, Any]:
 
     train, _ = redial_train_dev(data_dir, required=True)
     examples = mention_examples(train)
-    skey = fingerprint([(e.text, e.span, e.label) for e in examples])
+    skey = sentiment_key(examples)
     iard = iard_path(data_dir)
     if not iard.exists():
         raise CRSError(f"IARD file not found at {iard}")
@@ -66,8 +67,7 @@ def train_shipped(data_dir: str | Path) -> dict[str, Any]:
     SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
     for old in SHIPPED_DIR.glob("nlu-*.pkl"):
         old.unlink()
-    MentionSentiment().fit([e.text for e in examples], [e.span for e in examples],
-                           [e.label for e in examples]).save(shipped_path("sentiment", skey))
+    _fit_sentiment(examples).save(shipped_path("sentiment", skey))
     IntentClassifier().fit([e.text for e in itrain], [e.intent for e in itrain]).save(shipped_path("intent", ikey))
     manifest = {
         "command": "crs train nlu --data-dir DATA",
@@ -84,8 +84,12 @@ def train_shipped(data_dir: str | Path) -> dict[str, Any]:
 
 
 SENTIMENT_SETTINGS: dict[str, dict[str, Any]] = {
-    "C=0.1": {"C": 0.1}, "C=0.3": {"C": 0.3}, "C=1 (shipped)": {"C": 1.0}, "C=3": {"C": 3.0},
-    "C=1, no veto": {"C": 1.0, "veto": None},
+    "message only (earlier model)": {"use_window": False, "use_cues": False},
+    "message + cues": {"use_window": False},
+    "message + window": {"use_cues": False},
+    "message + window + cues, C=0.3": {"C": 0.3},
+    "message + window + cues (shipped)": {},
+    "message + window + cues, no veto": {"veto": None},
 }
 """The sentiment settings compared by `crs eval nlu --cv K` (keyword arguments of MentionSentiment)."""
 
@@ -99,6 +103,17 @@ def sentiment_cv(data_dir: str | Path | None, folds: int = 5, seed: int = 0) -> 
     return cross_validate(mention_examples(train), SENTIMENT_SETTINGS, folds, seed)
 
 
+def sentiment_key(examples: list[MentionExample]) -> str:
+    """Fingerprint of the sentiment model's training mentions and feature version."""
+    return fingerprint([f"sentiment-{SENTIMENT_VERSION}", *((e.text, e.span, e.label) for e in examples)])
+
+
+def _fit_sentiment(examples: list[MentionExample]) -> MentionSentiment:
+    """The shipped setting, its threshold's inner folds grouped by conversation."""
+    return MentionSentiment().fit([e.text for e in examples], [e.span for e in examples], [e.label for e in examples],
+                                  groups=[e.dialogue for e in examples])
+
+
 def sentiment_training_ids(data_dir: str | Path) -> set[str]:
     """conversationIds the sentiment model was trained on (evaluation leaves them out)."""
     return {d.conversation_id for d in redial_train_dev(data_dir, required=False)[0]}
@@ -110,13 +125,12 @@ def load_or_train_sentiment(data_dir: str | Path, cache: str | Path | None = Non
     examples = mention_examples(train)
     if not examples:
         return None
-    key = fingerprint([(e.text, e.span, e.label) for e in examples])
+    key = sentiment_key(examples)
     path = model_path("sentiment", key, cache)
     model = MentionSentiment.load(shipped_path("sentiment", key)) or MentionSentiment.load(path)
     if model is None:
         t0 = time.perf_counter()
-        model = MentionSentiment().fit([e.text for e in examples], [e.span for e in examples],
-                                       [e.label for e in examples])
+        model = _fit_sentiment(examples)
         model.save(path)
         log.info("trained mention sentiment on %d mentions in %.1fs -> %s", len(examples), time.perf_counter() - t0, path)
     return model
