@@ -153,7 +153,8 @@ class FusionRanker:
             out["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))
             if self.content is not None and (c := self.content.item_scores(si.liked, si.disliked)) is not None:
                 out["content_items"] = _z(c)
-        if self.content is not None and (q := self.content.query_scores(state.preferences)) is not None:
+        if (self.content is not None and self.weights.content_query
+                and (q := self.content.query_scores(state.preferences)) is not None):
             out["content_query"] = _z(q)
         out.update(self._history_signals(state, si))
         out.update(self._retrieval_signals(state))
@@ -229,7 +230,8 @@ class FusionRanker:
             sig["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))[rows]
         if self.content is not None:
             qs = [(name, q) for name, q in (("content_items", self.content.item_vector(si.liked, si.disliked)),
-                                            ("content_query", self.content.query_vector(state.preferences)))
+                                            ("content_query", self.content.query_vector(state.preferences)
+                                                             if self.weights.content_query else None))
                   if q is not None]
             if qs:
                 cos = self.content.vectors[rows] @ np.stack([q for _, q in qs], axis=1)  # one gather

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from crs.retrieval.engine import SearchEngine
 
 FUSION_NAME = "fusion.json"
-FEATURES = ("collab", "content_query", "content_items", "popularity", "history", "lookalike", "retriever", "lexical")
-"""Signals the regression weighs (the sequence model is off: it needs its own training run)."""
+FEATURES = ("collab", "content_items", "popularity", "history", "lookalike", "retriever", "lexical")
+"""Signals the regression weighs. `content_query` (the preference phrases alone, a second MiniLM
+encoding per turn) is left out: the dialogue query holds those phrases, and on dev half B the fusion
+without it was level (see docs/EVALUATION.md)."""
 ALL_ON = FusionWeights(**{f.name: 1.0 for f in fields(FusionWeights)})
 """Weights that make the ranker compute every signal (feature extraction)."""
 
