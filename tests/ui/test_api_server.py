@@ -48,6 +48,6 @@ def test_serve_command_rejects_bad_options():  # type: ignore[no-untyped-def]
     from ui.cli import app
 
     for args, says in ((["--backend", "nope"], "unknown --backend"), (["--workers", "0"], "--workers"),
-                       (["--backend", "ray"], "Ray Serve")):
+                       (["--backend", "ray", "--replicas", "0"], "--replicas")):
         r = CliRunner().invoke(app, ["serve", *args])
         assert isinstance(r.exception, CRSError) and says in str(r.exception)

@@ -10,17 +10,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from crs.errors import CRSError
 from ui.cli.common import CatalogOpt, DataDirOpt, JsonOpt, PathOpt, dd, err_console, print_json, stderr_log
 
+if TYPE_CHECKING:
+    from crs.dialogue.agent import Agent
+    from crs.dialogue.build import AgentConfig
+
 BACKENDS = ("local", "ray")
 StoreOpt = typer.Option(None, "--store", help="SQLite file or postgresql://user@host/db URL (default: cache dir/chat.db).")
 NluOpt = typer.Option("learned", "--nlu", help="learned | rules (see AgentConfig.nlu).")
-WorkersOpt = typer.Option(2, "--workers", help="Worker processes sharing the store.")
+WorkersOpt = typer.Option(2, "--workers", help="Worker processes sharing the store (--backend ray: replicas).")
 
 
 def serve(
@@ -35,6 +39,12 @@ def serve(
     policy: str = typer.Option("bayes", "--policy", help="A policy name (crs chat --policy)."),
     backend: str = typer.Option("local", "--backend", help="local (forked workers) | ray (Ray Serve replicas)."),
     max_chars: int = typer.Option(8000, "--max-chars", help="Longer messages are refused with 413."),
+    replicas: Optional[int] = typer.Option(None, "--replicas", help="--backend ray: replicas of the agent "
+                                           "(default: --workers)."),
+    min_replicas: Optional[int] = typer.Option(None, "--min-replicas", help="--backend ray: autoscaling lower bound."),
+    max_replicas: Optional[int] = typer.Option(None, "--max-replicas", help="--backend ray: autoscaling upper bound."),
+    address: Optional[str] = typer.Option(None, "--address", help="--backend ray: a running Ray cluster "
+                                          "(default: start a local Ray)."),
 ) -> None:
     """Serve the chat agent as an HTTP JSON API (sessions, messages, feedback, history)."""
     from crs.config import cache_dir
@@ -47,8 +57,10 @@ def serve(
     if backend not in BACKENDS:
         raise CRSError(f"unknown --backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if backend == "ray":
-        raise CRSError("--backend ray is not available: Ray Serve needs ray[serve] (grpc and friends), "
-                       "which this installation lacks; use --backend local")
+        serve_on_ray(AgentConfig(catalog=catalog, data_dir=dd(data_dir), path=str(path) if path else None, nlu=nlu,
+                                 policy=policy), store, host, port, workers if replicas is None else replicas,
+                     min_replicas, max_replicas, address, ApiConfig(max_chars=max_chars))
+        return
     if not 1 <= workers <= 64:
         raise CRSError(f"--workers must be between 1 and 64, got {workers}")
     err_console.print(f"loading the {catalog} catalog and building the agent…", highlight=False)
@@ -59,6 +71,40 @@ def serve(
     err_console.print(f"ready: {len(agent.catalog):,} items, {workers} workers, store {st.dialect}; "
                       f"API on http://{host}:{port} (OpenAPI at /docs)", highlight=False)
     run(agent, ServeConfig(host=host, port=port, workers=workers, api=ApiConfig(max_chars=max_chars)), stderr_log())
+
+
+def serving_agent(config: AgentConfig, store: str) -> Agent:
+    """The agent of one Ray Serve replica (picklable through `functools.partial`)."""
+    from crs.dialogue.build import build_agent
+    from crs.store import Store
+
+    return build_agent(config, store=Store(store, exclusive_turns=True))
+
+
+def serve_on_ray(config: AgentConfig, store: Optional[str], host: str, port: int, replicas: int,
+                 min_replicas: Optional[int], max_replicas: Optional[int], address: Optional[str], api: Any) -> None:
+    """`crs serve --backend ray`: build the agent once here (fails early, fills the caches the replicas
+    read), then deploy replicas that each build their own over the shared store."""
+    from functools import partial
+
+    from crs.config import cache_dir
+    from ui.api.ray_backend import RayServeConfig, serve_ray
+
+    rcfg = RayServeConfig(host=host, port=port, replicas=replicas, min_replicas=min_replicas,
+                          max_replicas=max_replicas, address=address, api=api)
+    rcfg.check()
+    url = store or str(cache_dir() / "chat.db")
+    if "://" not in url:
+        url = str(Path(url).resolve())  # replicas may run in another working directory
+    err_console.print(f"loading the {config.catalog} catalog and building the agent…", highlight=False)
+    agent = serving_agent(config, url)
+    agent.warm_up()
+    err_console.print(f"ready: {len(agent.catalog):,} items, store {agent.store.dialect if agent.store else '-'}; "
+                      f"starting Ray Serve…", highlight=False)
+    if agent.store is not None:
+        agent.store.close()
+    del agent
+    serve_ray(partial(serving_agent, config, url), rcfg, stderr_log())
 
 
 def bench_serve(
@@ -81,9 +127,8 @@ def bench_serve(
 
     if sessions < 1 or turns < 1:
         raise CRSError("--sessions and --turns must be at least 1")
-    if backend != "local" and not url:
-        raise CRSError(f"--backend {backend!r} is not available to start (Ray Serve is not installed); use --url "
-                       "to drive a running server")
+    if backend not in BACKENDS:
+        raise CRSError(f"unknown --backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if kill_worker and url:
         raise CRSError("--kill-worker needs a server started by this command (no --url)")
     cat = load_catalog(catalog, data_dir)
@@ -95,7 +140,7 @@ def bench_serve(
         with tempfile.TemporaryDirectory(prefix="crs-bench-serve-") as tmp:
             server = start_server(catalog, data_dir, workers, store or str(Path(tmp) / "bench.db"), nlu, backend)
             try:
-                report = load(server.url, cfg, titles, (lambda: kill_one_worker(server.proc.pid)) if kill_worker else None)
+                report = load(server.url, cfg, titles, (lambda: kill_one_worker(server.proc.pid, backend)) if kill_worker else None)
             finally:
                 server.stop()
         report["workers"] = workers
@@ -154,12 +199,21 @@ def start_server(catalog: str, data_dir: Optional[Path], workers: int, store: st
     raise CRSError(f"the server did not answer within {wait_s:.0f} s")
 
 
-def kill_one_worker(server_pid: int) -> dict[str, Any]:
-    """kill -9 one worker process of the server; returns its pid."""
+def kill_one_worker(server_pid: int, backend: str = "local") -> dict[str, Any]:
+    """kill -9 one worker process of the server (a Ray Serve replica for `ray`); returns its pid."""
     import psutil
 
-    children = psutil.Process(server_pid).children()
+    children = psutil.Process(server_pid).children(recursive=backend == "ray")
+    if backend == "ray":
+        children = [p for p in children if _cmdline(p).startswith("ray::ServeReplica")]
     if not children:
         return {"killed": None}
     os.kill(children[0].pid, signal.SIGKILL)
     return {"killed": children[0].pid}
+
+
+def _cmdline(proc: Any) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except Exception:  # noqa: BLE001 - a process that ended or is not ours: not a replica
+        return ""
