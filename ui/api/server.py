@@ -132,8 +132,9 @@ def run_worker(agent: Agent, sock: socket.socket, config: ServeConfig) -> None:
 
         torch_threads(config.threads)
     app = build_app(agent, config.api)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                  timeout_keep_alive=30)).run(sockets=[sock])
+    # asyncio and h11 named: uvicorn's "auto" would switch to uvloop / httptools once installed (ray[serve] brings them)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio",
+                                  http="h11", timeout_keep_alive=30)).run(sockets=[sock])
 
 
 def _describe(status: int) -> str:
