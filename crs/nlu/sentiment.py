@@ -42,7 +42,7 @@ _NEG = re.compile(r"\b(?:not|no|never|least|hate|hated|dislike|disliked|worst|bo
                   r"corny|silly|disappoint\w*)\b|n't\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.IGNORECASE)
 _UNSEEN = re.compile(r"\b(?:haven'?t|have not|never|didn'?t) (?:seen|watched|heard|see|watch)", re.IGNORECASE)
-MODEL_VERSION = 2
+MODEL_VERSION = 4
 """Bumped when the features change: a pickle of another version is not loaded (it is retrained)."""
 CUES = 19
 """Number of dense cue features (`cue_features`)."""
@@ -84,18 +84,23 @@ def clause(text: str, span: Span) -> str:
 
 
 def window(text: str, span: Span) -> str:
-    """The sentence of the masked message that contains the mention, and the sentence after it."""
+    """The sentence of the masked message that contains the mention and the sentence after it, up to
+    the next other movie ("I loved [MOVIE], but another movie was dull" → "I loved [MOVIE], but")."""
     parts = [p for p in _SENTENCE.split(masked(text, span)) if p]
     i = next((k for k, p in enumerate(parts) if "[MOVIE]" in p), 0)
-    return " ".join(parts[i:i + 2])
+    head, _, tail = " ".join(parts[i:i + 2]).partition("[MOVIE]")
+    return f"{head}[MOVIE]{tail.split('another movie')[0]}".rstrip()
 
 
 def cue_features(vader: VaderBaseline, text: str, span: Span) -> list[float]:
     """`CUES` numbers: VADER (compound, neg, pos) of message, clause, window and the 10 words after
-    the mention; negation cues in the 6 words before / 10 after / the clause; '?' in the clause; a
+    the mention; negation cues in the 6 words before / 10 after / the clause (before and after stop
+    at another movie or a sentence end); '?' in the clause; a
     contrast word; "haven't seen"; the number of other movies in the message."""
     m, c = masked(text, span), clause(text, span)
     head, _, tail = m.partition("[MOVIE]")
+    head = re.split(r"another movie|[.!?](?:\s|$)", head)[-1]  # the mention's own side: other movies
+    tail = re.split(r"another movie|[.!?](?:\s|$)", tail)[0]  # and sentence ends bound it
     left, right = " ".join(head.split()[-6:]), " ".join(tail.split()[:10])
     out: list[float] = []
     for part in (m, c, window(text, span), right):

@@ -17,6 +17,7 @@ def test_window_is_the_mentions_sentence_and_the_next() -> None:
     assert window(text, _span(text, "@111")) == "I saw [MOVIE] last week. It was too corny for me."
     short = "I loved @111 and @222"
     assert window(short, _span(short, "@222")) == "I loved another movie and [MOVIE]"
+    assert window(short, _span(short, "@111")) == "I loved [MOVIE] and"
 
 
 def test_cue_features_see_negation_on_the_mentions_side() -> None:
