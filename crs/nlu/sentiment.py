@@ -44,6 +44,8 @@ _CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.IGNORECASE)
 _UNSEEN = re.compile(r"\b(?:haven'?t|have not|never|didn'?t) (?:seen|watched|heard|see|watch)", re.IGNORECASE)
 MODEL_VERSION = 4
 """Bumped when the features change: a pickle of another version is not loaded (it is retrained)."""
+FEW = 8
+"""Up to this many mentions are encoded one text at a time (`Encoder.encode_one`, cached), not as a batch."""
 CUES = 19
 """Number of dense cue features (`cue_features`)."""
 
@@ -139,10 +141,14 @@ Vectors = tuple[np.ndarray, np.ndarray]
 def mention_vectors(texts: Sequence[str], spans: Sequence[Span]) -> Vectors:
     """The MiniLM encodings the model reads (unique texts encoded once; for one mention whose
     window is the whole message, one cached encoding)."""
+    from crs.embed import shared_encoder
     from crs.nlu.models import encode
 
-    return (encode([masked(t, s) for t, s in zip(texts, spans)]),
-            encode([window(t, s) for t, s in zip(texts, spans)]))
+    m, w = [masked(t, s) for t, s in zip(texts, spans)], [window(t, s) for t, s in zip(texts, spans)]
+    if 0 < len(texts) <= FEW:  # a chat turn: the cached one-sentence path, one text at a time
+        enc = shared_encoder()
+        return np.array([enc.encode_one(x) for x in m]), np.array([enc.encode_one(x) for x in w])
+    return encode(m), encode(w)
 
 
 class MentionSentiment:
