@@ -53,3 +53,18 @@ def test_ray_serve_options_are_checked():  # type: ignore[no-untyped-def]
                        (["--replicas", "3", "--max-replicas", "2"], "--max-replicas")):
         r = CliRunner().invoke(app, ["serve", "--backend", "ray", *args])
         assert isinstance(r.exception, CRSError) and says in str(r.exception), r.output
+
+
+def test_ray_serve_deployment_fixed_or_autoscaling():  # type: ignore[no-untyped-def]
+    """Equal bounds: a fixed number of replicas; different bounds: Ray's autoscaling (checked by
+    Ray's own deployment options, without starting Ray)."""
+    from ray import serve
+
+    from ui.api.ray_backend import AgentReplica, RayServeConfig, deployment_options
+
+    fixed = serve.deployment(**deployment_options(RayServeConfig(replicas=3)))(serve.ingress()(AgentReplica))
+    assert fixed.num_replicas == 3 and fixed._deployment_config.autoscaling_config is None
+    auto = serve.deployment(**deployment_options(RayServeConfig(replicas=2, min_replicas=1, max_replicas=4)))(
+        serve.ingress()(AgentReplica))
+    cfg = auto._deployment_config.autoscaling_config
+    assert (cfg.min_replicas, cfg.initial_replicas, cfg.max_replicas) == (1, 2, 4)

@@ -80,7 +80,8 @@ class LoadConfig:
     turns: int = 20
     seed: int = 0
     retries: int = 8
-    """Retries of a request cut by a lost connection (a killed worker), with back-off."""
+    """Retries of a request cut by a lost connection (a killed worker) or answered with a 5xx that is not
+    the API's own JSON (a proxy's: Ray Serve answers 500 when the replica died), with back-off."""
     timeout_s: float = 60.0
 
 
@@ -89,12 +90,15 @@ async def _send(client: Any, run: SessionRun, method: str, url: str, cfg: LoadCo
 
     for attempt in range(cfg.retries + 1):
         try:
-            return await client.request(method, url, **kw)
+            r = await client.request(method, url, **kw)
+            if r.status_code < 500 or r.headers.get("content-type", "").startswith("application/json") \
+                    or attempt == cfg.retries:
+                return r
         except httpx.TransportError:
             if attempt == cfg.retries:
                 raise
-            run.retries += 1
-            await asyncio.sleep(0.1 * (attempt + 1))
+        run.retries += 1
+        await asyncio.sleep(0.1 * (attempt + 1))
     raise AssertionError("unreachable")
 
 

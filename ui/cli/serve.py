@@ -184,7 +184,7 @@ def start_server(catalog: str, data_dir: Optional[Path], workers: int, store: st
            "--store", store, "--nlu", nlu, "--backend", backend]
     if data_dir:
         cmd += ["--data-dir", str(data_dir)]
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, stdout=2)  # the server's output (Ray's included) to stderr: stdout stays JSON
     server, deadline = Server(proc, f"http://127.0.0.1:{port}"), time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
