@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/crs demo --catalog default
 
 test: $(STAMP)
+	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest -q tests --durations=15
 
 bench: $(STAMP)
