@@ -50,7 +50,9 @@ def test_ray_serve_options_are_checked():  # type: ignore[no-untyped-def]
     from ui.cli import app
 
     for args, says in ((["--replicas", "0"], "--replicas"), (["--replicas", "2", "--min-replicas", "3"], "--min-replicas"),
-                       (["--replicas", "3", "--max-replicas", "2"], "--max-replicas")):
+                       (["--replicas", "3", "--max-replicas", "2"], "--max-replicas"),
+                       (["--address", "127.0.0.1:1"], "cannot reach the Ray cluster"),
+                       (["--address", "head-node"], "not host:port")):
         r = CliRunner().invoke(app, ["serve", "--backend", "ray", *args])
         assert isinstance(r.exception, CRSError) and says in str(r.exception), r.output
 

@@ -119,6 +119,8 @@ def start_ray(config: RayServeConfig, agent_factory: Callable[[], Agent]) -> Cal
     except ImportError as e:
         raise CRSError(f"--backend ray needs Ray Serve (pip install 'ray[serve]==2.60.0'): {e}") from None
     own_ray = config.address is None and not ray.is_initialized()
+    if config.address is not None:
+        check_reachable(config.address)
     try:
         if own_ray:
             ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
@@ -138,6 +140,22 @@ def start_ray(config: RayServeConfig, agent_factory: Callable[[], Agent]) -> Cal
         _shutdown(own_ray)
 
     return stop
+
+
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """A `host:port` (or `ray://host:port`) cluster address must answer a TCP connection: Ray itself
+    retries an unreachable address for minutes. `auto` and `local` are left to Ray."""
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit() or not host:
+        raise CRSError(f"--address {address!r} is not host:port, ray://host:port or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as e:
+        raise CRSError(f"cannot reach the Ray cluster at {address}: {e.strerror or e}") from None
 
 
 def _shutdown(own_ray: bool) -> None:

@@ -88,11 +88,13 @@ def serve_on_ray(config: AgentConfig, store: Optional[str], host: str, port: int
     from functools import partial
 
     from crs.config import cache_dir
-    from ui.api.ray_backend import RayServeConfig, serve_ray
+    from ui.api.ray_backend import RayServeConfig, check_reachable, serve_ray
 
     rcfg = RayServeConfig(host=host, port=port, replicas=replicas, min_replicas=min_replicas,
                           max_replicas=max_replicas, address=address, api=api)
     rcfg.check()
+    if address is not None:
+        check_reachable(address)  # before the agent is built: Ray would retry an unreachable cluster for minutes
     url = store or str(cache_dir() / "chat.db")
     if "://" not in url:
         url = str(Path(url).resolve())  # replicas may run in another working directory
