@@ -318,9 +318,8 @@ class _Run:
 def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: EnvFactory | None = None,
           cache: str | Path | None = None, progress: bool = True, save: bool = True,
           provenance: Mapping[str, Any] | None = None) -> TrainResult:
-    """(Demonstrate, pretrain,) train, evaluate every `eval_every` steps, keep the best network, save it.
-    `provenance` goes into the checkpoint's metadata (e.g. `goal_conversations`: the dialogues the
-    simulated users took their goals from, which evaluations then check for leaks)."""
+    """(Demonstrate, pretrain,) train, evaluate every `eval_every` steps, keep the best network, save it
+    with `provenance` in its metadata (`goal_conversations`: the users' goal dialogues, for leak checks)."""
     import torch
 
     from crs.policy.network import QNetwork
