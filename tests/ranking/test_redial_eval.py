@@ -70,9 +70,9 @@ def bad_file(tmp_path, redial_catalog):  # type: ignore[no-untyped-def]
     return p
 
 
-def test_bad_input_is_counted_not_fatal(redial_catalog, bad_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_counted_not_fatal(redial_catalog, bad_file) -> None:  # type: ignore[no-untyped-def]
     cfg = RedialEvalConfig(collaborative="knn", without=("content_query", "content_items"))
-    r = evaluate_redial(redial_catalog, bad_file, cfg, cache=tmp_path)
+    r = evaluate_redial(redial_catalog, bad_file, cfg)  # the run's cache: item vectors encoded once per session
     assert r["input"]["bad_lines"] == 3 and r["input"]["empty_dialogues"] == 1
     assert r["input"]["unknown_movie_ids"] == 1 and r["input"]["dialogues"] == 1
     assert r["all"]["n_turns"] == 3
