@@ -63,6 +63,6 @@ def encode(texts: list[str]) -> np.ndarray:
         return np.zeros((0, 384), dtype=np.float32)
     if len(uniq) == 1:  # a chat turn: the cached one-sentence path, shared with the ranker's query encodings
         return np.repeat(shared_encoder().encode_one(uniq[0])[None, :], len(texts), axis=0)
-    vecs = shared_encoder().encode(uniq, batch_size=64)
+    vecs = shared_encoder().encode(uniq)
     row = {t: i for i, t in enumerate(uniq)}
     return vecs[[row[t] for t in texts]]

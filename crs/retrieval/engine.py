@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crs.embed import BATCH
 from crs.lru import LRU
 from crs.retrieval.columns import AttributeColumns, columns_for
 from crs.retrieval.dense import EXACT_MAX, DenseIndex
@@ -79,7 +80,7 @@ class SearchEngine:
         vec.setflags(write=False)
         return self._qcache.put(key, vec)
 
-    def prime_queries(self, texts: Iterable[str], batch_size: int = 64) -> int:
+    def prime_queries(self, texts: Iterable[str], batch_size: int = BATCH) -> int:
         """Encode many queries in batches into the query cache (evaluation runs); returns how many
         were new. The cache grows to hold them all."""
         new = sorted({t.strip() for t in texts if t.strip()} - self._qcache.keys())
