@@ -157,21 +157,6 @@ def natural_target(sim: NaturalSimulator) -> str | None:
     return sim.state.latents.target if sim.state is not None else None
 
 
-def natural_simulator(cat: Catalog, data_dir: str | None, seed: int, part: str) -> NaturalSimulator:
-    """The oracle natural-language simulator on one part of `crs.catalog.dialogues.redial_train_dev`:
-    `train` mines grammar and goals from the 80 % train part only; `dev` mines the grammar from every
-    ReDial train dialogue except the dev part and draws goals from the dev part."""
-    from crs.catalog.dialogues import redial_train_dev
-    from simulators.natural import build_natural
-
-    if part not in ("train", "dev"):
-        raise CRSError(f"unknown part {part!r}; valid: train, dev")
-    _, dev = redial_train_dev(data_dir)
-    if part == "train":
-        return build_natural(cat, data_dir, seed=seed, exclude_ids={d.conversation_id for d in dev})
-    return build_natural(cat, data_dir, seed=seed, goal_dialogues=dev)
-
-
 @dataclass(frozen=True)
 class TrainingUsers:
     """Simulated users a chat policy trains against: goals from `goals` (a ReDial-format file, else the
