@@ -40,6 +40,9 @@ class Policy(Protocol):
     The one policy interface: the chat rules, the DQN and the chat-trained DQN all implement it
     (`crs.dialogue.decide.POLICIES` names them)."""
 
+    name: str
+    """Shown with every turn (`crs chat --json` `policy`, the demo's side panel)."""
+
     def choose(self, observation: PolicyObservation) -> Action: ...
 
 

@@ -45,6 +45,11 @@ class NaturalConfig:
     """What a user with initiative volunteers when the system waits."""
     p_chitchat: float = 0.4
     """Chance of a chit-chat turn when the system waits and the user has nothing to volunteer."""
+    wait_mid_thought: float = 0.4
+    """Added to the chance to volunteer when the system waits right after the user volunteered
+    (mid-thought: listing preferences, or answering with more than was asked)."""
+    wait_impatience: int = 2
+    """Turns of patience lost when the system waits right after the user asked for recommendations."""
     p_reply_chitchat: float = 0.3
     """Chance to answer a wrong recommendation with chit-chat ("what is it about?") instead of a
     reject or critique (the items still count as rejected: `act.slots['rejected']`)."""

@@ -43,6 +43,19 @@ class EpisodeState:
     rejected: frozenset[str] = frozenset()
     done: bool = False
     success: bool = False
+    last_act: str = ""
+    """The user's previous act (`state_attribute`, `ask_rec`, ...): what a `wait` interrupts."""
+    impatience: int = 0
+    """Turns of patience lost to waits that ignored a request."""
+
+
+MID_THOUGHT = frozenset({"state_attribute", "mention_liked", "mention_disliked"})
+"""User acts after which a `wait` hands the initiative back to someone mid-thought."""
+
+
+def out_of_patience(st: EpisodeState) -> bool:
+    """The user leaves: its patience (a session latent) is used up by turns and ignored requests."""
+    return st.turn + st.impatience >= st.latents.patience
 
 
 def replace(state: EpisodeState, **changes: object) -> EpisodeState:
@@ -111,11 +124,13 @@ class NaturalSimulator:
         if action.kind == "recommend" and action.items:
             if lat.target in action.items:
                 return self._emit(self._accept(), done=True, success=True)
-            if st.turn >= lat.patience:
+            if out_of_patience(st):
                 return self._emit(self._reject(action.items), done=True)
             self.state = replace(st, rejected=st.rejected | set(action.items))
             return self._emit(self._on_wrong(action.items))
-        if st.turn >= lat.patience:
+        if action.kind == "wait" and st.last_act == "ask_rec":
+            self.state = st = replace(st, impatience=st.impatience + self.config.wait_impatience)
+        if out_of_patience(st):
             return self._emit(self._chitchat("bye"), done=True)
         if action.kind == "ask":
             return self._emit(self._answer(action.attribute))
@@ -135,8 +150,10 @@ class NaturalSimulator:
         return self._reject(items)
 
     def _on_wait(self) -> _Plan:
-        lat = self.episode.latents
-        if self._rng.random() < lat.initiative:
+        """Volunteer (more likely when mid-thought), else chit-chat or ask for recommendations."""
+        lat, st = self.episode.latents, self.episode
+        boost = self.config.wait_mid_thought if st.last_act in MID_THOUGHT else 0.0
+        if self._rng.random() < lat.initiative + boost:
             return self._volunteer(choose(self._rng, self.config.volunteer))
         if self._rng.random() < self.config.p_chitchat:
             return self._chitchat("other")
@@ -271,8 +288,8 @@ class NaturalSimulator:
         text = self._render(plan)
         if plan.act == "accept" and done and self._rng.random() < self.config.p_closing:
             text = f"{text} {self._render(self._chitchat('bye'))}"
-        if done:
-            self.state = replace(self.episode, done=True, success=success)
+        self.state = replace(self.episode, last_act=plan.act, done=done or self.episode.done,
+                             success=success or self.episode.success)
         return SimTurn(text, Act(plan.act, dict(plan.slots)), plan.labels, done, success)
 
     def _render(self, plan: _Plan) -> str:

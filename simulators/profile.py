@@ -41,6 +41,7 @@ from simulators.natural import (
     EpisodeState,
     NaturalSimulator,
     _Plan,
+    out_of_patience,
     replace,
     resolve_attributes,
 )
@@ -131,11 +132,13 @@ class ProfileSimulator(NaturalSimulator):
             hit = next((i for i in action.items if i in self.goal.acceptable), None)
             if hit is not None:
                 return self._emit(self._accept_item(hit), done=True, success=True)
-            if st.turn >= st.latents.patience:
+            if out_of_patience(st):
                 return self._emit(self._reject(action.items), done=True)
             self.state = replace(st, rejected=st.rejected | set(action.items))
             return self._emit(self._on_wrong(action.items))
-        if st.turn >= st.latents.patience:
+        if action.kind == "wait" and st.last_act == "ask_rec":
+            self.state = st = replace(st, impatience=st.impatience + self.config.wait_impatience)
+        if out_of_patience(st):
             return self._emit(self._chitchat("bye"), done=True)
         if action.kind == "ask":
             return self._emit(self._answer((action.attribute or "").split("=", 1)[0] or None))

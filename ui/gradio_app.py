@@ -58,7 +58,8 @@ def build_demo(agent: Agent) -> Any:
         view = start(view)
         state, reply = agent.step(view.state, message or "")
         cards = tuple((c.id, f"{c.title} ({c.year})" if c.year else c.title) for c in reply.cards)
-        view = View(state, (*view.history, (message or "", reply.text)), cards or view.cards, reply,
+        text = "\n\n".join((*(f"_{n}_" for n in reply.notices), reply.text))  # e.g. the policy fallback notice
+        view = View(state, (*view.history, (message or "", text)), cards or view.cards, reply,
                     reply if reply.cards else view.shown)
         choices = [label for _, label in view.cards]
         return ("", to_messages(view.history), view, panel_markdown(view.state, view.last, agent),

@@ -3,7 +3,7 @@
 One turn, one stage per module of this package:
 
     read (read.py) → track (track.py) → candidates (candidates.py) → observe (observe.py)
-      → decide (decide.py: the policy, then the user's initiative) → reply (reply.py) → store
+      (+ signals.py) → decide (decide.py: the policy, then the user's initiative) → reply (reply.py) → store
 
 `understand` is the first half (up to the policy's observation), `respond` the second (from the
 policy's choice); `step` runs both with the agent's own policy, and the chat environment
@@ -24,12 +24,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from crs.dialogue.candidates import candidate_mask, newly_relaxed, recommend_ids, relax_notice
+from crs.dialogue.candidates import Shortlist, candidate_mask, newly_relaxed, relax_notice, shortlist
 from crs.dialogue.decide import decide
 from crs.dialogue.elicit import Elicitor
 from crs.dialogue.observe import Observer, ValueCounts, value_counts
 from crs.dialogue.read import Reading, clean_text, read
 from crs.dialogue.reply import TurnReply, render_context, turn_payload
+from crs.dialogue.signals import turn_signals
 from crs.dialogue.track import record_system, update
 from crs.errors import CRSError
 from crs.nlg import Reply, TemplateGenerator
@@ -75,7 +76,7 @@ class Agent:
     """Builds the policy's `PolicyObservation` (`crs.dialogue.observe`: candidate proxy or belief)."""
     reviews: Reviews
     elicitor: Elicitor
-    """Open questions about people while the candidate set is large (`crs.dialogue.elicit`)."""
+    """The open-question attributes the policy may ask about, and how answers are read (`crs.dialogue.elicit`)."""
     askable: tuple[str, ...]
     """Attributes whose value counts summarise the candidate set (`crs.dialogue.observe.askable`)."""
     generator: TemplateGenerator
@@ -86,6 +87,8 @@ class Agent:
     strict: bool = False
     """Re-raise component errors instead of answering with an apology (tests)."""
     max_chars: int = 2000
+    policy_notice: str = ""
+    """Shown with the first reply of a session when the default policy fell back to a rule."""
 
     # --- sessions -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -111,6 +114,8 @@ class Agent:
     # --- one turn -------------------------------------------------------------------------
     def step(self, state: DialogueState, text: object) -> tuple[DialogueState, TurnReply]:
         clean, notices = clean_text(text, self.max_chars)
+        if self.policy_notice and state.turn == 0:
+            notices = (self.policy_notice, *notices)
         try:
             pending = self.understand(state, clean, notices)
             new_state, reply = self.respond(pending, self.policy.choose(pending.obs))
@@ -133,18 +138,21 @@ class Agent:
         mask, relaxed = self.candidate_mask(new)
         handle = self._handle(state, new, mask)
         n_cand = int(mask.sum())
-        rec_ids = recommend_ids(self.catalog, self.engine, self.ranker, self.reviews, new, mask, self.k,
-                                relaxed) if n_cand else ()
+        short = shortlist(self.catalog, self.engine, self.ranker, self.reviews, new, mask, self.k,
+                          relaxed) if n_cand else Shortlist()
+        rec_ids = short.ids
         fresh = newly_relaxed(self.catalog, self.engine, state, relaxed, self.k)
         notices += (relax_notice(fresh, self.noun),) if fresh else ()
         counts = value_counts(self.engine.columns, self.askable, mask)
-        obs = self.observer(new, mask, counts, rec_ids, tuple(relaxed))
+        signals = turn_signals(state, new, reading, short, self.catalog, self.elicitor, self.k)
+        opens = tuple((a, self.elicitor.cover(a)) for a in self.elicitor.open_units(new))
+        obs = self.observer(new, mask, counts, rec_ids, tuple(relaxed), signals, opens)
         return PendingTurn(state, new, reading, handle, n_cand, rec_ids, counts, notices, obs)
 
     def respond(self, p: PendingTurn, choice: Action) -> tuple[DialogueState, TurnReply]:
         """Second half: the user's initiative overrides `choice`, then reply, record, drop the old handle."""
         new, state = p.state, p.before
-        action = decide(choice, p.reading, p.rec_ids, new, self.elicitor, self.catalog, p.n_candidates)
+        action = decide(choice, p.reading, p.rec_ids, new, self.catalog)
         ctx = render_context(self.catalog, self.reviews, new, p.reading, action, p.counts, self.noun)
         reply = self.generator.render(action, new, ctx)
         if self.paraphrase is not None and reply.cards:
@@ -153,7 +161,8 @@ class Agent:
         if state.candidate_handle and state.candidate_handle != p.handle and state.candidate_handle in self.candidates:
             self.candidates.drop(state.candidate_handle)
         return new, TurnReply(**vars(reply), candidates=p.n_candidates, alternatives=action.alternatives,
-                              notices=p.notices + tuple(p.reading.parsed.notices))
+                              notices=p.notices + tuple(p.reading.parsed.notices),
+                              policy=self.policy.name, q_values=tuple(choice.alternatives))
 
     def candidate_mask(self, state: DialogueState) -> tuple[np.ndarray, tuple[Constraint, ...]]:
         """The candidate mask and the relaxed constraints for `state` (`crs.dialogue.candidates`)."""

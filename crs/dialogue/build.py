@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crs.dialogue.agent import Agent
-from crs.dialogue.decide import build_observer, build_policy
+from crs.dialogue.decide import build_observer, build_policy, resolve_policy
 from crs.dialogue.elicit import Elicitor
 from crs.dialogue.observe import askable, chat_ask_space
 from crs.nlg import Reply, TemplateGenerator
@@ -33,9 +33,10 @@ class AgentConfig:
     """Catalog file for catalog=jsonl."""
     nlu: str = "learned"
     """learned (ReDial sentiment + IARD intent models when a data dir exists) | rules (VADER + keywords, faster)."""
-    policy: str = "bayes"
-    """A name of `crs.dialogue.decide.POLICIES`: bayes | rules (chat-tuned rules) | dqn (trained on the
-    attribute simulator) | dqn-natural (trained through the chat agent on the NL simulator) | ..."""
+    policy: str = "learned"
+    """A name of `crs.dialogue.decide.POLICIES`: learned (the chat-trained DQN where the catalog has a
+    checkpoint, else bayes with a notice) | dqn-natural | bayes | rules (hand-set baselines) | dqn
+    (trained on the attribute simulator) | ..."""
     store: str | None = None
     """SQLite file for users, sessions, turns, feedback and chat reviews (None: cache_dir()/chat.db)."""
     llm: str = "none"
@@ -74,17 +75,20 @@ def build_agent(config: AgentConfig | None = None, catalog: Catalog | None = Non
         paraphrase = Paraphraser(build_llm(cfg.llm), cat)
     nlu = build_nlu(cat, data_dir=cfg.data_dir, learned=cfg.nlu == "learned")
     space = chat_ask_space(cat)
-    policy = build_policy(cat, cfg.policy, space=space)
+    name, notice = resolve_policy(cat, cfg.policy, space)
+    policy = build_policy(cat, name, space=space)
     return Agent(cat, nlu, engine, CandidateStore(engine.columns), ranker, policy,
-                 build_observer(cat, cfg.policy, policy, space), reviews, Elicitor.for_catalog(cat, cfg.k),
-                 askable(cat), TemplateGenerator(), st, paraphrase, k=cfg.k, noun=cfg.noun, strict=cfg.strict)
+                 build_observer(cat, name, policy, space), reviews, Elicitor.for_catalog(cat, cfg.k),
+                 askable(cat), TemplateGenerator(), st, paraphrase, k=cfg.k, noun=cfg.noun, strict=cfg.strict,
+                 policy_notice=notice)
 
 
 def with_policy(agent: Agent, name: str, path: str | Path | None = None) -> Agent:
     """A copy of `agent` with the named policy and the observer it expects (same ask space)."""
     space = chat_ask_space(agent.catalog)
     policy = build_policy(agent.catalog, name, path, space)
-    return replace(agent, policy=policy,
+    notice = resolve_policy(agent.catalog, name, space)[1] if path is None else ""
+    return replace(agent, policy=policy, policy_notice=notice,
                    observer=build_observer(agent.catalog, name if path is None else "dqn", policy, space))
 
 

@@ -17,7 +17,7 @@ How the agent turns accumulated constraints into a candidate set and soft rankin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -122,10 +122,27 @@ def newly_relaxed(catalog: Catalog, engine: SearchEngine, before: DialogueState,
     return tuple(c for c in relaxed if c not in already)
 
 
+@dataclass(frozen=True)
+class Shortlist:
+    """The films `recommend` would show, and how sure the ranking is (read by the policy)."""
+
+    ids: tuple[str, ...] = ()
+    margin: float = 0.0
+    """Mean fused score of the shown films minus that of the rest of the shortlist, in score std units."""
+    alignment: float = 0.0
+    """Mean review evidence of the shown films aligned with the user's opinion."""
+
+
 def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, reviews: Reviews, state: DialogueState,
                   mask: np.ndarray, k: int, relaxed: tuple[Constraint, ...] = ()) -> tuple[str, ...]:
     """Top-k allowed, not yet discussed items by the ranker's fused score, then re-ordered with
     review evidence. Constraints are already in `mask` (columnar filters)."""
+    return shortlist(catalog, engine, ranker, reviews, state, mask, k, relaxed).ids
+
+
+def shortlist(catalog: Catalog, engine: SearchEngine, ranker: Ranker, reviews: Reviews, state: DialogueState,
+              mask: np.ndarray, k: int, relaxed: tuple[Constraint, ...] = ()) -> Shortlist:
+    """`recommend_ids` with the ranking's margin and the shown films' review alignment."""
     soft = soft_constraints(state.constraints, relaxed)
     seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
     seen |= same_title_items(catalog, {m.entity for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER})
@@ -134,7 +151,7 @@ def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, review
     rstate = ranking_state(engine, state)
     rows, scores = retrieve_and_score(ranker, retriever_for(ranker, catalog, engine), rstate, allow)
     if len(rows) == 0:
-        return ()
+        return Shortlist()
     scores += np.float32(SOFT_WEIGHT) * soft_boost(engine, soft, rows)  # items meeting more includes first
     kept = tuple(c for c in relaxed if c.op != "exclude")  # the few exact matches of a relaxed wish come first
     if kept:
@@ -145,8 +162,11 @@ def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, review
     ids = [catalog.items[int(rows[i])].id for i in top]
     opinion = opinion_of(state, " ".join(state.preferences[-1:]))
     evidence = np.asarray(reviews.evidence(ids, opinion), dtype=np.float32)
-    order = np.argsort(-(scores[top] + REVIEW_WEIGHT * evidence), kind="stable")
-    return tuple(ids[i] for i in order[:k])
+    fused = scores[top] + REVIEW_WEIGHT * evidence
+    order = np.argsort(-fused, kind="stable")
+    shown, rest = fused[order[:k]], fused[order[k:]]
+    margin = float((shown.mean() - rest.mean()) / (float(scores.std()) + 1e-6)) if rest.size else 0.0
+    return Shortlist(tuple(ids[i] for i in order[:k]), margin, float(evidence[order[:k]].mean()))
 
 
 def ranking_state(engine: SearchEngine, state: DialogueState) -> DialogueState:

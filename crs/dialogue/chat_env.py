@@ -27,12 +27,13 @@ import numpy as np
 
 from crs.dialogue.agent import Agent, PendingTurn
 from crs.dialogue.build import for_simulation
-from crs.dialogue.observe import BeliefObserver, chat_ask_space
+from crs.dialogue.observe import BeliefObserver, CandidateObserver, Observer, chat_ask_space
 from crs.dialogue.read import clean_text
 from crs.policy.belief import BeliefConfig
 from crs.policy.env import hdcg_gain
-from crs.policy.features import ACTION_DIM, GLOBAL_DIM, encode, n_slots, slot_action
+from crs.policy.features import ACTION_DIM, GLOBAL_DIM, action_slot, encode, n_slots, slot_action
 from crs.policy.observation import PolicyObservation
+from crs.policy.rules import RULES
 from crs.policy.space import AskSpace, PolicyError
 from crs.types import Action, DialogueState
 
@@ -83,6 +84,11 @@ class ChatEnvConfig:
     belief: BeliefConfig = field(default_factory=lambda: BeliefConfig(prior_weight=0.2))
     prior: str = "collaborative"
     """Item prior of the agent's belief: collaborative (from the items the user liked) | popularity."""
+    observation: str = "candidates"
+    """What the policy reads: `candidates` (the agent's candidate summary and turn signals, as the shipped
+    chat policies) | `belief` (a Bayesian belief over the ask space, as on the attribute simulator)."""
+    guide: str = "bayes"
+    """Rule (`crs.policy.rules.RULES`) that demonstrates and guides exploration (`guide_slot`)."""
 
 
 def observation_space(space: AskSpace, n_ask: int, top_k: int) -> gym.spaces.Dict:
@@ -106,8 +112,15 @@ class ChatEnv(gym.Env):
         self.config = c = config or ChatEnvConfig()
         self.sim = simulator
         self.space = chat_ask_space(agent.catalog)
-        observer = BeliefObserver(agent.catalog, self.space, c.belief, c.prior, max(c.n_ask, 10), c.top_k, c.max_turns)
-        self.agent = replace(for_simulation(agent), observer=observer)  # independent episodes, the belief as in training
+        observer: Observer
+        if c.observation == "belief":
+            observer = BeliefObserver(agent.catalog, self.space, c.belief, c.prior, max(c.n_ask, 10), c.top_k, c.max_turns)
+        elif c.observation == "candidates":
+            observer = CandidateObserver(agent.catalog, self.space, c.max_turns)
+        else:
+            raise PolicyError(f"unknown observation {c.observation!r}; valid: candidates, belief")
+        self.agent = replace(for_simulation(agent), observer=observer)  # independent episodes, the observation as deployed
+        self.guide = RULES[c.guide]()
         self.action_space = gym.spaces.Discrete(n_slots(c.n_ask))
         self.observation_space = observation_space(self.space, c.n_ask, c.top_k)
         self.pending: PendingTurn | None = None
@@ -168,6 +181,12 @@ class ChatEnv(gym.Env):
         for h in handles:
             if h and h in self.agent.candidates:
                 self.agent.candidates.drop(h)
+
+    def guide_slot(self) -> int:
+        """The guiding rule's choice for the pending turn, as an action slot (demonstrations, exploration)."""
+        if self.pending is None:
+            raise PolicyError("call reset_episode() before guide_slot()")
+        return action_slot(self.pending.obs, self.guide.choose(self.pending.obs), self.config.n_ask)
 
     # --- Gymnasium interface ------------------------------------------------------------------
     def reset(self, *, seed: int | None = None,

@@ -7,9 +7,9 @@ training). Every policy implements `crs.protocols.Policy` (`choose(observation) 
 
 `decide` applies what remains as rules on top of the policy's choice, each listed in
 docs/chatbot.md with its reason: the user's initiative wins (a question about an item is answered,
-an explicit request or a rejection gets recommendations, a thank-you for a pick gets a wait), the
-recommendation shows the agent's own ranking (the same the cards show), and the `Elicitor` may turn
-a recommendation into an open question about people.
+an explicit request or a rejection gets recommendations, a thank-you for a pick gets a wait), and
+the recommendation shows the agent's own ranking (the same the cards show). Open questions about
+people are the policy's own `ask_open` actions (no override).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from crs.dialogue.elicit import Elicitor
 from crs.dialogue.observe import BeliefObserver, CandidateObserver, Observer, chat_ask_space
 from crs.dialogue.read import Reading
 from crs.dialogue.track import last_top
-from crs.policy.policy import DialoguePolicy, checkpoint_path, load_policy
+from crs.policy.policy import DialoguePolicy, DQNPolicy, checkpoint_path, load_policy
 from crs.policy.rules import RULES
 from crs.policy.space import AskSpace, PolicyError
 from crs.types import Action, Catalog, DialogueState, Speaker
@@ -38,14 +37,25 @@ class PolicySpec:
     """For a DQN: the simulator it was trained against (its checkpoint lives under that name)."""
 
 
+DEFAULT_POLICY = "learned"
+"""The chat's default: the DQN trained through the chat agent (`dqn-natural`) when a checkpoint for the
+catalog exists (the shipped one in data/models/policy, or the user's own in the cache), else the best
+hand-set rule (`FALLBACK_POLICY`) with a visible notice."""
+FALLBACK_POLICY = "bayes"
+
 POLICIES: dict[str, PolicySpec] = {
-    "bayes": PolicySpec("candidates", "recommend once the evidence-based top-k mass reaches 0.5 (chat default)"),
-    "rules": PolicySpec("candidates", "max-entropy questions until at most 10 candidates remain"),
+    DEFAULT_POLICY: PolicySpec("candidates", "dqn-natural where the catalog has a checkpoint, else bayes with a notice (default)"),
+    "dqn-natural": PolicySpec("candidates", "the DQN trained through the chat agent against the target-free user model", "natural"),
+    "bayes": PolicySpec("candidates", "recommend once the evidence-based top-k mass reaches 0.5, open questions by a "
+                        "hand-set timing (the best rule; baseline)"),
+    "rules": PolicySpec("candidates", "max-entropy questions until at most 10 candidates remain (baseline)"),
     "dqn": PolicySpec("belief", "the DQN trained on the attribute simulator", "attribute"),
-    "dqn-natural": PolicySpec("belief", "the DQN trained through the chat agent on the NL simulator", "natural"),
     **{name: PolicySpec("belief", f"the `{name}` rule over a belief (as on the attribute simulator)")
        for name in RULES if name not in ("bayes", "rules")},
 }
+
+SHIPPED_POLICY_DIR = Path(__file__).resolve().parents[2] / "data" / "models" / "policy"
+"""Trained chat policies shipped with the project (`crs train policy --simulator natural --ship`)."""
 
 
 def policy_spec(name: str) -> PolicySpec:
@@ -54,21 +64,53 @@ def policy_spec(name: str) -> PolicySpec:
     return POLICIES[name]
 
 
+def shipped_checkpoint(catalog: Catalog, space: AskSpace) -> Path:
+    """Where the project ships the chat-trained DQN of this catalog and schema."""
+    return SHIPPED_POLICY_DIR / f"dqn-natural-{catalog.name}-{space.fingerprint}.pt"
+
+
 def dqn_checkpoint(catalog: Catalog, space: AskSpace, simulator: str = "attribute",
                    cache: str | Path | None = None) -> Path:
-    """Checkpoint of the DQN trained for this catalog and ask space against `simulator`."""
+    """Checkpoint of the DQN trained for this catalog and ask space against `simulator` (the cache
+    copy a user trained, else, for the chat-trained DQN, the shipped one)."""
     from crs.config import cache_dir
 
     if simulator not in ("attribute", "natural"):
         raise PolicyError(f"unknown training simulator {simulator!r}; valid: attribute, natural")
     if simulator == "attribute":
         return checkpoint_path(catalog, space, cache)
-    return checkpoint_path(catalog, space, cache_dir(cache) / simulator)  # <cache>/natural/policy/dqn-...pt
+    own = checkpoint_path(catalog, space, cache_dir(cache) / simulator)  # <cache>/natural/policy/dqn-...pt
+    return own if own.is_file() or cache is not None else shipped_checkpoint(catalog, space)
+
+
+def _foreign_checkpoints(catalog: Catalog) -> list[Path]:
+    """Shipped checkpoints named for this catalog but another schema (a mismatch is an error, not a fallback)."""
+    return sorted(SHIPPED_POLICY_DIR.glob(f"dqn-natural-{catalog.name}-*.pt")) if SHIPPED_POLICY_DIR.is_dir() else []
+
+
+def resolve_policy(catalog: Catalog, name: str, space: AskSpace | None = None) -> tuple[str, str]:
+    """(policy name, notice): `learned` becomes `dqn-natural` when the catalog has a checkpoint, else
+    the fallback rule with a notice saying so; a checkpoint for another schema is a PolicyError."""
+    if name != DEFAULT_POLICY:
+        policy_spec(name)
+        return name, ""
+    space = space or chat_ask_space(catalog)
+    if dqn_checkpoint(catalog, space, "natural").is_file():
+        return "dqn-natural", ""
+    foreign = _foreign_checkpoints(catalog)
+    if foreign:
+        raise PolicyError(f"the shipped policy {foreign[0].name} does not fit catalog {catalog.name!r} (schema "
+                          f"{space.fingerprint}): the catalog changed; retrain with `crs train policy --catalog "
+                          f"{catalog.name} --simulator natural`, or choose a rule with --policy bayes")
+    return FALLBACK_POLICY, (f"No trained dialogue policy for catalog {catalog.name!r}: using the `{FALLBACK_POLICY}` "
+                             f"rule. Train one with `crs train policy --catalog {catalog.name} --simulator natural`.")
 
 
 def build_policy(catalog: Catalog, name: str, path: str | Path | None = None,
                  space: AskSpace | None = None) -> DialoguePolicy:
     """The policy by name (`POLICIES`); `path` loads a DQN checkpoint file instead of the catalog's own."""
+    if name == DEFAULT_POLICY and path is None:
+        name = resolve_policy(catalog, name, space)[0]
     spec = policy_spec("dqn" if path is not None and name not in ("dqn", "dqn-natural") else name)
     if spec.trained_on is None:
         return load_policy(catalog, name)
@@ -77,25 +119,32 @@ def build_policy(catalog: Catalog, name: str, path: str | Path | None = None,
     if not ckpt.is_file():
         raise PolicyError(f"no trained dialogue policy {name!r} for catalog {catalog.name!r} at {ckpt}; train one with "
                           f"`crs train policy --catalog {catalog.name} --simulator {spec.trained_on}`")
-    return load_policy(catalog, "dqn", path=ckpt, space=space)
+    policy = load_policy(catalog, "dqn", path=ckpt, space=space)
+    if isinstance(policy, DQNPolicy) and name == "dqn-natural":
+        policy.name = "dqn-natural"
+    return policy
 
 
 def build_observer(catalog: Catalog, name: str, policy: DialoguePolicy, space: AskSpace | None = None) -> Observer:
-    """The observation the policy was built for: the candidate proxy for chat rules, a belief otherwise."""
+    """The observation the policy was built for: the candidate summary for the chat rules and the
+    chat-trained DQN, a belief otherwise (a DQN says which it was trained on)."""
     space = space or chat_ask_space(catalog)
-    if POLICIES.get(name, POLICIES["dqn"]).observation == "candidates":
+    kind = policy.observation if isinstance(policy, DQNPolicy) else POLICIES.get(name, POLICIES["dqn"]).observation
+    if kind == "candidates":
         return CandidateObserver(catalog, space)
     return BeliefObserver(catalog, space, policy.belief, policy.prior)
 
 
 def label_of(action: Action) -> str:
+    if action.kind == "ask" and action.attribute and "=" not in action.attribute:
+        return f"ask_open {action.attribute}"
     return f"ask {action.attribute}" if action.kind == "ask" else action.kind
 
 
-def decide(choice: Action, reading: Reading, rec_ids: tuple[str, ...], state: DialogueState, elicitor: Elicitor,
-           catalog: Catalog, n_candidates: int) -> Action:
+def decide(choice: Action, reading: Reading, rec_ids: tuple[str, ...], state: DialogueState,
+           catalog: Catalog) -> Action:
     """The action of the turn: the policy's `choice` unless the user's initiative overrides it."""
-    return elicitor(_override(choice, reading, rec_ids, state, catalog), reading.intent, state, n_candidates)
+    return _override(choice, reading, rec_ids, state, catalog)
 
 
 def _override(action: Action, reading: Reading, rec_ids: tuple[str, ...], state: DialogueState,

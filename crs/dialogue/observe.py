@@ -20,13 +20,13 @@ attribute env and `crs.dialogue.chat_env` build the same space). Two observers:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
 from crs.policy.belief import Belief, BeliefConfig
-from crs.policy.observation import PolicyObservation, observe
+from crs.policy.observation import PolicyObservation, TurnSignals, observe
 from crs.policy.prior import CollaborativePrior
 from crs.policy.space import AskSpace, build_ask_space, unit_label
 from crs.retrieval.columns import AttributeColumns
@@ -38,6 +38,8 @@ N_UNITS = 10
 
 ValueCounts = dict[str, list[tuple[str, int]]]
 """Most common values per askable attribute among the candidates: name -> [(value, count)]."""
+OpenUnits = tuple[tuple[str, float], ...]
+"""Open-question attributes the policy may ask now, with their catalog coverage."""
 
 
 def askable(catalog: Catalog) -> tuple[str, ...]:
@@ -93,7 +95,8 @@ def _last_kinds(state: DialogueState) -> tuple[str, ...]:
 
 
 def observe_candidates(counts: ValueCounts, size: int, catalog: Catalog, state: DialogueState,
-                       recommend_ids: tuple[str, ...], max_turns: int = 15, space: AskSpace | None = None) -> PolicyObservation:
+                       recommend_ids: tuple[str, ...], max_turns: int = 15, space: AskSpace | None = None,
+                       signals: TurnSignals | None = None, open_units: OpenUnits = ()) -> PolicyObservation:
     """A `PolicyObservation` from the candidate set's size and value counts of the askable
     attributes (`value_counts`) and the ranker's top ids; unit ids from `space` (else positions)."""
     units = _units(counts, size, state, space.index if space is not None else None)
@@ -111,6 +114,8 @@ def observe_candidates(counts: ValueCounts, size: int, catalog: Catalog, state: 
         accepted=tuple(f"{c.attribute}={c.value}" for c in state.constraints if c.op == "include"),
         rejected=tuple(f"{c.attribute}={c.value}" for c in state.constraints if c.op == "exclude"),
         rejected_items=len(state.rejected), last_actions=_last_kinds(state), mode="soft",
+        open_units=tuple(a for a, _ in open_units), open_cover=tuple(c for _, c in open_units),
+        signals=signals or TurnSignals(),
     )
 
 
@@ -123,8 +128,10 @@ class CandidateObserver:
     max_turns: int = 15
 
     def __call__(self, state: DialogueState, mask: np.ndarray, counts: ValueCounts,
-                 rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation:
-        return observe_candidates(counts, int(mask.sum()), self.catalog, state, rec_ids, self.max_turns, self.space)
+                 rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = (),
+                 signals: TurnSignals | None = None, open_units: OpenUnits = ()) -> PolicyObservation:
+        return observe_candidates(counts, int(mask.sum()), self.catalog, state, rec_ids, self.max_turns, self.space,
+                                  signals, open_units)
 
 
 @dataclass
@@ -154,7 +161,8 @@ class BeliefObserver:
         return self._cf.for_items(np.asarray(rows, dtype=np.int64))
 
     def __call__(self, state: DialogueState, mask: np.ndarray, counts: ValueCounts,
-                 rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation:
+                 rec_ids: tuple[str, ...], relaxed: tuple[Constraint, ...] = (),
+                 signals: TurnSignals | None = None, open_units: OpenUnits = ()) -> PolicyObservation:
         b = Belief(self.space, self.belief, self.log_prior(state))
         shown = [self.catalog.row(i) for i in (*state.rejected, *state.recommended) if i in self.catalog]
         if shown:
@@ -170,12 +178,15 @@ class BeliefObserver:
             if u is not None:
                 b.asked.add(u)
                 b.asked_mask[u] = True
-        return observe(b, self.catalog.ids, max(0, state.turn - 1), self.max_turns, self.n_units, self.top_k,
-                       _last_kinds(state))
+        obs = observe(b, self.catalog.ids, max(0, state.turn - 1), self.max_turns, self.n_units, self.top_k,
+                      _last_kinds(state))
+        return replace(obs, open_units=tuple(a for a, _ in open_units), open_cover=tuple(c for _, c in open_units),
+                       signals=signals or TurnSignals())
 
 
 class Observer(Protocol):
     """Builds the policy's observation from the updated state and the turn's candidate summary."""
 
     def __call__(self, state: DialogueState, mask: np.ndarray, counts: ValueCounts, rec_ids: tuple[str, ...],
-                 relaxed: tuple[Constraint, ...] = ()) -> PolicyObservation: ...
+                 relaxed: tuple[Constraint, ...] = (), signals: TurnSignals | None = None,
+                 open_units: OpenUnits = ()) -> PolicyObservation: ...

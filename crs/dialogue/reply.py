@@ -26,6 +26,10 @@ class TurnReply(Reply):
     candidates: int = -1
     alternatives: tuple[tuple[str, float], ...] = ()
     notices: tuple[str, ...] = ()
+    policy: str = ""
+    """Name of the policy that chose this turn (`dqn-natural`, `bayes`, ...)."""
+    q_values: tuple[tuple[str, float], ...] = ()
+    """The policy's score for every candidate action of the turn, best first (Q values for a DQN)."""
 
 
 def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, reading: Reading, action: Action,
@@ -65,6 +69,7 @@ def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:
         "reply": reply.text, "action": reply.action, "strategies": list(reply.strategies),
         "recommendations": [c.to_json() for c in reply.cards],
         "candidates": reply.candidates, "alternatives": [list(a) for a in reply.alternatives],
+        "policy": reply.policy, "q_values": [list(a) for a in reply.q_values],
         "state": {"preferences": d["preferences"], "constraints": d["constraints"], "mentions": d["mentions"],
                   "accepted": d["accepted"], "rejected": d["rejected"], "turn": d["turn"],
                   "session_id": d["session_id"], "user_id": d["user_id"]},

@@ -10,27 +10,30 @@ import crs/dialogue). Checkpoint: `crs.dialogue.decide.dqn_checkpoint(catalog, c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from crs.dialogue.agent import Agent
 from crs.dialogue.chat_env import ChatEnv, ChatEnvConfig, TextSimulator
-from crs.dialogue.decide import dqn_checkpoint
-from crs.dialogue.observe import chat_ask_space
 from crs.policy.dqn import Args, TrainResult, train
 from crs.types import Catalog
 
 
 def train_through_chat(agent: Agent, catalog: Catalog, simulator: Callable[[int], TextSimulator], args: Args,
                        cache: str | Path | None = None, progress: bool = True,
-                       goal_conversations: Iterable[str] = ()) -> TrainResult:
+                       goal_conversations: Iterable[str] = (), observation: str = "candidates",
+                       provenance: Mapping[str, Any] | None = None) -> TrainResult:
     """Train and save the chat-trained DQN; `cache` overrides the cache directory of the checkpoint.
     `goal_conversations` (the simulated users' goal dialogues) is recorded in the checkpoint."""
-    cfg = ChatEnvConfig(n_ask=args.n_ask, top_k=args.top_k, belief=args.belief, prior=args.prior)
+    cfg = ChatEnvConfig(n_ask=args.n_ask, top_k=args.top_k, belief=args.belief, prior=args.prior,
+                        observation=observation)
 
     def make(noise: float, seed: int) -> ChatEnv:
         return ChatEnv(agent, simulator(seed), cfg)
 
-    path = dqn_checkpoint(catalog, chat_ask_space(catalog), "natural", cache)
-    return train(args, catalog, make, make, cache=path.parent.parent, progress=progress,
-                 provenance={"goal_conversations": sorted(set(goal_conversations))})
+    from crs.config import cache_dir
+
+    return train(args, catalog, make, make, cache=cache_dir(cache) / "natural", progress=progress,
+                 provenance={**(provenance or {}), "observation": observation,
+                             "goal_conversations": sorted(set(goal_conversations))})

@@ -25,6 +25,7 @@ import numpy as np
 from crs.dialogue.agent import Agent
 from crs.dialogue.build import for_simulation
 from crs.dialogue.chat_env import to_simulator
+from crs.dialogue.signals import new_pieces
 from crs.eval.nlu_score import merge_nlu, nlu_summary, score_turn
 from crs.policy.episodes import hdcg
 from crs.protocols import NLU
@@ -77,12 +78,18 @@ def play_episode(agent: Agent, simulator: Any, seed: int, max_turns: int = 15,
     nlu: dict[str, Any] = {}
     recommended: list[str] = []
     success, rank, played, end = False, None, 0, "max_turns"
+    gained: dict[str, list[int]] = {}  # action kind -> [pieces the user told after it, times]
+    before, last_kind = state, ""
     recorder = agent.nlu
     if not isinstance(recorder, RecordingNLU):
         raise TypeError("play_episode needs an agent from prepare_agent (its NLU records each parse)")
     for t in range(1, max_turns + 1):
         recorder.gold = turn.labels
         state, reply = agent.step(state, turn.text)
+        if last_kind:
+            g = gained.setdefault(last_kind, [0, 0])
+            g[0] += new_pieces(before, state)
+            g[1] += 1
         played = t
         merge_nlu(nlu, score_turn(turn, recorder.last))
         action = state.last_action or Action("wait")
@@ -90,6 +97,7 @@ def play_episode(agent: Agent, simulator: Any, seed: int, max_turns: int = 15,
         strategies.update(reply.strategies)
         if action.kind == "recommend":
             recommended.extend(action.items)
+        before, last_kind = state, action.kind
         turn = simulator.respond(to_simulator(action))
         if turn.done:
             success = bool(turn.success)
@@ -102,7 +110,7 @@ def play_episode(agent: Agent, simulator: Any, seed: int, max_turns: int = 15,
     excluding = excluding_constraints(agent, state, target) if cause == "excluded" else []
     return {"seed": seed, "success": success, "turns": played, "rank": rank, "end": end, "failure": cause,
             "excluding": excluding,
-            "actions": dict(actions), "strategies": dict(strategies), "nlu": nlu,
+            "actions": dict(actions), "strategies": dict(strategies), "nlu": nlu, "gained": gained,
             "recommended": len(recommended), "distinct_recommended": len(set(recommended)),
             "popularity": float(np.mean(pops)) if pops else None}
 
@@ -184,7 +192,12 @@ def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, A
     ends: Counter[str] = Counter()
     causes: Counter[str] = Counter()
     excluding: Counter[str] = Counter()
+    gained: dict[str, list[int]] = {}
     for r in results:
+        for kind, (pieces, times) in r.get("gained", {}).items():
+            g = gained.setdefault(kind, [0, 0])
+            g[0] += pieces
+            g[1] += times
         actions.update(r["actions"])
         strategies.update(r["strategies"])
         merge_nlu(nlu, r["nlu"])
@@ -198,14 +211,18 @@ def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, A
     return {
         "episodes": len(results),
         "sr_at_5": sr[5], "sr_at_10": sr[10], f"sr_at_{max_turns}": sr[max_turns],
+        "sr_se": round(float(np.sqrt(sr[max_turns] * (1 - sr[max_turns]) / n)), 4),
         "avg_turns": sum(r["turns"] if r["success"] else max_turns for r in results) / n,
         "hdcg": sum(hdcg(r["turns"], r["rank"]) for r in results if r["success"] and r["rank"]) / n,
         "success_by_turn": [round(x, 4) for x in by_turn],
+        "episode_outcomes": [{"seed": r["seed"], "turn": r["turns"] if r["success"] else 0} for r in results],
         "endings": dict(sorted(ends.items())),
         "failure_causes": {k: v for k, v in sorted(causes.items()) if k != "success"},
         "excluding_constraints": dict(excluding.most_common(10)),
         "actions": dict(sorted(actions.items())),
         "action_shares": {k: round(v / total_actions, 4) for k, v in sorted(actions.items())},
+        # pieces of information (constraints, wishes, liked films) the user gave right after each action kind
+        "info_per_action": {k: round(p / max(1, t), 3) for k, (p, t) in sorted(gained.items())},
         "strategy_shares": {k: round(v / total_strat, 4) for k, v in strategies.most_common()},
         "nlu": nlu_summary(nlu),
         "recommended_per_episode": sum(r["recommended"] for r in results) / n,

@@ -1,7 +1,10 @@
 """Fixed-size feature tensors for the Q-network and the Gymnasium observation space.
 
-Action slots: `n_ask` ask slots (the pre-selected units, in entropy order), then `recommend`,
-then `wait`. Every slot has the same per-action feature vector; a mask marks empty slots.
+Action slots: `n_ask` yes/no ask slots (the pre-selected `name=value` units, closest to a half
+split first), then `recommend`, then `wait`, then `N_OPEN` open-question slots (`ask_open`: "any
+actor you like?", one per open attribute the catalog has). Every slot has the same per-action
+feature vector; a mask marks empty slots. The global vector holds the candidate summary and the
+turn's `TurnSignals` (critiques, polarity, review alignment, recency, the user's pace).
 """
 
 from __future__ import annotations
@@ -13,13 +16,23 @@ import numpy as np
 from crs.policy.observation import PolicyObservation
 from crs.types import Action
 
-GLOBAL_DIM = 14
-ACTION_DIM = 11
-KINDS = ("ask", "recommend", "wait")
+GLOBAL_DIM = 26
+ACTION_DIM = 13
+KINDS = ("ask", "recommend", "wait", "ask_open")
+N_OPEN = 3
+"""Open-question slots (people attributes of the schema; empty slots are masked)."""
 
 
 def n_slots(n_ask: int) -> int:
-    return n_ask + 2
+    return n_ask + 2 + N_OPEN
+
+
+def _signals(obs: PolicyObservation) -> list[float]:
+    """The turn's `TurnSignals`, scaled to about [-1, 2] (12 values)."""
+    s = obs.signals
+    return [s.critique, min(s.wishes / 3.0, 2.0), min(s.excludes / 3.0, 2.0), s.polarity, s.review_alignment,
+            max(-2.0, min(s.rank_margin / 3.0, 2.0)), s.recent_agreement, s.volunteered, s.people_named,
+            min(s.evidence / 4.0, 1.5), min(s.open_asked / 2.0, 1.5), min(s.rounds_rejected / 3.0, 2.0)]
 
 
 def encode(obs: PolicyObservation, n_ask: int, top_k: int) -> dict[str, np.ndarray]:
@@ -42,6 +55,7 @@ def encode(obs: PolicyObservation, n_ask: int, top_k: int) -> dict[str, np.ndarr
             float(last == "recommend"),
             float(last == "wait"),
             len(obs.units) / max(n_ask, 1),
+            *_signals(obs),
         ],
         dtype=np.float32,
     )
@@ -49,14 +63,18 @@ def encode(obs: PolicyObservation, n_ask: int, top_k: int) -> dict[str, np.ndarr
     mask = np.zeros(j, dtype=np.int8)
     units = np.zeros(j, dtype=np.int64)
     for s, (col, p, f) in enumerate(zip(obs.unit_columns[:n_ask], obs.unit_prob, obs.unit_freq)):
-        a[s] = (1.0, 0.0, 0.0, p, 4 * p * (1 - p), f, 4 * f * (1 - f), abs(p - 0.5), s / n_ask, 0.0, 0.0)
+        a[s] = (1.0, 0.0, 0.0, p, 4 * p * (1 - p), f, 4 * f * (1 - f), abs(p - 0.5), s / n_ask, 0.0, 0.0, 0.0, 0.0)
         mask[s] = 1
         units[s] = col + 1
     if obs.recommend_rows:
-        a[n_ask] = (0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, obs.topk_mass, obs.top1_mass)
+        a[n_ask] = (0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, obs.topk_mass, obs.top1_mass, 0.0, 0.0)
         mask[n_ask] = 1
     a[n_ask + 1, 2] = 1.0
     mask[n_ask + 1] = 1
+    for i, cover in enumerate(obs.open_cover[:N_OPEN]):
+        a[n_ask + 2 + i, 11:] = (1.0, cover)
+        a[n_ask + 2 + i, 8] = i / N_OPEN
+        mask[n_ask + 2 + i] = 1
     items = np.zeros(top_k, dtype=np.int64)
     rows = obs.recommend_rows[:top_k]
     items[: len(rows)] = np.asarray(rows, dtype=np.int64) + 1
@@ -69,9 +87,24 @@ def slot_action(obs: PolicyObservation, slot: int, n_ask: int, score: float = 0.
         return Action("ask", attribute=obs.units[slot], score=score)
     if slot == n_ask and obs.recommend_ids:
         return Action("recommend", items=obs.recommend_ids, score=score)
+    if slot >= n_ask + 2 and slot - n_ask - 2 < len(obs.open_units):
+        return Action("ask", attribute=obs.open_units[slot - n_ask - 2], score=score)
     return Action("wait", score=score)
+
+
+def action_slot(obs: PolicyObservation, action: Action, n_ask: int) -> int:
+    """The slot of a structured action (a rule's choice) in this observation; `wait` when it has none."""
+    if action.kind == "recommend" and obs.recommend_ids:
+        return n_ask
+    if action.kind == "ask" and action.attribute in obs.open_units[:N_OPEN]:
+        return n_ask + 2 + obs.open_units.index(action.attribute)
+    if action.kind == "ask" and action.attribute in obs.units[:n_ask]:
+        return obs.units.index(action.attribute)
+    return n_ask + 1
 
 
 def slot_label(obs: PolicyObservation, slot: int, n_ask: int) -> str:
     act = slot_action(obs, slot, n_ask)
+    if act.kind == "ask" and act.attribute and "=" not in act.attribute:
+        return f"ask_open {act.attribute}"
     return f"ask {act.attribute}" if act.kind == "ask" else act.kind

@@ -7,11 +7,45 @@ the target has the unit; unit frequencies are shares of the hard candidate set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from crs.policy.belief import Belief
+
+
+@dataclass(frozen=True)
+class TurnSignals:
+    """What the dialogue manager read this turn beyond the candidate summary (all 0 in the attribute
+    env): critique rewriting, sentiment, review alignment, the order-aware timeline, the user's pace.
+    Built by `crs.dialogue.signals.turn_signals`."""
+
+    critique: float = 0.0
+    """1 when this message critiqued the shown items (rewritten into a preference)."""
+    wishes: int = 0
+    """Soft preference phrases so far (rewritten critiques included)."""
+    excludes: int = 0
+    """Hard exclusions so far ("no horror")."""
+    polarity: float = 0.0
+    """Polarity of the user's last message (mean of its non-neutral mentions, -1..1)."""
+    review_alignment: float = 0.0
+    """Mean review evidence of the films `recommend` would show, aligned with the user's opinion (0..1)."""
+    rank_margin: float = 0.0
+    """How far the ranker's top film stands above the rest of the shortlist (z-score units)."""
+    recent_agreement: float = 0.0
+    """Share of the latest liked films (up to 3, most recent mentions) that share their commonest genre."""
+    volunteered: float = 0.0
+    """1 when the user said more than was asked (several new wishes, or new ones unprompted): mid-thought."""
+    people_named: float = 0.0
+    """1 once the user named a person (or a people constraint exists)."""
+    evidence: int = 0
+    """Pieces of evidence so far (liked films, wishes, includes; `crs.dialogue.observe.evidence`)."""
+    open_asked: int = 0
+    """Open questions ("any actor you like?") asked so far."""
+    rounds_rejected: int = 0
+    """Rounds of recommendations shown so far (none accepted)."""
+    requested: float = 0.0
+    """1 when the user asked for recommendations or turned the last ones down this turn."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +79,11 @@ class PolicyObservation:
     last_actions: tuple[str, ...] = ()
     """Kinds of the previous system actions, oldest first."""
     mode: str = "soft"
+    open_units: tuple[str, ...] = ()
+    """Attributes an open question may ask about now ("any actor you like?"), most covered first."""
+    open_cover: tuple[float, ...] = ()
+    """Share of catalog items that have each open attribute."""
+    signals: TurnSignals = field(default_factory=TurnSignals)
 
 
 def observe(

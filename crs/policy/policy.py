@@ -25,7 +25,8 @@ from crs.policy.rules import RULES
 from crs.policy.space import AskSpace, PolicyError, build_ask_space
 from crs.types import Action, Catalog
 
-FORMAT = 1
+FORMAT = 2
+"""2: open-question slots and turn signals in the features (format-1 checkpoints must be retrained)."""
 POLICIES = ("dqn", *RULES)
 
 
@@ -53,6 +54,10 @@ class DQNPolicy:
     trained_on: frozenset[str] = frozenset()
     """Conversation ids of the dialogues its simulated users took their goals from (empty for the
     attribute simulator): a leak source for evaluations on dialogue goals (`crs.eval.leaks`)."""
+    observation: str = "belief"
+    """What it was trained to read: `belief` (attribute simulator) | `candidates` (the chat's candidate summary)."""
+    meta: dict[str, Any] | None = None
+    """The checkpoint's metadata (training config, data digest, evaluation figures)."""
 
     def __post_init__(self) -> None:
         from crs.policy.network import NumpyQ
@@ -67,7 +72,7 @@ class DQNPolicy:
         q = self.q_values(obs)
         order = [int(s) for s in np.argsort(-q) if q[s] > -1e8]
         best = order[0]
-        alts = tuple((slot_label(obs, s, self.n_ask), round(float(q[s]), 4)) for s in order[:4])
+        alts = tuple((slot_label(obs, s, self.n_ask), round(float(q[s]), 4)) for s in order)  # every valid action
         act = slot_action(obs, best, self.n_ask, score=float(q[best]))
         return Action(act.kind, act.attribute, act.items, act.score, alts)
 
@@ -116,7 +121,7 @@ def _load_dqn(ckpt: Path, catalog: Catalog, space: AskSpace, retrain: str) -> DQ
         raise PolicyError(f"cannot read policy checkpoint {ckpt} ({type(e).__name__}: {e}); {retrain}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise PolicyError(f"{ckpt} is not a crs policy checkpoint of format {FORMAT}; {retrain}")
-    if payload["catalog"] != catalog.name or payload["space"] != space.fingerprint:
+    if payload["catalog"] != catalog.name or payload["space"] != space.fingerprint or payload["n_items"] != space.n_items:
         raise PolicyError(f"{ckpt} was trained for catalog {payload['catalog']!r} (schema {payload['space']}), "
                           f"not {catalog.name!r} (schema {space.fingerprint}); {retrain}")
     meta = payload["meta"]
@@ -126,7 +131,8 @@ def _load_dqn(ckpt: Path, catalog: Catalog, space: AskSpace, retrain: str) -> DQ
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["belief"].items()}
     belief = BeliefConfig(**fields)
     return DQNPolicy(net, meta["n_ask"], meta["top_k"], belief, prior=meta.get("prior", "popularity"),
-                     trained_on=frozenset(meta.get("goal_conversations", ())))
+                     trained_on=frozenset(meta.get("goal_conversations", ())),
+                     observation=meta.get("observation", "belief"), meta=meta)
 
 
 def describe(policy: DialoguePolicy) -> dict[str, Any]:

@@ -4,7 +4,10 @@
   and on no, recommend the (≤10) most popular candidates once at most 10 remain.
 - `rules-yes-only`: the same rule pruning only on yes (SCPR/UNICORN-era candidate handling).
 - `bayes`: the soft belief with a mass threshold: recommend when the top-10 items hold at least
-  `threshold` of the belief, else ask the unit whose yes-probability is closest to half.
+  `threshold` of the belief, else ask the unit whose yes-probability is closest to half. Where the
+  observation offers open questions (the chat's people attributes), a recommendation becomes an
+  open question ("any actor you'd like?") by the timing of `open_question_due` — the former
+  Elicitor rule, now part of the baseline and no longer an override of the learned policy.
 - `bayes-cf`: `bayes` over the collaborative (user-kNN) item prior at weight 0.2, threshold 0.2
   (tuned on LastFM* valid; see docs/policy-and-training.md).
 - `always-recommend`, `random`.
@@ -51,6 +54,25 @@ class MaxEntropyRule:
         return _ask(obs)
 
 
+OPEN_EVERY = 1
+"""Rounds of recommendations turned down before each further open question (the first comes first)."""
+OPEN_MIN_CANDIDATES = 50
+"""Open questions only while at least this many candidates remain (a small set is better shown)."""
+MAX_OPEN_QUESTIONS = 2
+"""Open questions per session (tuned on NL-simulator seeds 1-2, docs/EVALUATION.md)."""
+
+
+def open_question_due(obs: PolicyObservation) -> bool:
+    """The hand-set timing of open questions: while the candidate set is large, at most two a
+    session, one per round of recommendations turned down, not when the user already named people."""
+    s = obs.signals
+    if not obs.open_units or s.open_asked >= MAX_OPEN_QUESTIONS or obs.n_candidates < OPEN_MIN_CANDIDATES:
+        return False
+    if s.rounds_rejected < OPEN_EVERY * s.open_asked:
+        return False
+    return not (s.open_asked == 0 and s.people_named)
+
+
 @dataclass
 class BayesThreshold:
     """Soft belief; recommend once the top-k mass reaches `threshold` (or on the last turn)."""
@@ -64,6 +86,9 @@ class BayesThreshold:
     def choose(self, obs: PolicyObservation) -> Action:
         last = obs.turn >= obs.max_turns - 1
         if obs.recommend_ids and (obs.topk_mass >= self.threshold or last or not obs.units):
+            if open_question_due(obs):
+                return Action("ask", obs.open_units[0], score=1.0,
+                              alternatives=((f"ask_open {obs.open_units[0]}", 1.0), ("recommend", obs.topk_mass)))
             return _recommend(obs)
         return _ask(obs) if obs.units else Action("wait")
 

@@ -1,8 +1,11 @@
-"""Open questions about people (`crs.dialogue.elicit`): when, which attribute, how often."""
+"""Open questions about people: which attributes (`crs.dialogue.elicit`), the policy's `ask_open` slots, and
+the `bayes` baseline's hand-set timing (`crs.policy.rules.open_question_due`)."""
 
 from __future__ import annotations
 
-from crs.dialogue.elicit import MAX_OPEN_QUESTIONS, Elicitor
+from crs.dialogue.elicit import Elicitor
+from crs.policy.observation import PolicyObservation, TurnSignals
+from crs.policy.rules import MAX_OPEN_QUESTIONS, BayesThreshold
 from crs.types import Action, Constraint, DialogueState, Mention, Speaker
 
 
@@ -12,33 +15,55 @@ def test_people_attributes_come_from_the_schema(redial_catalog, default_catalog)
     assert all(a in default_catalog.schema for a in Elicitor.for_catalog(default_catalog).attributes)
 
 
-def test_recommendation_becomes_an_open_question_once_per_attribute(redial_catalog):  # type: ignore[no-untyped-def]
+def _obs(state: DialogueState, el: Elicitor, n_candidates: int = 5000) -> PolicyObservation:
+    """A bayes-ready observation (mass over the threshold) with the agent's open units and signals."""
+    signals = TurnSignals(open_asked=el.asked(state), rounds_rejected=len(state.recommended) // 3,
+                          people_named=float(el.people_named(state)))
+    units = el.open_units(state)
+    return PolicyObservation(turn=1, max_turns=15, n_items=6000, n_candidates=n_candidates, n_effective=n_candidates,
+                             top1_mass=0.3, topk_mass=0.9, noise_estimate=0.0, units=("genres=drama",),
+                             unit_columns=(0,), unit_prob=(0.5,), unit_freq=(0.5,), recommend_ids=("1", "2", "3"),
+                             recommend_rows=(0, 1, 2), recommend_scores=(0.3, 0.3, 0.3), open_units=units,
+                             open_cover=tuple(0.9 for _ in units), signals=signals)
+
+
+def test_the_open_units_are_the_unasked_unconstrained_people_attributes():  # type: ignore[no-untyped-def]
     el = Elicitor(("stars", "director"), k=3)
-    rec = Action("recommend", items=("1", "2", "3"), score=0.7)
-    state = DialogueState()
-    first = el(rec, "inform", state, 5000)
+    assert el.open_units(DialogueState()) == ("stars", "director")
+    assert el.open_units(DialogueState(asked=("stars",))) == ("director",)
+    constrained = DialogueState(constraints=(Constraint("director", "include", "Terry Gilliam"),))
+    assert el.open_units(constrained) == ("stars",)
+
+
+def test_the_bayes_baseline_keeps_the_hand_set_open_question_timing():  # type: ignore[no-untyped-def]
+    el, rule = Elicitor(("stars", "director"), k=3), BayesThreshold()
+    first = rule.choose(_obs(DialogueState(), el))
     assert first.kind == "ask" and first.attribute == "stars"
-    assert first.alternatives[0] == ("policy: recommend", 0.7)
-    asked = DialogueState(asked=("stars",))
-    assert el(rec, "inform", asked, 5000) == rec  # the next one waits for a round of recommendations
+    assert rule.choose(_obs(DialogueState(asked=("stars",)), el)).kind == "recommend"  # waits for a round shown
     shown = DialogueState(asked=("stars",), recommended=("a", "b", "c"))
-    assert el(rec, "inform", shown, 5000).attribute == "director"
+    assert rule.choose(_obs(shown, el)).attribute == "director"
     both = DialogueState(asked=("stars", "director")[:MAX_OPEN_QUESTIONS], recommended=tuple("abcdefghi"))
-    assert el(rec, "inform", both, 5000) == rec
+    assert rule.choose(_obs(both, el)).kind == "recommend"
 
 
-def test_no_question_when_the_user_leads_or_the_set_is_small():  # type: ignore[no-untyped-def]
-    el = Elicitor(("stars", "director"), k=3)
-    rec = Action("recommend", items=("1",))
-    state = DialogueState()
-    for intent in ("request", "reject", "question", "accept"):
-        assert el(rec, intent, state, 5000) == rec
-    assert el(rec, "inform", state, 10) == rec
-    assert el(Action("wait"), "inform", state, 5000) == Action("wait")
+def test_no_open_question_when_the_set_is_small_or_the_user_named_people():  # type: ignore[no-untyped-def]
+    el, rule = Elicitor(("stars", "director"), k=3), BayesThreshold()
+    assert rule.choose(_obs(DialogueState(), el, n_candidates=10)).kind == "recommend"
     named = DialogueState(mentions=(Mention("person:Tom Hanks", "person", 1, Speaker.USER, 1),))
-    assert el(rec, "inform", named, 5000) == rec
+    assert rule.choose(_obs(named, el)).kind == "recommend"
     constrained = DialogueState(constraints=(Constraint("stars", "include", "Tom Hanks"),))
-    assert el(rec, "inform", constrained, 5000) == rec
+    assert rule.choose(_obs(constrained, el)).kind == "recommend"
+
+
+def test_the_open_slots_are_actions_of_the_learned_policy():  # type: ignore[no-untyped-def]
+    from crs.policy.features import N_OPEN, encode, slot_action
+
+    el = Elicitor(("stars", "director"), k=3)
+    obs = _obs(DialogueState(), el)
+    enc = encode(obs, 10, 10)
+    assert enc["mask"][12:12 + N_OPEN].tolist() == [1, 1, 0]
+    assert slot_action(obs, 12, 10) == Action("ask", "stars")
+    assert slot_action(obs, 13, 10) == Action("ask", "director")
 
 
 def test_agent_asks_about_actors_and_uses_the_answer(fast_agent):  # type: ignore[no-untyped-def]

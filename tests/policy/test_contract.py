@@ -73,7 +73,7 @@ def _valid(action, obs) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(action, Action)
     assert action.kind in ("ask", "recommend", "wait"), action
     if action.kind == "ask":
-        assert action.attribute in obs.units, (action.attribute, obs.units)
+        assert action.attribute in (*obs.units, *obs.open_units), (action.attribute, obs.units, obs.open_units)
     if action.kind == "recommend":
         assert action.items and set(action.items) <= set(obs.recommend_ids), (action.items, obs.recommend_ids)
 

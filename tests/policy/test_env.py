@@ -121,13 +121,15 @@ def test_rule_actions_carry_alternatives(make_env) -> None:
 def test_numpy_inference_matches_torch_network() -> None:
     import torch
 
+    from crs.policy.features import ACTION_DIM, GLOBAL_DIM, n_slots
     from crs.policy.network import NumpyQ, QNetwork, to_tensors
 
     torch.manual_seed(0)
     net = QNetwork(50, 40, 4, 32, 4)
     rng = np.random.default_rng(0)
-    obs = {"global": rng.random(14, dtype=np.float32), "actions": rng.random((6, 11), dtype=np.float32),
-           "mask": np.array([1, 1, 0, 1, 1, 1], dtype=np.int8), "units": np.array([3, 5, 0, 7, 0, 0]),
+    j = n_slots(4)
+    obs = {"global": rng.random(GLOBAL_DIM, dtype=np.float32), "actions": rng.random((j, ACTION_DIM), dtype=np.float32),
+           "mask": np.array([1, 1, 0, 1, 1, 1, 1, 0, 0][:j], dtype=np.int8), "units": np.array([3, 5, 0, 7, 0, 0, 0, 0, 0][:j]),
            "items": np.array([1, 2, 3, 0, 0, 0, 0, 0, 0, 0])}
     with torch.no_grad():
         expect = net(*to_tensors(obs))[0].numpy()

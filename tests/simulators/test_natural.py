@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 
@@ -178,3 +179,26 @@ def test_throughput(natural_sim):  # type: ignore[no-untyped-def]
         n += turn.done
     rate = n / (time.perf_counter() - t0)
     assert n == 200 and rate > 50, f"{rate:.0f} episodes/s"
+
+
+def test_waiting_on_a_request_costs_patience_and_waiting_mid_thought_pays(natural_sim):  # type: ignore[no-untyped-def]
+    """`wait` has consequences: a user who asked for films loses patience when told "tell me more";
+    one who was volunteering preferences goes on more often than one who was chatting."""
+    from simulators.natural import replace as replace_state
+
+    natural_sim.reset(3)
+    natural_sim.state = replace_state(natural_sim.state, last_act="ask_rec")
+    natural_sim.respond(Action("wait"))
+    assert natural_sim.state.impatience == natural_sim.config.wait_impatience
+
+    def volunteers(last_act: str) -> float:
+        n = 0
+        for seed in range(150):
+            natural_sim.reset(seed)
+            natural_sim.state = replace_state(natural_sim.state, last_act=last_act,
+                                              latents=dataclasses.replace(natural_sim.state.latents, patience=15))
+            n += natural_sim.respond(Action("wait")).act.name in ("state_attribute", "mention_liked", "mention_disliked")
+        return n / 150
+
+    mid, idle = volunteers("state_attribute"), volunteers("chitchat")
+    assert mid > idle + 0.2, (mid, idle)

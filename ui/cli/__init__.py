@@ -31,7 +31,7 @@ COMMANDS: dict[typer.Typer, dict[str, Callable[..., Any]]] = {
                "nlu": evaluate_models.eval_nlu_cmd, "critiques": evaluate_models.eval_critiques_cmd,
                "understanding": evaluate_models.eval_understanding,
                "redial": evaluate_models.eval_redial, "reviews": evaluate_models.eval_reviews,
-               "replay": evaluate_replay.eval_replay},
+               "replay": evaluate_replay.eval_replay, "compare": evaluate_replay.eval_compare},
     train_app: {"nlu": train.train_nlu, "policy": train.train_policy,
                 "retriever": train.train_retriever},
     bench_app: {"retrieval": bench.bench_retrieval, "turn": bench.bench_turn, "simulator": bench.bench_simulator,

@@ -37,30 +37,42 @@ def _print_summary(s: dict[str, Any]) -> None:
     console.print(t)
 
 
+PolicyOpt = typer.Option(
+    "learned", "--policy",
+    help="learned (default: the shipped DQN trained through the chat agent; a catalog without one falls back to bayes "
+         "with a notice) | dqn-natural | bayes | rules (hand-set baselines) | dqn (attribute-trained).")
+
+
 def demo(
     catalog: str = CatalogOpt,
     data_dir: Optional[Path] = DataDirOpt,
+    path: Optional[Path] = PathOpt,
     port: int = typer.Option(7860, "--port", help="Port for the web demo."),
+    policy: str = PolicyOpt,
 ) -> None:
     """Prepare the catalog and launch the chat demo (Gradio, http://127.0.0.1:PORT)."""
     from crs.dialogue.build import AgentConfig, build_agent
     from ui.gradio_app import build_demo
 
     err_console.print(f"loading the {catalog} catalog and building indexes (first run: a few minutes)…")
-    agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None))
+    agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None,
+                                    path=str(path) if path else None, policy=policy))
     agent.warm_up()  # load the lazy models now, not on the first visitor's message
-    err_console.print(f"ready: {len(agent.catalog):,} items; open http://127.0.0.1:{port}")
+    if agent.policy_notice:
+        err_console.print(agent.policy_notice)
+    err_console.print(f"ready: {len(agent.catalog):,} items, policy {agent.policy.name}; open http://127.0.0.1:{port}")
     build_demo(agent).launch(server_name="127.0.0.1", server_port=port, show_error=True)
 
 
 def chat(
     catalog: str = CatalogOpt,
     data_dir: Optional[Path] = DataDirOpt,
+    path: Optional[Path] = PathOpt,
     user: str = typer.Option("", "--user", help="User id (returning users get their history)."),
     session: Optional[str] = typer.Option(None, "--session", help="Resume a session by id."),
     store: Optional[Path] = typer.Option(None, "--store", help="SQLite store (default: cache dir/chat.db)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per turn (reply, action, recommendations, state)."),
-    policy: str = typer.Option("bayes", "--policy", help="bayes | rules | dqn (a trained checkpoint)."),
+    policy: str = PolicyOpt,
     llm: str = typer.Option("none", "--llm", help="none | smollm2 | openai:URL[#model]: grounded paraphrase."),
 ) -> None:
     """Chat in the terminal; with piped stdin, one message per line."""
@@ -68,5 +80,6 @@ def chat(
     from ui.terminal import chat as run_chat
 
     agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None,
-                                    store=str(store) if store else None, policy=policy, llm=llm))
+                                    path=str(path) if path else None, store=str(store) if store else None,
+                                    policy=policy, llm=llm))
     run_chat(agent, user_id=user, session_id=session, as_json=as_json)

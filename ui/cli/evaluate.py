@@ -30,7 +30,7 @@ def eval_simulate(
     split: Optional[Path] = typer.Option(None, "--split", help="attribute: {user: [items]} JSON (LastFM* review_dict_*.json) or ReDial JSONL."),
     data_dir: Optional[Path] = DataDirOpt,
     simulator: str = typer.Option("attribute", "--simulator", help="attribute (policy only) | natural (whole chatbot, text only)"),
-    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | bayes-cf | always-recommend | random (default: dqn; natural: bayes)"),
+    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | bayes-cf | always-recommend | random (default: dqn; natural: learned, the chat's default policy)"),
     answer_noise: float = typer.Option(0.0, "--answer-noise", help="Probability of flipping each yes/no answer."),
     initiative: float = typer.Option(0.0, "--initiative", help="Probability the user volunteers an attribute on wait."),
     episodes: int = typer.Option(3000, "--episodes"),
@@ -53,7 +53,7 @@ def eval_simulate(
     torch_threads(1)
     if simulator == "natural":
         report, cfg = simulate_natural(catalog, data_dir, episodes, seed, backend, workers, address, nlu,
-                                       policy or "bayes", policy_path, top_k, progress=not as_json,
+                                       policy or "learned", policy_path, top_k, progress=not as_json,
                                        oracle_constraints=oracle_constraints, user_model=user_model, goals=goals)
         if not finish("simulate-natural", report, cfg, out, as_json):
             print_simulation(console, report, 15)
@@ -101,7 +101,7 @@ def _simulate_attribute(catalog: str, data_dir: Path | None, split: Path, simula
 
 def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: int, backend: str = "local",
                      workers: int | None = None, address: str | None = None, nlu: str = "learned",
-                     policy: str = "bayes", policy_path: Path | None = None, k: int = 3, max_turns: int = 15,
+                     policy: str = "learned", policy_path: Path | None = None, k: int = 3, max_turns: int = 15,
                      progress: bool = True, oracle_constraints: bool = False, user_model: str = "profile",
                      goals: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the chatbot against the natural-language simulator; returns (report, resolved config)."""
@@ -111,8 +111,8 @@ def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: i
 
     pp = str(policy_path) if policy_path else None
     gp = str(goals) if goals else None
-    if catalog != "redial" and user_model == "profile" and gp is None:
-        user_model = "oracle"  # other catalogs have no real dialogues to build a profile from
+    if catalog not in ("redial", "default") and user_model == "profile" and gp is None:
+        user_model = "oracle"  # no real dialogues map onto other catalogs (ReDial films map onto default by title)
     factory = functools.partial(natural_components, catalog, dd(data_dir), nlu, policy, pp, k, seed, None, gp,
                                 user_model)
     target = profile_target if user_model == "profile" else natural_target

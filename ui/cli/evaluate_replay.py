@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from crs.errors import CRSError
-from ui.cli.common import DataDirOpt, JsonOpt, OutOpt, console, dd, finish
+from ui.cli.common import DataDirOpt, JsonOpt, OutOpt, console, dd, finish, print_json
 
 
 def eval_replay(
@@ -58,3 +58,28 @@ def eval_replay(
     for name, m in rows.items():
         t.add_row(name, *(f"{m[k]:.4f}" for k in ("recall_at_1", "recall_at_3", "recall_at_10", "sr", "rdl")))
     console.print(t)
+
+
+def eval_compare(
+    report_a: Path = typer.Argument(..., help="JSON report of `crs eval simulate --json` (policy A)."),
+    report_b: Path = typer.Argument(..., help="JSON report of the same run with policy B (same --seed, --episodes, goals)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Paired difference A − B of SR@15 and average turns on the episodes both reports played (same
+    seeds, so the same goals), with paired standard errors."""
+    import json
+
+    from crs.eval.paired import paired_difference
+
+    try:
+        a, b = (json.loads(p.read_text()) for p in (report_a, report_b))
+    except (OSError, ValueError) as e:
+        raise CRSError(f"cannot read a report: {e}") from None
+    out = paired_difference(a, b)
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"{out['policy_a']} − {out['policy_b']} on {out['episodes']} paired episodes: SR@15 "
+                  f"{out['sr_a']:.3f} vs {out['sr_b']:.3f}, difference {out['sr_difference']:+.3f} ± "
+                  f"{out['sr_difference_se']:.3f} (z {out['sr_z']}); turns {out['turns_difference']:+.2f} ± "
+                  f"{out['turns_difference_se']:.2f}")

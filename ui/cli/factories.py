@@ -91,21 +91,22 @@ def natural_components(catalog: str, data_dir: str | None, nlu: str = "learned",
 
     if user_model not in USER_MODELS:
         raise CRSError(f"unknown user model {user_model!r}; valid: {', '.join(USER_MODELS)}")
-    if catalog != "redial":
-        if user_model == "profile" or goals:
-            raise CRSError("--user-model profile and --goals need the redial catalog (goals are ReDial dialogues)")
+    if catalog != "redial" and user_model == "oracle" and not goals:  # goals drawn from the catalog itself
         from crs.catalog import load_catalog
 
         cat = load_catalog(catalog, data_dir=data_dir)
         sim: NaturalSimulator = build_natural(cat, data_dir, NaturalConfig.from_dict(sim_config or {}), seed=sim_seed)
         return build_eval_agent(cat, data_dir, nlu, policy, policy_path, k), sim, cat
+    from crs.catalog.crosswalk import on_catalog
+
     ds = goal_dialogues(data_dir, goals)
     cat = load_without(catalog, data_dir, ds)
+    own = on_catalog(ds, cat, data_dir)  # ReDial ids mapped to the catalog's (title and year) where it is not ReDial
     if user_model == "profile":
-        sim = build_profile(cat, goals if goals else ds, ProfileConfig.from_dict(sim_config or {}), seed=sim_seed,
-                            data_dir=data_dir)
+        sim = build_profile(cat, goals if goals and catalog == "redial" else own,
+                            ProfileConfig.from_dict(sim_config or {}), seed=sim_seed, data_dir=data_dir)
     else:
-        sim = build_natural(cat, data_dir, NaturalConfig.from_dict(sim_config or {}), seed=sim_seed, goal_dialogues=ds)
+        sim = build_natural(cat, data_dir, NaturalConfig.from_dict(sim_config or {}), seed=sim_seed, goal_dialogues=own)
     return build_eval_agent(cat, data_dir, nlu, policy, policy_path, k), sim, cat
 
 
@@ -167,6 +168,10 @@ class TrainingUsers:
     first: NaturalSimulator
     user_model: str
     goal_conversations: frozenset[str]
+    held_out: frozenset[str] = frozenset()
+    """Conversation ids the agent a policy trains in must not learn from either (its catalog is
+    built without the goal and the held-out dialogues: no training seeker finds itself in the
+    collaborative matrix)."""
 
     def __call__(self, seed: int) -> NaturalSimulator:
         from simulators.natural import NaturalSimulator
@@ -179,8 +184,12 @@ class TrainingUsers:
 
 
 def training_users(cat: Catalog, data_dir: str | None, user_model: str = "profile", goals: str | None = None,
-                   held_out: str | None = None, seed: int = 0) -> TrainingUsers:
-    """`TrainingUsers` for `crs train policy --simulator natural` (ReDial catalog only)."""
+                   held_out: str | None = None, seed: int = 0, share: float = 1.0) -> TrainingUsers:
+    """`TrainingUsers` for `crs train policy --simulator natural` (ReDial dialogues, on the ReDial catalog
+    or, ids mapped by title and year, another movie catalog such as the default); `share` < 1
+    keeps that random share of the goal dialogues (the rest stay in the agent's collaborative data)."""
+    import random
+
     from crs.catalog.dialogues import read_dialogues, redial_train_dev
     from simulators.natural import build_natural
     from simulators.profile import build_profile
@@ -192,14 +201,20 @@ def training_users(cat: Catalog, data_dir: str | None, user_model: str = "profil
     held = read_dialogues(held_out).dialogues if held_out else dev
     held_ids = {d.conversation_id for d in held}
     ds = [d for d in ds if d.conversation_id not in held_ids]
+    if share < 1.0:
+        ds = sorted(random.Random(seed).sample(ds, max(1, int(len(ds) * share))), key=lambda d: d.conversation_id)
     if not ds:
         raise CRSError("no training goal dialogues left once the held-out dialogues are removed")
+    from crs.catalog.crosswalk import on_catalog
+
+    ids = frozenset(d.conversation_id for d in ds)
+    ds = on_catalog(ds, cat, data_dir)  # ReDial ids mapped to the catalog's where it is not ReDial
     first: NaturalSimulator
     if user_model == "profile":
         first = build_profile(cat, ds, seed=seed, data_dir=data_dir, exclude_ids=held_ids)
     else:
         first = build_natural(cat, data_dir, seed=seed, goal_dialogues=ds, exclude_ids=held_ids)
-    return TrainingUsers(first, user_model, frozenset(d.conversation_id for d in ds))
+    return TrainingUsers(first, user_model, ids, frozenset(held_ids))
 
 
 # --- the policy against the attribute simulator ----------------------------------------------

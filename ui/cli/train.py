@@ -18,6 +18,10 @@ from crs.types import Catalog
 from ui.cli.common import DataDirOpt, JsonOpt, console, dd, err_console, load, print_json
 from ui.cli.factories import TrainingUsers, training_users
 
+GOAL_SHARE = 0.5
+"""Share of the training dialogues the chat policy's simulated users take goals from; the agent it
+trains in learns from the other half only, so no training seeker finds itself in the collaborative data."""
+
 if TYPE_CHECKING:
     from crs.dialogue.chat_env import TextSimulator
     from crs.policy.dqn import Args, TrainResult
@@ -40,7 +44,7 @@ def train_nlu(data_dir: Path | None = DataDirOpt, as_json: bool = JsonOpt) -> No
 def train_policy(
     catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
     data_dir: Optional[Path] = DataDirOpt,
-    simulator: str = typer.Option("attribute", "--simulator", help="attribute (attribute-level env) | natural (through the chat agent, redial)."),
+    simulator: str = typer.Option("attribute", "--simulator", help="attribute (attribute-level env) | natural (through the chat agent; redial or default, goals from ReDial dialogues)."),
     split: Optional[Path] = typer.Option(None, "--split", help="Training split (default: LastFM* train / catalog interactions)."),
     dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: 10% of the training users, carved out)."),
     minutes: float = typer.Option(10.0, "--minutes", help="Wall-clock training budget."),
@@ -50,6 +54,7 @@ def train_policy(
     user_model: str = typer.Option("profile", "--user-model", help="natural: profile (target-free, default) | oracle (knows its target)."),
     goals: Optional[Path] = typer.Option(None, "--goals", help="natural: training goal dialogues (ReDial JSONL; default the train part of the ReDial train split)."),
     held_out: Optional[Path] = typer.Option(None, "--held-out", help="natural: dialogues evaluations will use as goals, removed from training goals and grammar (default the dev part)."),
+    ship: bool = typer.Option(False, "--ship", help="natural: also write the checkpoint where the project ships it (data/models/policy), the default policy of `crs chat` / `crs demo` for this catalog."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Train the unified ask/recommend/wait DQN policy; the checkpoint goes to the cache directory."""
@@ -63,6 +68,8 @@ def train_policy(
         out = train_natural_command(cat, data_dir, minutes, seed, prior, not as_json,
                                     {"--split": split, "--dev-split": dev_split, "--prior-weight": prior_weight},
                                     user_model, goals, held_out)
+        if ship:
+            out["shipped"] = str(ship_checkpoint(cat, Path(out["checkpoint"])))
         print_json(out) if as_json else console.print(out)
         return
     if prior == "collaborative" and cat.interactions is None:
@@ -81,6 +88,22 @@ def train_policy(
         console.print(out)
 
 
+def ship_checkpoint(cat: Catalog, checkpoint: Path) -> Path:
+    """Copy a chat-trained checkpoint and its metadata to data/models/policy (replacing the catalog's old one)."""
+    import shutil
+
+    from crs.dialogue.decide import SHIPPED_POLICY_DIR, shipped_checkpoint
+    from crs.dialogue.observe import chat_ask_space
+
+    dest = shipped_checkpoint(cat, chat_ask_space(cat))
+    SHIPPED_POLICY_DIR.mkdir(parents=True, exist_ok=True)
+    for old in SHIPPED_POLICY_DIR.glob(f"dqn-natural-{cat.name}-*"):
+        old.unlink()
+    shutil.copyfile(checkpoint, dest)
+    shutil.copyfile(checkpoint.with_suffix(".json"), dest.with_suffix(".json"))
+    return dest
+
+
 def train_natural_command(cat: Catalog, data_dir: Path | None, minutes: float, seed: int, prior: str, progress: bool,
                           attribute_only: dict[str, Any], user_model: str = "profile", goals: Path | None = None,
                           held_out: Path | None = None) -> dict[str, Any]:
@@ -91,10 +114,10 @@ def train_natural_command(cat: Catalog, data_dir: Path | None, minutes: float, s
     if given:
         raise CRSError(f"{', '.join(given)} apply to --simulator attribute only (the natural simulator draws goals "
                        "from the train part of the ReDial train dialogues)")
-    if cat.name != "redial":
-        raise CRSError(f"--simulator natural needs the redial catalog (ReDial dialogues), not {cat.name!r}")
+    if cat.name not in ("redial", "default"):
+        raise CRSError(f"--simulator natural needs a movie catalog ReDial goals map onto (redial, default), not {cat.name!r}")
     users = training_users(cat, dd(data_dir), user_model, str(goals) if goals else None,
-                           str(held_out) if held_out else None, seed)
+                           str(held_out) if held_out else None, seed, GOAL_SHARE)
     res = train_natural(cat, dd(data_dir), minutes, seed, progress=progress, args=natural_args(minutes, seed, prior),
                         users=users)
     return {"checkpoint": str(res.path), "simulator": "natural", "user_model": user_model, "steps": res.steps,
@@ -108,18 +131,23 @@ def train_natural(cat: Catalog, data_dir: str | None, minutes: float, seed: int 
     """The DQN trained through the whole chat agent against simulated users (`users`, default the
     target-free profile users on the train goals; `crs.eval.chat_training.train_through_chat`);
     `args` overrides `natural_args(minutes, seed)`. The goal dialogues go into the checkpoint."""
+    from crs.catalog import load_catalog
     from crs.eval.chat_training import train_through_chat
     from crs.policy.dqn import natural_args
     from ui.cli.factories import build_eval_agent
 
-    users = users or training_users(cat, data_dir, seed=seed)
+    users = users or training_users(cat, data_dir, seed=seed, share=GOAL_SHARE)
+    if cat.name == "redial":  # learn nothing from the goal or held-out seekers (no pseudo-user rows, counts, reviews)
+        cat = load_catalog("redial", data_dir=data_dir, exclude_ids=users.goal_conversations | users.held_out)
     agent = build_eval_agent(cat, data_dir, nlu, "bayes", None, 3)
 
     def simulator(seed: int) -> TextSimulator:
         return users(seed)
 
     return train_through_chat(agent, cat, simulator, args or natural_args(minutes, seed), cache=cache,
-                              progress=progress, goal_conversations=users.goal_conversations)
+                              progress=progress, goal_conversations=users.goal_conversations,
+                              provenance={"user_model": users.user_model, "held_out": len(users.held_out),
+                                          "catalog_fingerprint": cat.fingerprint()})
 
 
 def train_retriever(
