@@ -145,7 +145,7 @@ class Agent:
         notices += (relax_notice(fresh, self.noun),) if fresh else ()
         counts = value_counts(self.engine.columns, self.askable, mask)
         signals = turn_signals(state, new, reading, short, self.catalog, self.elicitor, self.k)
-        opens = tuple((a, self.elicitor.cover(a)) for a in self.elicitor.open_units(new))
+        opens = tuple((a, self.elicitor.cover(a), self.elicitor.is_people(a)) for a in self.elicitor.open_units(new))
         obs = self.observer(new, mask, counts, rec_ids, tuple(relaxed), signals, opens)
         return PendingTurn(state, new, reading, handle, n_cand, rec_ids, counts, notices, obs)
 

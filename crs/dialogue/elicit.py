@@ -34,6 +34,8 @@ class Elicitor:
     """The values of each people attribute."""
     coverage: Mapping[str, float] = field(default_factory=dict)
     """Share of catalog items with a value of each asked attribute."""
+    kinds: tuple[str, ...] = ()
+    """Low-cardinality attributes asked openly too ("what kind of movies do you like?": genres, decade)."""
 
     @classmethod
     def for_catalog(cls, catalog: Catalog, k: int = 3) -> Elicitor:
@@ -42,9 +44,12 @@ class Elicitor:
         people = tuple(a for a in PERSON_ATTRIBUTES if a in catalog.schema)
         names = [a for a in people if a not in _NOT_ASKED]
         cover = {a: sum(1 for it in catalog.items if it.values(a)) for a in names}
+        from crs.dialogue.observe import askable
+
         known = {a: frozenset(catalog.schema.get(a).values) for a in people}
-        share = {a: cover[a] / max(1, len(catalog)) for a in names}
-        return cls(tuple(sorted(names, key=lambda a: -cover[a])), k, people, known, share)
+        kinds = tuple(a for a in askable(catalog) if a not in people)
+        share = {a: sum(1 for it in catalog.items if it.values(a)) / max(1, len(catalog)) for a in (*names, *kinds)}
+        return cls(tuple(sorted(names, key=lambda a: -cover[a])), k, people, known, share, kinds)
 
     def reattribute(self, parsed: ParsedTurn, last: Action | None) -> ParsedTurn:
         """A person named right after "any director you'd like?" is that attribute's value when the
@@ -62,9 +67,15 @@ class Elicitor:
         return parsed if add == tuple(parsed.add) else replace(parsed, add=add)
 
     def open_units(self, state: DialogueState) -> tuple[str, ...]:
-        """Open attributes the policy may ask about now: not asked before, not already constrained."""
+        """Open attributes the policy may ask about now, people first: not asked before, not already
+        constrained (a kind attribute: no include yet)."""
         constrained = {c.attribute for c in state.constraints}
-        return tuple(a for a in self.attributes if a not in state.asked and a not in constrained)
+        included = {c.attribute for c in state.constraints if c.op == "include"}
+        people = tuple(a for a in self.attributes if a not in state.asked and a not in constrained)
+        return people + tuple(a for a in self.kinds if a not in state.asked and a not in included)
+
+    def is_people(self, attribute: str) -> bool:
+        return attribute in self.attributes
 
     def cover(self, attribute: str) -> float:
         return self.coverage.get(attribute, 0.0)

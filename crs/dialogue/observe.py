@@ -38,8 +38,8 @@ N_UNITS = 10
 
 ValueCounts = dict[str, list[tuple[str, int]]]
 """Most common values per askable attribute among the candidates: name -> [(value, count)]."""
-OpenUnits = tuple[tuple[str, float], ...]
-"""Open-question attributes the policy may ask now, with their catalog coverage."""
+OpenUnits = tuple[tuple[str, float, bool], ...]
+"""Open-question attributes the policy may ask now: (attribute, catalog coverage, is about people)."""
 
 
 def askable(catalog: Catalog) -> tuple[str, ...]:
@@ -114,8 +114,8 @@ def observe_candidates(counts: ValueCounts, size: int, catalog: Catalog, state: 
         accepted=tuple(f"{c.attribute}={c.value}" for c in state.constraints if c.op == "include"),
         rejected=tuple(f"{c.attribute}={c.value}" for c in state.constraints if c.op == "exclude"),
         rejected_items=len(state.rejected), last_actions=_last_kinds(state), mode="soft",
-        open_units=tuple(a for a, _ in open_units), open_cover=tuple(c for _, c in open_units),
-        signals=signals or TurnSignals(),
+        open_units=tuple(o[0] for o in open_units), open_cover=tuple(o[1] for o in open_units),
+        open_people=tuple(o[2] for o in open_units), signals=signals or TurnSignals(),
     )
 
 
@@ -180,8 +180,8 @@ class BeliefObserver:
                 b.asked_mask[u] = True
         obs = observe(b, self.catalog.ids, max(0, state.turn - 1), self.max_turns, self.n_units, self.top_k,
                       _last_kinds(state))
-        return replace(obs, open_units=tuple(a for a, _ in open_units), open_cover=tuple(c for _, c in open_units),
-                       signals=signals or TurnSignals())
+        return replace(obs, open_units=tuple(o[0] for o in open_units), open_cover=tuple(o[1] for o in open_units),
+                       open_people=tuple(o[2] for o in open_units), signals=signals or TurnSignals())
 
 
 class Observer(Protocol):

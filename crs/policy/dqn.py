@@ -98,11 +98,13 @@ def natural_args(minutes: float, seed: int, prior: str = "collaborative") -> Arg
     """`crs train policy --simulator natural` (through the chat agent, `ChatEnv`, about 10 agent
     turns/s on one core): DQfD from the chat's `bayes` rule with its open questions (150 demonstrated
     episodes, 1,500 pretraining steps, half of every batch replaying them), then double DQN with
-    ε = 0.1 → 0.05, half of the exploratory moves guided by the rule; evaluations of 60 episodes
-    every 2,000 steps; exact answers only (the user model has its own noise)."""
-    return Args(minutes=minutes, seed=seed, train_noise=(0.0,), eval_every=2_000, eval_episodes=60,
-                eps_start=0.1, eps_end=0.05, eps_steps=3_000, learning_starts=200, buffer_size=20_000,
-                batch_size=64, target_every=250, learning_rate=3e-4, guide_share=0.5,
+    ε = 0.3 → 0.05 over 8,000 steps (30 % of the exploratory moves guided by the rule, the rest
+    spread over the valid actions), so it meets what the rule never does (open "what kind?"
+    questions, waits); evaluations of 80 episodes every 2,500 steps; exact answers only (the user
+    model has its own noise)."""
+    return Args(minutes=minutes, seed=seed, train_noise=(0.0,), eval_every=2_500, eval_episodes=80,
+                eps_start=0.3, eps_end=0.05, eps_steps=8_000, learning_starts=200, buffer_size=30_000,
+                batch_size=64, target_every=250, learning_rate=3e-4, guide_share=0.3,
                 guide_threshold=_threshold_for(prior), prior=prior, belief=_belief_for(prior),
                 demo_episodes=150, pretrain_steps=1_500, demo_share=0.5)
 

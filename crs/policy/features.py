@@ -19,8 +19,8 @@ from crs.types import Action
 GLOBAL_DIM = 26
 ACTION_DIM = 13
 KINDS = ("ask", "recommend", "wait", "ask_open")
-N_OPEN = 3
-"""Open-question slots (people attributes of the schema; empty slots are masked)."""
+N_OPEN = 5
+"""Open-question slots (people attributes, then kinds such as genres and era; empty slots are masked)."""
 
 
 def n_slots(n_ask: int) -> int:
@@ -71,9 +71,11 @@ def encode(obs: PolicyObservation, n_ask: int, top_k: int) -> dict[str, np.ndarr
         mask[n_ask] = 1
     a[n_ask + 1, 2] = 1.0
     mask[n_ask + 1] = 1
-    for i, cover in enumerate(obs.open_cover[:N_OPEN]):
+    people = obs.open_people or (True,) * len(obs.open_cover)
+    for i, (cover, person) in enumerate(zip(obs.open_cover[:N_OPEN], people)):
         a[n_ask + 2 + i, 11:] = (1.0, cover)
         a[n_ask + 2 + i, 8] = i / N_OPEN
+        a[n_ask + 2 + i, 9] = float(person)
         mask[n_ask + 2 + i] = 1
     items = np.zeros(top_k, dtype=np.int64)
     rows = obs.recommend_rows[:top_k]

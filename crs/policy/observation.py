@@ -80,9 +80,12 @@ class PolicyObservation:
     """Kinds of the previous system actions, oldest first."""
     mode: str = "soft"
     open_units: tuple[str, ...] = ()
-    """Attributes an open question may ask about now ("any actor you like?"), most covered first."""
+    """Attributes an open question may ask about now, people first ("any actor you like?", then "what
+    kind of movies?"), most covered first."""
     open_cover: tuple[float, ...] = ()
     """Share of catalog items that have each open attribute."""
+    open_people: tuple[bool, ...] = ()
+    """Whether each open attribute is about people (actors, director) rather than a kind (genre, era)."""
     signals: TurnSignals = field(default_factory=TurnSignals)
 
 

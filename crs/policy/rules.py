@@ -62,11 +62,17 @@ MAX_OPEN_QUESTIONS = 2
 """Open questions per session (tuned on NL-simulator seeds 1-2, docs/EVALUATION.md)."""
 
 
+def open_people(obs: PolicyObservation) -> tuple[str, ...]:
+    """The open attributes about people (the baseline asks only these openly)."""
+    flags = obs.open_people or (True,) * len(obs.open_units)
+    return tuple(a for a, p in zip(obs.open_units, flags) if p)
+
+
 def open_question_due(obs: PolicyObservation) -> bool:
-    """The hand-set timing of open questions: while the candidate set is large, at most two a
-    session, one per round of recommendations turned down, not when the user already named people."""
+    """The hand-set timing of open questions about people: while the candidate set is large, at most
+    two a session, one per round of recommendations turned down, not when the user already named people."""
     s = obs.signals
-    if not obs.open_units or s.open_asked >= MAX_OPEN_QUESTIONS or obs.n_candidates < OPEN_MIN_CANDIDATES:
+    if not open_people(obs) or s.open_asked >= MAX_OPEN_QUESTIONS or obs.n_candidates < OPEN_MIN_CANDIDATES:
         return False
     if s.rounds_rejected < OPEN_EVERY * s.open_asked:
         return False
@@ -87,8 +93,8 @@ class BayesThreshold:
         last = obs.turn >= obs.max_turns - 1
         if obs.recommend_ids and (obs.topk_mass >= self.threshold or last or not obs.units):
             if open_question_due(obs):
-                return Action("ask", obs.open_units[0], score=1.0,
-                              alternatives=((f"ask_open {obs.open_units[0]}", 1.0), ("recommend", obs.topk_mass)))
+                who = open_people(obs)[0]
+                return Action("ask", who, score=1.0, alternatives=((f"ask_open {who}", 1.0), ("recommend", obs.topk_mass)))
             return _recommend(obs)
         return _ask(obs) if obs.units else Action("wait")
 

@@ -27,12 +27,17 @@ def _obs(state: DialogueState, el: Elicitor, n_candidates: int = 5000) -> Policy
                              open_cover=tuple(0.9 for _ in units), signals=signals)
 
 
-def test_the_open_units_are_the_unasked_unconstrained_people_attributes():  # type: ignore[no-untyped-def]
+def test_the_open_units_are_the_unasked_unconstrained_people_then_kinds(redial_catalog):  # type: ignore[no-untyped-def]
     el = Elicitor(("stars", "director"), k=3)
     assert el.open_units(DialogueState()) == ("stars", "director")
     assert el.open_units(DialogueState(asked=("stars",))) == ("director",)
     constrained = DialogueState(constraints=(Constraint("director", "include", "Terry Gilliam"),))
     assert el.open_units(constrained) == ("stars",)
+    full = Elicitor.for_catalog(redial_catalog)
+    units = full.open_units(DialogueState())
+    assert set(units[:2]) == {"stars", "director"} and units[2:] == ("genres", "decade")
+    comedy = DialogueState(constraints=(Constraint("genres", "include", "comedy"),), asked=("stars",))
+    assert full.open_units(comedy) == ("director", "decade") and not full.is_people("decade")
 
 
 def test_the_bayes_baseline_keeps_the_hand_set_open_question_timing():  # type: ignore[no-untyped-def]
@@ -61,7 +66,7 @@ def test_the_open_slots_are_actions_of_the_learned_policy():  # type: ignore[no-
     el = Elicitor(("stars", "director"), k=3)
     obs = _obs(DialogueState(), el)
     enc = encode(obs, 10, 10)
-    assert enc["mask"][12:12 + N_OPEN].tolist() == [1, 1, 0]
+    assert enc["mask"][12:12 + N_OPEN].tolist() == [1, 1] + [0] * (N_OPEN - 2)
     assert slot_action(obs, 12, 10) == Action("ask", "stars")
     assert slot_action(obs, 13, 10) == Action("ask", "director")
 

@@ -13,11 +13,12 @@ from dataclasses import replace
 
 import pytest
 
-from crs.dialogue.decide import POLICIES
+from crs.dialogue.decide import DEFAULT_POLICY, POLICIES
 from crs.protocols import Policy
 from crs.types import Action, DialogueState
 
-RULE_NAMES = [name for name, spec in POLICIES.items() if spec.trained_on is None]
+RULE_NAMES = [name for name, spec in POLICIES.items() if spec.trained_on is None and name != DEFAULT_POLICY]
+"""Every hand-set policy (`learned` is the default's alias: the chat DQN, else `bayes`)."""
 CHAT = ("hello, looking for a movie tonight", "I want a comedy", "no horror please", "something from the 1990s",
         "I loved Superbad", "not that one", "just give me something", "something more recent")
 
@@ -26,7 +27,7 @@ def test_every_untrained_policy_is_covered():
     from crs.policy.rules import RULES
 
     assert {"bayes", "rules"} <= set(RULE_NAMES) and set(RULES) <= set(RULE_NAMES)
-    assert set(POLICIES) - set(RULE_NAMES) == {"dqn", "dqn-natural"}  # the checkpoint ones: the DQN case below
+    assert set(POLICIES) - set(RULE_NAMES) == {"dqn", "dqn-natural", DEFAULT_POLICY}  # checkpoints: the DQN case below
 
 
 @pytest.fixture(scope="module")

@@ -129,7 +129,7 @@ def test_numpy_inference_matches_torch_network() -> None:
     rng = np.random.default_rng(0)
     j = n_slots(4)
     obs = {"global": rng.random(GLOBAL_DIM, dtype=np.float32), "actions": rng.random((j, ACTION_DIM), dtype=np.float32),
-           "mask": np.array([1, 1, 0, 1, 1, 1, 1, 0, 0][:j], dtype=np.int8), "units": np.array([3, 5, 0, 7, 0, 0, 0, 0, 0][:j]),
+           "mask": np.array([1, 1, 0, 1, 1, 1] + [1, 0] * j, dtype=np.int8)[:j], "units": np.array([3, 5, 0, 7] + [0] * j)[:j],
            "items": np.array([1, 2, 3, 0, 0, 0, 0, 0, 0, 0])}
     with torch.no_grad():
         expect = net(*to_tensors(obs))[0].numpy()

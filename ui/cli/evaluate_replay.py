@@ -83,3 +83,26 @@ def eval_compare(
                   f"{out['sr_a']:.3f} vs {out['sr_b']:.3f}, difference {out['sr_difference']:+.3f} ± "
                   f"{out['sr_difference_se']:.3f} (z {out['sr_z']}); turns {out['turns_difference']:+.2f} ± "
                   f"{out['turns_difference_se']:.2f}")
+
+
+def eval_policy_features(
+    catalog: str = typer.Option("redial", "--catalog", "-c", help="redial | default (goals: ReDial dev dialogues)."),
+    data_dir: Optional[Path] = DataDirOpt,
+    episodes: int = typer.Option(60, "--episodes", help="Episodes played by the policy to record observations."),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Ablation of what the chat's learned policy reads: share of its decisions that change when each
+    observation group is neutralised (target-free users on the dev goals)."""
+    from crs.dialogue.chat_env import ChatEnv, ChatEnvConfig
+    from crs.eval.policy_features import ablate, record
+    from crs.policy.policy import DQNPolicy
+    from ui.cli.factories import natural_components
+
+    agent, sim, _ = natural_components(catalog, dd(data_dir), "learned", "dqn-natural", None, 3, seed)
+    if not isinstance(agent.policy, DQNPolicy):
+        raise CRSError(f"catalog {catalog!r} has no learned chat policy to ablate")
+    env = ChatEnv(agent, sim, ChatEnvConfig(n_ask=agent.policy.n_ask, top_k=agent.policy.top_k, observation="candidates"))
+    out = ablate(agent.policy, record(env, agent.policy, episodes, seed))
+    out.update({"catalog": catalog, "episodes": episodes, "policy": agent.policy.name})
+    print_json(out) if as_json else console.print(out)
