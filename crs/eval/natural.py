@@ -215,7 +215,8 @@ def aggregate(results: list[dict[str, Any]], max_turns: int = 15) -> dict[str, A
         "avg_turns": sum(r["turns"] if r["success"] else max_turns for r in results) / n,
         "hdcg": sum(hdcg(r["turns"], r["rank"]) for r in results if r["success"] and r["rank"]) / n,
         "success_by_turn": [round(x, 4) for x in by_turn],
-        "episode_outcomes": [{"seed": r["seed"], "turn": r["turns"] if r["success"] else 0} for r in results],
+        "episode_outcomes": [{"seed": r.get("seed", i), "turn": r["turns"] if r["success"] else 0}
+                             for i, r in enumerate(results)],
         "endings": dict(sorted(ends.items())),
         "failure_causes": {k: v for k, v in sorted(causes.items()) if k != "success"},
         "excluding_constraints": dict(excluding.most_common(10)),

@@ -73,12 +73,19 @@ def test_checkpoint_for_another_ask_space_is_refused(redial_catalog, chat_space,
 
 
 def test_missing_natural_checkpoint_says_how_to_train(redial_catalog, chat_space, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    from crs.dialogue.decide import build_policy
+    import json
+
+    from crs.catalog.jsonl import load_jsonl
+    from crs.dialogue.decide import build_policy, shipped_checkpoint
     from crs.policy.space import PolicyError
 
-    monkeypatch.setenv("CRS_CACHE_DIR", str(tmp_path))
-    with pytest.raises(PolicyError, match="--simulator natural"):
-        build_policy(redial_catalog, "dqn-natural", space=chat_space)
+    monkeypatch.setenv("CRS_CACHE_DIR", str(tmp_path))  # an empty cache: the shipped checkpoint is used
+    assert build_policy(redial_catalog, "dqn-natural", space=chat_space).name == "dqn-natural"
+    assert shipped_checkpoint(redial_catalog, chat_space).is_file()
+    films = tmp_path / "films.jsonl"
+    films.write_text(json.dumps({"id": "a", "title": "Alien", "attributes": {"genres": ["Horror", "Sci-Fi"]}}) + "\n")
+    with pytest.raises(PolicyError, match="--simulator natural"):  # none for a user's catalog: says how to train one
+        build_policy(load_jsonl(films), "dqn-natural")
 
 
 def test_chat_env_passes_gymnasium_checker_and_plays(chat_agent, natural_sim):  # type: ignore[no-untyped-def]

@@ -44,14 +44,14 @@ def test_train_through_chat_agent_then_transfer_report(redial_catalog, data_dir,
     assert set(report["gaps"]["dqn-natural - dqn"].values()) == {0.0}
 
 
-def test_natural_training_rejects_attribute_options_and_other_catalogs(redial_catalog, default_catalog, tmp_path):  # type: ignore[no-untyped-def]
+def test_natural_training_rejects_attribute_options_and_other_catalogs(redial_catalog, lastfm_catalog, tmp_path):  # type: ignore[no-untyped-def]
     from crs.errors import CRSError
     from ui.cli.evaluate import run_transfer
     from ui.cli.train import train_natural_command
 
     with pytest.raises(CRSError, match="--split apply to --simulator attribute"):
         train_natural_command(redial_catalog, None, 1.0, 0, "collaborative", False, {"--split": tmp_path / "x.json"})
-    with pytest.raises(CRSError, match="needs the redial catalog"):
-        train_natural_command(default_catalog, None, 1.0, 0, "collaborative", False, {"--split": None})
+    with pytest.raises(CRSError, match="needs a movie catalog ReDial goals map onto"):
+        train_natural_command(lastfm_catalog, None, 1.0, 0, "collaborative", False, {"--split": None})
     with pytest.raises(CRSError, match="positive"):
         run_transfer("redial", None, tmp_path / "d.jsonl", episodes=0, replay_dialogues=5, seed=0)
