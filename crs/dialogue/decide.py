@@ -103,7 +103,8 @@ def resolve_policy(catalog: Catalog, name: str, space: AskSpace | None = None) -
                           f"{space.fingerprint}): the catalog changed; retrain with `crs train policy --catalog "
                           f"{catalog.name} --simulator natural`, or choose a rule with --policy bayes")
     return FALLBACK_POLICY, (f"No trained dialogue policy for catalog {catalog.name!r}: using the `{FALLBACK_POLICY}` "
-                             f"rule. Train one with `crs train policy --catalog {catalog.name} --simulator natural`.")
+                             f"rule. Train one with `crs train policy --catalog {catalog.name}{' --path FILE' if catalog.name == 'jsonl' else ''} "
+                             f"--simulator natural`.")
 
 
 def build_policy(catalog: Catalog, name: str, path: str | Path | None = None,

@@ -69,7 +69,7 @@ def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:
         "reply": reply.text, "action": reply.action, "strategies": list(reply.strategies),
         "recommendations": [c.to_json() for c in reply.cards],
         "candidates": reply.candidates, "alternatives": [list(a) for a in reply.alternatives],
-        "policy": reply.policy, "q_values": [list(a) for a in reply.q_values],
+        "policy": reply.policy, "q_values": [list(a) for a in reply.q_values], "notices": list(reply.notices),
         "state": {"preferences": d["preferences"], "constraints": d["constraints"], "mentions": d["mentions"],
                   "accepted": d["accepted"], "rejected": d["rejected"], "turn": d["turn"],
                   "session_id": d["session_id"], "user_id": d["user_id"]},

@@ -51,6 +51,7 @@ def test_a_catalog_without_a_checkpoint_falls_back_to_the_rule_with_a_notice(tmp
     assert agent.policy.name == "bayes"
     state, reply = agent.step(agent.new_session("u"), "hi, something scary please")
     assert reply.notices[0] == notice and reply.policy == "bayes"
+    assert turn_payload(reply, state)["notices"][0] == notice  # `crs chat --json` shows it too
     _, later = agent.step(state, "anything from the seventies?")
     assert notice not in later.notices  # shown once, with the first reply
 

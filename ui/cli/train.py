@@ -15,7 +15,7 @@ import typer
 from crs.config import torch_threads
 from crs.errors import CRSError
 from crs.types import Catalog
-from ui.cli.common import DataDirOpt, JsonOpt, console, dd, err_console, load, print_json
+from ui.cli.common import DataDirOpt, JsonOpt, PathOpt, console, dd, err_console, load, print_json
 from ui.cli.factories import TrainingUsers, training_users
 
 GOAL_SHARE = 0.5
@@ -42,8 +42,9 @@ def train_nlu(data_dir: Path | None = DataDirOpt, as_json: bool = JsonOpt) -> No
 
 
 def train_policy(
-    catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default"),
+    catalog: str = typer.Option("lastfm-star", "--catalog", "-c", help="lastfm-star | redial | default | jsonl (with --path)"),
     data_dir: Optional[Path] = DataDirOpt,
+    path: Optional[Path] = PathOpt,
     simulator: str = typer.Option("attribute", "--simulator", help="attribute (attribute-level env) | natural (through the chat agent; redial or default, goals from ReDial dialogues)."),
     split: Optional[Path] = typer.Option(None, "--split", help="Training split (default: LastFM* train / catalog interactions)."),
     dev_split: Optional[Path] = typer.Option(None, "--dev-split", help="Split for periodic evaluation (default: 10% of the training users, carved out)."),
@@ -63,7 +64,7 @@ def train_policy(
     from ui.cli.factories import env_factory, training_data
 
     torch_threads(1)
-    cat = load(catalog, data_dir)
+    cat = load(catalog, data_dir, path)
     if simulator == "natural":  # DQN trained through the whole chat agent (ChatEnv)
         out = train_natural_command(cat, data_dir, minutes, seed, prior, not as_json,
                                     {"--split": split, "--dev-split": dev_split, "--prior-weight": prior_weight},
@@ -114,8 +115,9 @@ def train_natural_command(cat: Catalog, data_dir: Path | None, minutes: float, s
     if given:
         raise CRSError(f"{', '.join(given)} apply to --simulator attribute only (the natural simulator draws goals "
                        "from the train part of the ReDial train dialogues)")
-    if cat.name not in ("redial", "default"):
-        raise CRSError(f"--simulator natural needs a movie catalog ReDial goals map onto (redial, default), not {cat.name!r}")
+    if cat.name not in ("redial", "default", "jsonl"):
+        raise CRSError(f"--simulator natural needs a movie catalog ReDial goals map onto by title and year "
+                       f"(redial, default, or a jsonl movie catalog), not {cat.name!r}")
     users = training_users(cat, dd(data_dir), user_model, str(goals) if goals else None,
                            str(held_out) if held_out else None, seed, GOAL_SHARE)
     res = train_natural(cat, dd(data_dir), minutes, seed, progress=progress, args=natural_args(minutes, seed, prior),
