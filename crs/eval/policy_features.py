@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from crs.dialogue.chat_env import ChatEnv
-from crs.policy.features import encode
+from crs.policy.features import KINDS, encode, slot_kind
 from crs.policy.policy import DQNPolicy
 
 GROUPS: Mapping[str, tuple[int, ...]] = {
@@ -52,7 +52,7 @@ def ablate(policy: DQNPolicy, observations: list[dict[str, np.ndarray]]) -> dict
     """Share of decisions that change when each feature group is set to its mean."""
     if not observations:
         return {"turns": 0, "groups": {}}
-    q = policy._fast  # the numpy forward pass the chat uses
+    q = policy.q_encoded  # the numpy forward pass the chat uses
     base = [int(np.argmax(q(o))) for o in observations]
     mean = np.mean([o["global"] for o in observations], axis=0)
     groups = {}
@@ -63,9 +63,8 @@ def ablate(policy: DQNPolicy, observations: list[dict[str, np.ndarray]]) -> dict
             g[list(idx)] = mean[list(idx)]
             changed += int(np.argmax(q({**o, "global": g}))) != b
         groups[name] = round(changed / len(observations), 4)
-    kinds = {"ask": 0, "recommend": 0, "wait": 0, "ask_open": 0}
+    kinds = dict.fromkeys(KINDS, 0)
     for b in base:
-        kind = "ask" if b < policy.n_ask else "recommend" if b == policy.n_ask else "wait" if b == policy.n_ask + 1 else "ask_open"
-        kinds[kind] += 1
+        kinds[slot_kind(b, policy.n_ask)] += 1
     return {"turns": len(observations), "choices": kinds,
             "decisions_changed": dict(sorted(groups.items(), key=lambda kv: -kv[1]))}

@@ -83,6 +83,13 @@ def encode(obs: PolicyObservation, n_ask: int, top_k: int) -> dict[str, np.ndarr
     return {"global": g, "actions": a, "mask": mask, "units": units, "items": items}
 
 
+def slot_kind(slot: int, n_ask: int) -> str:
+    """The kind (`KINDS`) of an action slot."""
+    if slot < n_ask:
+        return "ask"
+    return KINDS[min(slot - n_ask + 1, 3)]
+
+
 def slot_action(obs: PolicyObservation, slot: int, n_ask: int, score: float = 0.0) -> Action:
     """The Action of one slot (an empty ask slot or an empty recommendation becomes `wait`)."""
     if slot < n_ask and slot < len(obs.units):

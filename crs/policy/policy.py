@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -66,7 +67,11 @@ class DQNPolicy:
 
     def q_values(self, obs: PolicyObservation) -> np.ndarray:
         """Q value of every action slot (numpy forward pass of the trained network)."""
-        return self._fast(encode(obs, self.n_ask, self.top_k))
+        return self.q_encoded(encode(obs, self.n_ask, self.top_k))
+
+    def q_encoded(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Q value of every action slot for already encoded features (`crs.policy.features.encode`)."""
+        return self._fast(features)
 
     def choose(self, obs: PolicyObservation) -> Action:
         q = self.q_values(obs)
