@@ -261,6 +261,10 @@ class ParsedTurn:
     """"Did you mean" titles for unknown titles."""
     notices: tuple[str, ...] = ()
     """Notes for the user, e.g. that a very long message was truncated."""
+    stances: tuple[tuple[str, int], ...] = ()
+    """(film id, +1/-1): the user's stance on each film named, as review alignment reads it (the
+    sentiment model at its balanced-accuracy threshold, which hears more dislikes than the tracker's
+    polarity in `mentions`); absent films fall back to their mention's polarity."""
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,12 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
             if best:
                 snippets[i] = best[0]
     echoes = []
+    stances = dict(reading.parsed.stances)
     for m in reading.parsed.mentions:  # "I hated how slow Drive was": someone who agrees, if anyone does
-        if m.kind == "item" and m.polarity and m.entity in catalog:
-            best = reviews.retrieve(m.entity, film_opinion(reading.text, m.polarity), k=1)
-            if best and best[0].polarity == m.polarity and best[0].source != "chat":
+        stance = stances.get(m.entity, m.polarity)  # the review reader's stance (hears more dislikes)
+        if m.kind == "item" and stance and m.entity in catalog:
+            best = reviews.retrieve(m.entity, film_opinion(reading.text, stance), k=1)
+            if best and best[0].polarity == stance and best[0].source != "chat":
                 echoes.append(best[0])
     options: tuple[str, ...] = ()
     if action.kind == "ask" and action.attribute and "=" not in action.attribute:

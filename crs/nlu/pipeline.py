@@ -81,7 +81,7 @@ class NLUPipeline:
         numbers = read_numbers(text, self.catalog, scopes, items + list(crit.consumed if crit else ()))
         content = read_content(text, self.content_rules, scopes, items + list(crit.consumed if crit else ()) +
                                list(numbers.consumed), self._genre(links, scopes, state))
-        mentions = self._mentions(text, links, scopes, crit, state)
+        mentions, stances = self._mentions(text, links, scopes, crit, state)
         add = self._constraints(text, links, scopes, crit, critique, numbers, content)
         remove = removals(text, links, add, state, self.lexicon.raw.get("attribute_words", {}))
         intent = self._intent(text, critique is not None, len(links), links)
@@ -96,7 +96,7 @@ class NLUPipeline:
             if pos:
                 prefs.append(pos)
         return ParsedTurn(text, intent, tuple(mentions), tuple(add), tuple(remove), tuple(dict.fromkeys(prefs)),
-                          critique, tuple(suggestions), notices)
+                          critique, tuple(suggestions), notices, stances)
 
     def _with_references(self, text: str, links: list[Link], state: DialogueState) -> list[Link]:
         """Shown films referred to by position or description ("the second one", "the one with X",
@@ -141,9 +141,11 @@ class NLUPipeline:
         return out if out is not None else rules
 
     def _mentions(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
-                  state: DialogueState) -> list[Mention]:
+                  state: DialogueState) -> tuple[list[Mention], tuple[tuple[str, int], ...]]:
+        """The mentions of the message, and the stance per film for review alignment (`ParsedTurn.stances`)."""
         items = [lk for lk in links if lk.kind == "item"]
-        liked = self._item_polarity(text, items)
+        liked, stance = self._item_polarity(text, items)
+        stances: dict[str, int] = {}
         excluded = {c.value for c in (crit.critique.add if crit else ()) if c.op == "exclude"}
         out = []
         for lk in links:
@@ -152,26 +154,30 @@ class NLUPipeline:
                 continue
             if kind == "item":
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
+                stances[lk.entity] = stance.get(lk.span, pol) if pol > 0 else pol
             elif inside(lk.span, scopes) and _qualified(text, lk) and lk.value not in excluded:
                 pol = 0
             else:
                 pol = -1 if inside(lk.span, scopes) or lk.value in excluded else 1
             out.append(Mention(lk.entity, kind, state.turn, Speaker.USER, pol, lk.span, lk.text))
-        return out
+        return out, tuple(stances.items())
 
-    def _item_polarity(self, text: str, items: list[Link]) -> dict[tuple[int, int], int]:
+    def _item_polarity(self, text: str, items: list[Link]) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+        """(the tracker's polarity, the review stance) per film span; the stance is the learned
+        model's balanced-accuracy reading (without the model, VADER's polarity serves both)."""
         if not items:
-            return {}
+            return {}, {}
         if self.models.sentiment is not None:
-            pred = self.models.sentiment.predict([text] * len(items), [lk.span for lk in items])
-            return {lk.span: 1 if p else -1 for lk, p in zip(items, pred)}
+            pred, stance = self.models.sentiment.read([text] * len(items), [lk.span for lk in items])
+            return ({lk.span: 1 if p else -1 for lk, p in zip(items, pred)},
+                    {lk.span: 1 if p else -1 for lk, p in zip(items, stance)})
         from crs.nlu.sentiment import clause
 
         out = {}
         for lk in items:
             c = self.vader.compound(clause(text, lk.span))
             out[lk.span] = 1 if c >= 0.05 else -1 if c <= -0.05 else 0
-        return out
+        return out, out
 
     def _constraints(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
                      critique: Critique | None, numbers: Numbers, content: Content) -> list[Constraint]:

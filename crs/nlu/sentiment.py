@@ -13,6 +13,9 @@ Class weights balanced; the decision threshold maximises macro-F1 of out-of-fold
 an inner 5-fold CV on the training part, folds grouped by conversation when groups are given (liked
 is ~96% of labels, so the threshold matters). `predict` keeps one lexical veto: a mention whose own
 clause has a VADER compound ≤ `VETO` ("@X was terrible and boring") is not liked.
+A second threshold from the same out-of-fold probabilities, `stance_threshold`, maximises balanced
+accuracy (the mean of liked and not-liked recall): `stance` reads the user's stance for review
+alignment with it, hearing more of the rare dislikes than the tracker's `predict` (docs/chatbot.md).
 Trained on ReDial seeker mentions whose post-chat answer `initiatorQuestions[id].liked` is 0 or 1.
 """
 
@@ -42,7 +45,7 @@ _NEG = re.compile(r"\b(?:not|no|never|least|hate|hated|dislike|disliked|worst|bo
                   r"corny|silly|disappoint\w*)\b|n't\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.IGNORECASE)
 _UNSEEN = re.compile(r"\b(?:haven'?t|have not|never|didn'?t) (?:seen|watched|heard|see|watch)", re.IGNORECASE)
-MODEL_VERSION = 4
+MODEL_VERSION = 5
 """Bumped when the features change: a pickle of another version is not loaded (it is retrained)."""
 FEW = 8
 """Up to this many mentions are encoded one text at a time (`Encoder.encode_one`, cached), not as a batch."""
@@ -160,6 +163,8 @@ class MentionSentiment:
         self.C, self.veto, self.use_window, self.use_cues = C, veto, use_window, use_cues
         self._vader: VaderBaseline | None = None
         self.threshold = threshold if threshold is not None else 0.5
+        self.stance_threshold = self.threshold
+        """P(liked) threshold of `stance` (balanced accuracy); the macro-F1 `threshold` when not tuned."""
         self._tfidf: Any = None
         self._clf: Any = None
 
@@ -184,7 +189,8 @@ class MentionSentiment:
             vecs: Vectors | None = None, groups: Sequence[str] | None = None) -> MentionSentiment:
         """Fit on mentions. `vecs` (from `mention_vectors`) may be passed when they were encoded
         already (cross-validation); `groups` (conversation ids) group the folds of the threshold's
-        inner cross-validation, so that no conversation is on both sides."""
+        inner cross-validation, so that no conversation is on both sides. Tuning sets `threshold`
+        (macro-F1, the tracker's) and `stance_threshold` (balanced accuracy, review alignment's)."""
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -199,7 +205,8 @@ class MentionSentiment:
         clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
         if tune:
             ok = self._not_vetoed(texts, spans)
-            self.threshold = _cv_threshold(clf, X, y, ok, None if groups is None else np.asarray(groups))
+            best = _cv_thresholds(clf, X, y, ok, None if groups is None else np.asarray(groups))
+            self.threshold, self.stance_threshold = best["macro_f1"], best["balanced"]
         self._clf = clf.fit(X, y)
         return self
 
@@ -227,10 +234,22 @@ class MentionSentiment:
             liked &= self._not_vetoed(texts, spans)
         return liked.astype(int)
 
+    def stance(self, texts: Sequence[str], spans: Sequence[Span], vecs: Vectors | None = None) -> np.ndarray:
+        """1 liked / 0 not liked for review alignment: as `predict`, at `stance_threshold`."""
+        return self.read(texts, spans, vecs)[1]
+
+    def read(self, texts: Sequence[str], spans: Sequence[Span],
+             vecs: Vectors | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(`predict`, `stance`) from one pass over the mentions."""
+        p = self.predict_proba(texts, spans, vecs)
+        ok = self._not_vetoed(texts, spans) if len(texts) else np.ones(0, dtype=bool)
+        return ((p >= self.threshold) & ok).astype(int), ((p >= self.stance_threshold) & ok).astype(int)
+
     def save(self, path: str | Path) -> None:
         from crs.nlu.models import save_pickle
 
-        save_pickle({"version": MODEL_VERSION, "C": self.C, "threshold": self.threshold, "veto": self.veto,
+        save_pickle({"version": MODEL_VERSION, "C": self.C, "threshold": self.threshold,
+                     "stance_threshold": self.stance_threshold, "veto": self.veto,
                      "use_window": self.use_window, "use_cues": self.use_cues, "tfidf": self._tfidf,
                      "clf": self._clf}, path)
 
@@ -244,13 +263,15 @@ class MentionSentiment:
             return None
         m = cls(raw["C"], raw["threshold"], raw["veto"], raw["use_window"], raw["use_cues"])
         m._tfidf, m._clf = raw["tfidf"], raw["clf"]
+        m.stance_threshold = float(raw["stance_threshold"])
         return m
 
 
-def _cv_threshold(clf: LogisticRegression, X: sp.csr_matrix, y: np.ndarray, ok: np.ndarray,
-                  groups: np.ndarray | None) -> float:
-    """Threshold maximising macro-F1 (with the veto `ok` applied) of out-of-fold probabilities
-    (5 folds, grouped by `groups` when given, else stratified)."""
+def _cv_thresholds(clf: LogisticRegression, X: sp.csr_matrix, y: np.ndarray, ok: np.ndarray,
+                   groups: np.ndarray | None) -> dict[str, float]:
+    """Thresholds maximising macro-F1 and balanced accuracy (the mean of the two classes' recall),
+    with the veto `ok` applied, of the same out-of-fold probabilities (5 folds, grouped by `groups`
+    when given, else stratified)."""
     from sklearn.base import clone
     from sklearn.metrics import f1_score
     from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
@@ -259,13 +280,15 @@ def _cv_threshold(clf: LogisticRegression, X: sp.csr_matrix, y: np.ndarray, ok: 
     if groups is not None:
         folds = min(folds, len(set(groups.tolist())))
     if folds < 2:
-        return 0.5
+        return {"macro_f1": 0.5, "balanced": 0.5}
     cv = (GroupKFold(folds, shuffle=True, random_state=1) if groups is not None
           else StratifiedKFold(folds, shuffle=True, random_state=0))
     p = cross_val_predict(clone(clf), X, y, cv=cv, groups=groups, method="predict_proba")[:, 1]
     grid = np.arange(0.05, 0.95, 0.025)
-    scores = [f1_score(y, ((p >= t) & ok).astype(int), average="macro") for t in grid]
-    return float(grid[int(np.argmax(scores))])
+    preds = [(p >= t) & ok for t in grid]
+    f1 = [f1_score(y, pr.astype(int), average="macro") for pr in preds]
+    bal = [(pr[y == 1].mean() + (~pr[y == 0]).mean()) / 2 for pr in preds]
+    return {"macro_f1": float(grid[int(np.argmax(f1))]), "balanced": float(grid[int(np.argmax(bal))])}
 
 
 def cross_validate(examples: Sequence[MentionExample], settings: dict[str, dict[str, Any]], folds: int = 5,

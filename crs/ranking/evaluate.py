@@ -58,6 +58,9 @@ class RedialEvalConfig:
     """Project the dialogue query with the shipped trained projection (False: plain MiniLM)."""
     ablations: bool = False
     """Also report new-item recall with each signal's weight set to 0 (same candidates)."""
+    variants: bool = False
+    """Also report the context variants of `crs.ranking.variants` (recency weights, review-enriched
+    query) against the live ranking, with paired bootstrap intervals."""
 
 
 def _check_config(cfg: RedialEvalConfig) -> None:
@@ -129,6 +132,8 @@ def evaluate_redial(catalog: Catalog, dialogues: str | Path, config: RedialEvalC
     report["candidates"] = cand
     if cfg.ablations:
         report["ablations_new_item_turns"] = _ablations(ranker, turns, states, catalog)
+    if cfg.variants:
+        report["variants_new_item_turns"] = _variants(ranker, turns, states, catalog, train, say)
     report["input"] = {"file": str(dialogues), "dialogues": stats.dialogues, "bad_lines": stats.bad_lines,
                        "empty_dialogues": stats.empty_dialogues, "unknown_movie_ids": stats.unknown_movie_ids,
                        "turns": stats.turns, "examples": stats.examples[:5], "training_dialogues": len(train)}
@@ -203,6 +208,22 @@ def _ablations(ranker: FusionRanker, turns: Sequence[Turn], states: Sequence[Dia
             total = sum((wv.get(k) * z for k, z in sig.items()), np.zeros(len(rows), np.float32))
             accs[v].add(rows[np.argsort(-total, kind="stable")[:max(KS)]].tolist(), t, catalog)
     return {v: a.report("new_item_turns") for v, a in accs.items()}
+
+
+def _variants(ranker: FusionRanker, turns: Sequence[Turn], states: Sequence[DialogueState], catalog: Catalog,
+              train: Sequence[Any], say: Callable[[str], None]) -> dict[str, Any]:
+    """`crs.ranking.variants` with a text review store built from the training dialogues (never the
+    evaluated ones) and the MovieLens tags."""
+    from crs.ranking.variants import evaluate_variants
+    from crs.reviews import ReviewStore, snippets_from_dialogues, snippets_from_movielens
+
+    root = Path(catalog.meta.get("root", "."))
+    texts = [s for s in snippets_from_movielens(root, catalog) + snippets_from_dialogues(train, catalog)
+             if s.source != "ratings"]
+    say(f"variants: review store of {len(texts)} text snippets from {len(train)} training dialogues")
+    report = evaluate_variants(ranker, turns, states, catalog, ReviewStore(texts))
+    report["review_snippets"] = len(texts)
+    return report
 
 
 def _mean(xs: Sequence[float]) -> float:

@@ -23,6 +23,27 @@ def test_sentiment_beats_vader_on_dev_split(redial_nlu, data_dir) -> None:  # ty
     assert f1 >= vader + 0.10, (f1, vader)
 
 
+def test_review_stance_hears_more_dislikes_on_dev_split(redial_nlu, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The review reader's threshold (balanced accuracy, tuned on train folds) finds more of the
+    dev split's not-liked mentions than the tracker's, and is more balanced overall."""
+    from crs.catalog.dialogues import redial_train_dev as redial_split
+    from crs.nlu.sentiment import mention_examples
+
+    _train, dev = redial_split(data_dir)
+    ex = mention_examples(dev)
+    y = np.array([e.label for e in ex])
+    model = redial_nlu.models.sentiment
+    pred, stance = model.read([e.text for e in ex], [e.span for e in ex])
+    assert np.array_equal(pred, model.predict([e.text for e in ex], [e.span for e in ex]))
+    assert model.stance_threshold >= model.threshold
+
+    def balanced(p):  # type: ignore[no-untyped-def]
+        return ((p[y == 1] == 1).mean() + (p[y == 0] == 0).mean()) / 2
+
+    assert (stance[y == 0] == 0).sum() > (pred[y == 0] == 0).sum()
+    assert balanced(stance) > balanced(pred), (balanced(stance), balanced(pred))
+
+
 def test_sentiment_save_load_roundtrip(redial_nlu, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from crs.nlu.sentiment import MentionSentiment
 
@@ -32,6 +53,7 @@ def test_sentiment_save_load_roundtrip(redial_nlu, tmp_path) -> None:  # type: i
     texts = ["I loved @123 so much", "I really did not like @123, it was boring"]
     spans = [(8, 12), (22, 26)]
     assert np.allclose(model.predict_proba(texts, spans), again.predict_proba(texts, spans))
+    assert again.stance_threshold == model.stance_threshold and again.threshold == model.threshold
     (tmp_path / "bad.pkl").write_bytes(b"not a pickle")
     assert MentionSentiment.load(tmp_path / "bad.pkl") is None
 
@@ -80,3 +102,12 @@ def test_build_nlu_without_shipped_models_falls_back(default_catalog, tmp_path, 
     assert "VADER" in caplog.text
     p = nlu.parse("I loved Toy Story, can you recommend something similar?", DialogueState())
     assert p.intent == "ask_rec" and [m.polarity for m in p.mentions if m.kind == "item"] == [1]
+
+
+def test_parse_reports_the_review_stance_beside_the_tracker_polarity(redial_nlu) -> None:  # type: ignore[no-untyped-def]
+    """A lukewarm mention stays liked for the tracker but reads as a negative stance for reviews."""
+    for text, polarity, stance in (("I watched The Matrix and it was fine", 1, -1),
+                                   ("I loved The Matrix", 1, 1), ("I hated The Matrix", -1, -1)):
+        p = redial_nlu.parse(text, DialogueState())
+        (m,) = [m for m in p.mentions if m.kind == "item"]
+        assert (m.polarity, dict(p.stances)[m.entity]) == (polarity, stance), text

@@ -79,6 +79,8 @@ def eval_redial(
     hand_weights: bool = typer.Option(False, "--hand-weights", help="Hand-tuned fusion weights, not the learned ones."),
     no_projection: bool = typer.Option(False, "--no-projection", help="Plain MiniLM dialogue query (no trained projection)."),
     ablations: bool = typer.Option(False, "--ablations", help="Also report recall with each signal switched off."),
+    variants: bool = typer.Option(False, "--variants", help="Also report recency-weighted and review-enriched "
+                                  "variants against the live ranking (paired bootstrap)."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -88,7 +90,8 @@ def eval_redial(
     cat = load(catalog, data_dir)
     cfg = RedialEvalConfig(collaborative=collaborative, without=tuple(without), history=not no_history,
                            hand_weights=hand_weights,
-                           projection=not no_projection, ablations=ablations)
+                           projection=not no_projection, ablations=ablations,
+                           variants=variants)
     r = evaluate_redial(cat, dialogues, cfg, log=None if as_json else (lambda m: err_console.print(m)))
     if finish("redial", r, None, out, as_json):
         return
@@ -142,9 +145,6 @@ def eval_reviews(
     for name, m in report["detail"].items():
         agree = "-" if m["aspect_agreement"] is None else f"{m['aspect_agreement']:.3f}"
         t.add_row(name, f"{m['balanced_accuracy']:.3f}", f"{m['positive_recall']:.3f}", f"{m['negative_recall']:.3f}", agree)
-    console.print(t)
-
-
     console.print(t)
 
 
