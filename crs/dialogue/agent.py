@@ -89,6 +89,8 @@ class Agent:
     max_chars: int = 2000
     policy_notice: str = ""
     """Shown with the first reply of a session when the default policy fell back to a rule."""
+    review_query: bool = False
+    """Enrich the ranking query with aligned reviews of the liked films (`AgentConfig.review_query`)."""
 
     # --- sessions -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -139,7 +141,7 @@ class Agent:
         handle = self._handle(state, new, mask)
         n_cand = int(mask.sum())
         short = shortlist(self.catalog, self.engine, self.ranker, self.reviews, new, mask, self.k,
-                          relaxed) if n_cand else Shortlist()
+                          relaxed, self.review_query) if n_cand else Shortlist()
         rec_ids = short.ids
         fresh = newly_relaxed(self.catalog, self.engine, state, relaxed, self.k)
         notices += (relax_notice(fresh, self.noun),) if fresh else ()

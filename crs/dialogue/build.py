@@ -46,6 +46,9 @@ class AgentConfig:
     noun: str = "movie"
     strict: bool = False
     """Re-raise component errors instead of answering with an apology (tests)."""
+    review_query: bool = False
+    """Enrich the ranking query with aligned reviews of the liked films (RevCore); off by default:
+    measured without a gain (docs/EVALUATION.md, "Review-enriched queries and recency weights")."""
 
 
 def build_agent(config: AgentConfig | None = None, catalog: Catalog | None = None, store: Store | None = None,
@@ -80,7 +83,7 @@ def build_agent(config: AgentConfig | None = None, catalog: Catalog | None = Non
     return Agent(cat, nlu, engine, CandidateStore(engine.columns), ranker, policy,
                  build_observer(cat, name, policy, space), reviews, Elicitor.for_catalog(cat, cfg.k),
                  askable(cat), TemplateGenerator(), st, paraphrase, k=cfg.k, noun=cfg.noun, strict=cfg.strict,
-                 policy_notice=notice)
+                 policy_notice=notice, review_query=cfg.review_query)
 
 
 def with_policy(agent: Agent, name: str, path: str | Path | None = None) -> Agent:

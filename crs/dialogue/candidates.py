@@ -25,6 +25,7 @@ from crs.dialogue.read import opinion_of
 from crs.nlu.entities import same_title_items
 from crs.protocols import Ranker, Reviews
 from crs.ranking.retrieve import retrieve_and_score, retriever_for
+from crs.ranking.variants import enrich
 from crs.retrieval.engine import SearchEngine
 from crs.retrieval.text import tokenize
 from crs.types import Catalog, Constraint, DialogueState, Speaker
@@ -141,14 +142,18 @@ def recommend_ids(catalog: Catalog, engine: SearchEngine, ranker: Ranker, review
 
 
 def shortlist(catalog: Catalog, engine: SearchEngine, ranker: Ranker, reviews: Reviews, state: DialogueState,
-              mask: np.ndarray, k: int, relaxed: tuple[Constraint, ...] = ()) -> Shortlist:
-    """`recommend_ids` with the ranking's margin and the shown films' review alignment."""
+              mask: np.ndarray, k: int, relaxed: tuple[Constraint, ...] = (), review_query: bool = False) -> Shortlist:
+    """`recommend_ids` with the ranking's margin and the shown films' review alignment.
+    `review_query`: the ranking state's preferences get the aligned reviews of the last liked films
+    (`crs.ranking.variants.enrich`, off by default: no measured gain)."""
     soft = soft_constraints(state.constraints, relaxed)
     seen = {m.entity for m in state.mentions if m.kind == "item"} | set(state.recommended)
     seen |= same_title_items(catalog, {m.entity for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER})
     allow = mask.copy()
     allow[[catalog.row(i) for i in seen if i in catalog]] = False
     rstate = ranking_state(engine, state)
+    if review_query:
+        rstate = enrich(rstate, catalog, reviews)
     rows, scores = retrieve_and_score(ranker, retriever_for(ranker, catalog, engine), rstate, allow)
     if len(rows) == 0:
         return Shortlist()

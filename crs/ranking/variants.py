@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from crs.protocols import Reviews
 from crs.ranking.fusion import FusionRanker, _z, state_items
 from crs.ranking.redial_eval import Turn
-from crs.reviews.store import Opinion, ReviewStore, aligned_text
+from crs.reviews.store import Opinion, aligned_text
 from crs.types import Catalog, DialogueState
 
 VARIANTS = ("recency", "review_enriched")
@@ -71,7 +72,7 @@ def recency_signals(ranker: FusionRanker, state: DialogueState, decay: float = R
     return sig
 
 
-def enrich(state: DialogueState, catalog: Catalog, reviews: ReviewStore, films: int = ENRICH_FILMS) -> DialogueState:
+def enrich(state: DialogueState, catalog: Catalog, reviews: Reviews, films: int = ENRICH_FILMS) -> DialogueState:
     """The state with the aligned review text of its last `films` liked films as one more preference."""
     si = state_items(catalog, state)
     recent = recency_order(catalog, state, si.liked)[-films:]
@@ -102,7 +103,7 @@ def paired_recall(base: np.ndarray, variant: np.ndarray, targets: np.ndarray, n_
 
 
 def evaluate_variants(ranker: FusionRanker, turns: Sequence[Turn], states: Sequence[DialogueState], catalog: Catalog,
-                      reviews: ReviewStore) -> dict[str, Any]:
+                      reviews: Reviews) -> dict[str, Any]:
     """New-item R@10/R@50 of the live ranking and of each variant, with paired differences."""
     from crs.ranking.learned import seen_mask
     from crs.ranking.retrieve import candidate_rows

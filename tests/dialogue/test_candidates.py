@@ -49,3 +49,27 @@ def test_agent_tells_which_constraint_was_relaxed(fast_agent):
     assert told.count(True) == 1  # said once, on the turn the relaxation happened, not repeated
     s, r4 = a.step(s, "something else")
     assert not any("relaxed" in n for n in r4.notices)
+
+
+def test_review_query_enriches_the_ranking_with_aligned_reviews(fast_agent):  # type: ignore[no-untyped-def]
+    """`AgentConfig.review_query` (off by default, measured without a gain): the aligned review of a
+    liked film joins the ranking query, so what a reviewer wrote moves the shortlist."""
+    from dataclasses import replace
+
+    from crs.dialogue.build import AgentConfig
+    from crs.reviews import ReviewStore, make_snippet
+
+    assert AgentConfig().review_query is False and fast_agent.review_query is False
+    cat = fast_agent.catalog
+    matrix = next(it.id for it in cat.items if it.title == "The Matrix")
+    store = ReviewStore([make_snippet(matrix, "I loved it: dinosaurs escape on an island theme park, "
+                                              "cloned dinosaurs and a park full of velociraptors", 1, "redial")])
+    state = fast_agent.new_session("review-query")
+    plain = replace(fast_agent, store=None, reviews=store)
+    enriched = replace(plain, review_query=True)
+    _, a = plain.step(state, "I loved The Matrix, recommend me a movie")
+    _, b = enriched.step(state, "I loved The Matrix, recommend me a movie")
+    ta = [c.title for c in a.cards]
+    tb = [c.title for c in b.cards]
+    assert ta and tb and ta != tb, (ta, tb)
+    assert any("Jurassic" in t for t in tb) and not any("Jurassic" in t for t in ta), (ta, tb)

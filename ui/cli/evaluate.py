@@ -44,6 +44,7 @@ def eval_simulate(
     oracle_constraints: bool = typer.Option(False, "--oracle-constraints", help="natural, diagnostic ablation: constraints from the simulator's labels, not the NLU."),
     user_model: str = typer.Option("profile", "--user-model", help="natural: profile (knows only what its real seeker said; default) | oracle (knows its target film)."),
     goals: Optional[Path] = typer.Option(None, "--goals", help="natural: ReDial-format JSONL the users take their goals from (default: the dev part of the ReDial train dialogues); nothing the agent or the user learns from contains them."),
+    review_query: bool = typer.Option(False, "--review-query", help="natural, ablation: enrich the ranking query with aligned reviews of the liked films (RevCore; off in the chat)."),
     prior: Optional[str] = typer.Option(None, "--prior", help="attribute: item prior popularity | collaborative (default: the policy's own)."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
@@ -54,12 +55,13 @@ def eval_simulate(
     if simulator == "natural":
         report, cfg = simulate_natural(catalog, data_dir, episodes, seed, backend, workers, address, nlu,
                                        policy or "learned", policy_path, top_k, progress=not as_json,
-                                       oracle_constraints=oracle_constraints, user_model=user_model, goals=goals)
+                                       oracle_constraints=oracle_constraints, user_model=user_model, goals=goals,
+                                       review_query=review_query)
         if not finish("simulate-natural", report, cfg, out, as_json):
             print_simulation(console, report, 15)
         return
-    if address or policy_path or oracle_constraints or goals:
-        raise CRSError("--address/--policy-path/--oracle-constraints/--goals apply to --simulator natural only")
+    if address or policy_path or oracle_constraints or goals or review_query:
+        raise CRSError("--address/--policy-path/--oracle-constraints/--goals/--review-query apply to --simulator natural only")
     if split is None:
         raise CRSError("--split is required for --simulator attribute (e.g. LastFM* review_dict_valid.json)")
     policy = policy or "dqn"
@@ -103,7 +105,7 @@ def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: i
                      workers: int | None = None, address: str | None = None, nlu: str = "learned",
                      policy: str = "learned", policy_path: Path | None = None, k: int = 3, max_turns: int = 15,
                      progress: bool = True, oracle_constraints: bool = False, user_model: str = "profile",
-                     goals: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                     goals: Path | None = None, review_query: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the chatbot against the natural-language simulator; returns (report, resolved config)."""
     from crs.eval.simulate import run_natural
     from simulators.profile import target_of as profile_target
@@ -114,18 +116,19 @@ def simulate_natural(catalog: str, data_dir: Path | None, episodes: int, seed: i
     if catalog not in ("redial", "default") and user_model == "profile" and gp is None:
         user_model = "oracle"  # no real dialogues map onto other catalogs (ReDial films map onto default by title)
     factory = functools.partial(natural_components, catalog, dd(data_dir), nlu, policy, pp, k, seed, None, gp,
-                                user_model)
+                                user_model, review_query)
     target = profile_target if user_model == "profile" else natural_target
-    report, timing = run_natural(factory, repr((catalog, dd(data_dir), nlu, policy, pp, k, seed, gp, user_model)),
+    report, timing = run_natural(factory, repr((catalog, dd(data_dir), nlu, policy, pp, k, seed, gp, user_model, review_query)),
                                  episodes, seed, backend, workers, address, max_turns, target, oracle_constraints,
                                  progress, simulation_leak_check(dd(data_dir), gp))
     report.update({"simulator": "natural", "user_model": user_model, "goals": gp or "redial train dialogues, dev part",
                    "catalog": catalog, "policy": pp or policy, "k": k, "seed": seed,
-                   "oracle_constraints": oracle_constraints})
+                   "oracle_constraints": oracle_constraints, "review_query": review_query})
     config = {"command": "eval simulate", "simulator": "natural", "catalog": catalog, "data_dir": dd(data_dir),
               "episodes": episodes, "seed": seed, "backend": backend, "workers": workers, "address": address,
               "nlu": nlu, "policy": policy, "policy_path": pp, "k": k, "max_turns": max_turns, "timing": timing,
-              "oracle_constraints": oracle_constraints, "user_model": user_model, "goals": gp}
+              "oracle_constraints": oracle_constraints, "user_model": user_model, "goals": gp,
+              "review_query": review_query}
     return report, config
 
 

@@ -35,14 +35,15 @@ SIMULATORS = ("natural", "replay")
 # --- the whole chatbot against a text simulator ----------------------------------------------
 
 def build_eval_agent(catalog: Catalog, data_dir: str | None, nlu: str = "learned", policy: str = "bayes",
-                     policy_path: str | None = None, k: int = 3) -> Agent:
+                     policy_path: str | None = None, k: int = 3, review_query: bool = False) -> Agent:
     """The chatbot as `crs chat` builds it, with an in-memory store (no files written) and,
     optionally, a DQN checkpoint loaded from `policy_path`."""
     from crs.dialogue.build import AgentConfig, build_agent, with_policy
     from crs.store import Store
 
     name = "bayes" if policy_path else policy
-    agent = build_agent(AgentConfig(catalog=catalog.name, data_dir=data_dir, nlu=nlu, policy=name, k=k),
+    agent = build_agent(AgentConfig(catalog=catalog.name, data_dir=data_dir, nlu=nlu, policy=name, k=k,
+                                    review_query=review_query),
                         catalog=catalog, store=Store(":memory:"))
     if policy_path:  # the DQN with the belief observation it was trained on (chat ask-space ids)
         agent = with_policy(agent, "dqn", path=policy_path)
@@ -80,7 +81,7 @@ def load_without(catalog: str, data_dir: str | None, dialogues: Sequence[Dialogu
 def natural_components(catalog: str, data_dir: str | None, nlu: str = "learned", policy: str = "bayes",
                        policy_path: str | None = None, k: int = 3, sim_seed: int = 0,
                        sim_config: dict[str, object] | None = None, goals: str | None = None,
-                       user_model: str = "profile") -> tuple[Agent, NaturalSimulator, Catalog]:
+                       user_model: str = "profile", review_query: bool = False) -> tuple[Agent, NaturalSimulator, Catalog]:
     """(agent, simulated user, catalog) for `crs eval simulate --simulator natural`: goals from
     `goals` (default: the dev part of the ReDial train dialogues), and an agent and a user built
     without them."""
@@ -96,7 +97,7 @@ def natural_components(catalog: str, data_dir: str | None, nlu: str = "learned",
 
         cat = load_catalog(catalog, data_dir=data_dir)
         sim: NaturalSimulator = build_natural(cat, data_dir, NaturalConfig.from_dict(sim_config or {}), seed=sim_seed)
-        return build_eval_agent(cat, data_dir, nlu, policy, policy_path, k), sim, cat
+        return build_eval_agent(cat, data_dir, nlu, policy, policy_path, k, review_query), sim, cat
     from crs.catalog.crosswalk import on_catalog
 
     ds = goal_dialogues(data_dir, goals)
@@ -107,7 +108,7 @@ def natural_components(catalog: str, data_dir: str | None, nlu: str = "learned",
                             ProfileConfig.from_dict(sim_config or {}), seed=sim_seed, data_dir=data_dir)
     else:
         sim = build_natural(cat, data_dir, NaturalConfig.from_dict(sim_config or {}), seed=sim_seed, goal_dialogues=own)
-    return build_eval_agent(cat, data_dir, nlu, policy, policy_path, k), sim, cat
+    return build_eval_agent(cat, data_dir, nlu, policy, policy_path, k, review_query), sim, cat
 
 
 def leak_sources(agent: Agent, grammar_conversations: Iterable[str] = ()) -> Sources:
