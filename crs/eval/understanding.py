@@ -40,6 +40,8 @@ PHENOMENA = ("request", "critique", "mixed", "number", "quality", "reference", "
              "chitchat")
 POLARITIES = ("liked", "disliked", "seen", "unseen", "asked", "mood")
 OPS = ("include", "exclude", "min", "max", "drop")
+ATTRIBUTES = ("genres", "year", "decade", "director", "writers", "stars", "tags")
+"""Attributes a label may constrain: the ReDial catalog's schema (the labels are ReDial messages)."""
 
 Key = tuple[str, str, float | str]
 
@@ -85,8 +87,8 @@ class Example:
 
 def _gold(raw: Mapping[str, Any], where: str) -> Gold:
     op = raw.get("op")
-    if op not in OPS or not isinstance(raw.get("attribute"), str) or "value" not in raw:
-        raise UnderstandingError(f"{where}: constraint needs attribute, op in {OPS} and value: {raw}")
+    if op not in OPS or raw.get("attribute") not in ATTRIBUTES or "value" not in raw:
+        raise UnderstandingError(f"{where}: constraint needs attribute in {ATTRIBUTES}, op in {OPS} and value: {raw}")
     value = raw["value"]
     return Gold(raw["attribute"], op, float(value) if op in ("min", "max") else str(value), float(raw.get("tol", 0)))
 

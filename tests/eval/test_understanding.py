@@ -58,6 +58,16 @@ def test_changed_text_is_a_clear_error(labels, data_dir, tmp_path) -> None:
         u.load_examples(rows[:1], tmp_path)
 
 
+def test_a_label_on_an_attribute_outside_the_schema_is_a_clear_error(tmp_path) -> None:
+    """A mangled attribute ("genres-sci" exclude "fi" for sci-fi) can never match: loading says so."""
+    raw = json.loads(u.LABELS.read_text(encoding="utf-8").splitlines()[1])
+    raw["constraints"] = [{"attribute": "genres-sci", "op": "exclude", "value": "fi"}]
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps(raw) + "\n", encoding="utf-8")
+    with pytest.raises(u.UnderstandingError, match="attribute in"):
+        u.load_labels(path)
+
+
 def test_context_resolves_positions_against_the_previous_recommender_message(examples) -> None:
     """"I've seen the first one, but not the second" points at the films of the previous message."""
     ex = next(e for e in examples if e.row.conversation_id == "4076" and e.row.index == 5)
