@@ -110,7 +110,8 @@ def eval_reviews(
     dialogues: list[Path] = typer.Option(..., "--dialogues", help="ReDial-format JSONL to evaluate (repeatable)."),
     data_dir: Optional[Path] = DataDirOpt,
     folds: int = typer.Option(5, "--folds", help="Folds over the evaluated dialogues that overlap the training data."),
-    stance: str = typer.Option("learned", "--stance", help="How the user's stance is read: learned | balanced | vader."),
+    stance: str = typer.Option("balanced", "--stance", help="How the user's stance is read: balanced (the live chat's reader: "
+                               "the sentiment model's balanced-accuracy threshold) | learned (the tracker's threshold) | vader."),
     seed: int = typer.Option(0, "--seed", help="Seed of the fold assignment."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
