@@ -59,3 +59,12 @@ def test_chat_panel_cards_and_feedback(served, ui_agent):
     session = panel.rsplit("session ", 1)[1].split("<", 1)[0].strip()
     user = ui_agent.store.load_state(session).user_id
     assert len(liked(user)) == 1 and liked(user)[0][1] == 1
+
+
+def test_demo_load_client_counts_answers_errors_and_leaks(served, ui_agent):  # type: ignore[no-untyped-def]
+    """`crs bench demo`'s client: concurrent gradio_client sessions, hostile messages answered, no leaks."""
+    from ui.demo_load import run_demo_load
+
+    r = run_demo_load(served, sessions=3, turns=4, titles=[it.title for it in ui_agent.catalog.items[:20]], seed=1)
+    assert r["requests"] == 12 and r["answered"] == 12 and r["errors"] == 0 and r["leaks"] == 0
+    assert r["p50_ms"] is not None and r["p99_ms"] >= r["p50_ms"] and r["messages_per_s"] > 0

@@ -37,7 +37,7 @@ COMMANDS: dict[typer.Typer, dict[str, Callable[..., Any]]] = {
                 "retriever": train.train_retriever},
     bench_app: {"retrieval": bench.bench_retrieval, "turn": bench.bench_turn, "simulator": bench.bench_simulator,
                 "ease": bench.bench_ease, "fuzz": bench.bench_fuzz, "all": bench.bench_all_cmd,
-                "serve": serve.bench_serve},
+                "serve": serve.bench_serve, "demo": serve.bench_demo},
 }
 for group, commands in COMMANDS.items():
     for name, fn in commands.items():

@@ -85,3 +85,8 @@ def finish(name: str, report: Mapping[str, Any], config: Mapping[str, Any] | Non
         sys.stdout.write(json.dumps(_jsonable(report)) + "\n")
         sys.stdout.flush()
     return as_json
+
+PolicyOpt = typer.Option(
+    "learned", "--policy",
+    help="learned (default: the shipped DQN trained through the chat agent; a catalog without one falls back to bayes "
+         "with a notice) | dqn-natural | bayes | rules (hand-set baselines) | dqn (attribute-trained).")

@@ -8,7 +8,17 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from ui.cli.common import CatalogOpt, DataDirOpt, JsonOpt, PathOpt, console, err_console, load, print_json
+from ui.cli.common import (
+    CatalogOpt,
+    DataDirOpt,
+    JsonOpt,
+    PathOpt,
+    PolicyOpt,
+    console,
+    err_console,
+    load,
+    print_json,
+)
 
 
 def data_info(
@@ -35,12 +45,6 @@ def _print_summary(s: dict[str, Any]) -> None:
         top = ", ".join(f"{k} ({n})" for k, n in d["top"][:4])
         t.add_row(name, d["kind"], f"{s['attributes'][name]:,}", f"{d['coverage']:.0%}", top)
     console.print(t)
-
-
-PolicyOpt = typer.Option(
-    "learned", "--policy",
-    help="learned (default: the shipped DQN trained through the chat agent; a catalog without one falls back to bayes "
-         "with a notice) | dqn-natural | bayes | rules (hand-set baselines) | dqn (attribute-trained).")
 
 
 def demo(

@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from crs.errors import CRSError
-from ui.cli.common import CatalogOpt, DataDirOpt, JsonOpt, PathOpt, dd, err_console, print_json, stderr_log
+from ui.cli.common import (
+    CatalogOpt,
+    DataDirOpt,
+    JsonOpt,
+    PathOpt,
+    PolicyOpt,
+    dd,
+    err_console,
+    print_json,
+    stderr_log,
+)
 
 if TYPE_CHECKING:
     from crs.dialogue.agent import Agent
@@ -36,7 +46,7 @@ def serve(
     workers: int = WorkersOpt,
     store: Optional[str] = StoreOpt,
     nlu: str = NluOpt,
-    policy: str = typer.Option("bayes", "--policy", help="A policy name (crs chat --policy)."),
+    policy: str = PolicyOpt,
     backend: str = typer.Option("local", "--backend", help="local (forked workers) | ray (Ray Serve replicas)."),
     max_chars: int = typer.Option(8000, "--max-chars", help="Longer messages are refused with 413."),
     replicas: Optional[int] = typer.Option(None, "--replicas", help="--backend ray: replicas of the agent "
@@ -154,6 +164,44 @@ def bench_serve(
         err_console.print(f"{k}: {v}", highlight=False)
 
 
+def bench_demo(
+    catalog: str = CatalogOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    sessions: int = typer.Option(20, "--sessions", help="Concurrent browser sessions (one gradio_client each)."),
+    turns: int = typer.Option(10, "--turns", help="Messages per session (about 1 in 4 hostile)."),
+    url: Optional[str] = typer.Option(None, "--url", help="A running demo to drive (else `crs demo` is started)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the session scripts."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Load through the Gradio demo's /respond: messages/s, p50/p99 ms, errors, leaks."""
+    from ui.cli.common import load as load_catalog
+    from ui.demo_load import run_demo_load
+
+    if sessions < 1 or turns < 1:
+        raise CRSError("--sessions and --turns must be at least 1")
+    cat = load_catalog(catalog, data_dir)
+    titles = [it.title for it in sorted(cat.items, key=lambda i: -i.popularity)[:300]]
+    if url:
+        report = run_demo_load(url, sessions, turns, titles, seed)
+    else:
+        port = free_port()
+        cmd = [sys.executable, "-m", "ui.cli", "demo", "--catalog", catalog, "--port", str(port)]
+        if data_dir:
+            cmd += ["--data-dir", str(data_dir)]
+        server = Server(subprocess.Popen(cmd, stdout=2), f"http://127.0.0.1:{port}/")
+        try:
+            wait_until_up(server, server.url)
+            report = run_demo_load(server.url, sessions, turns, titles, seed)
+        finally:
+            server.stop()
+    report.update(catalog=catalog, cpus=os.cpu_count(), load_avg=round(os.getloadavg()[0], 2))
+    if as_json:
+        print_json(report)
+        return
+    for k, v in report.items():
+        err_console.print(f"{k}: {v}", highlight=False)
+
+
 class Server:
     """A `crs serve` child process on a free port."""
 
@@ -179,21 +227,28 @@ def free_port() -> int:
 def start_server(catalog: str, data_dir: Optional[Path], workers: int, store: str, nlu: str, backend: str = "local",
                  wait_s: float = 900.0) -> Server:
     """Start `crs serve` on a free port and wait until /health answers."""
-    import httpx
-
     port = free_port()
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--catalog", catalog, "--port", str(port), "--workers", str(workers),
            "--store", store, "--nlu", nlu, "--backend", backend]
     if data_dir:
         cmd += ["--data-dir", str(data_dir)]
     proc = subprocess.Popen(cmd, stdout=2)  # the server's output (Ray's included) to stderr: stdout stays JSON
-    server, deadline = Server(proc, f"http://127.0.0.1:{port}"), time.monotonic() + wait_s
+    server = Server(proc, f"http://127.0.0.1:{port}")
+    wait_until_up(server, f"{server.url}/health", wait_s)
+    return server
+
+
+def wait_until_up(server: Server, probe: str, wait_s: float = 900.0) -> None:
+    """Wait until `probe` answers 200; stop the server and raise when it exits or the time is up."""
+    import httpx
+
+    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise CRSError(f"the server exited with code {proc.returncode} before it was ready")
+        if server.proc.poll() is not None:
+            raise CRSError(f"the server exited with code {server.proc.returncode} before it was ready")
         try:
-            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
-                return server
+            if httpx.get(probe, timeout=2).status_code == 200:
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.5)
