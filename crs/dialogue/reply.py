@@ -47,7 +47,8 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
     echoes = []
     stances = dict(reading.parsed.stances)
     for m in reading.parsed.mentions:  # "I hated how slow Drive was": someone who agrees, if anyone does
-        stance = stances.get(m.entity, m.polarity)  # the review reader's stance (hears more dislikes)
+        # the review reader's stance (hears more dislikes); a polarity the read stage made negative stays so
+        stance = stances.get(m.entity, m.polarity) if m.polarity > 0 else m.polarity
         if m.kind == "item" and stance and m.entity in catalog:
             best = reviews.retrieve(m.entity, film_opinion(reading.text, stance), k=1)
             if best and best[0].polarity == stance and best[0].source != "chat":
