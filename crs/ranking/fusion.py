@@ -122,7 +122,8 @@ def state_items(catalog: Catalog, state: DialogueState, neutral_as_liked: bool =
     return StateItems(tuple(liked), tuple(disliked), tuple(ordered), tuple(sorted(seen)))
 
 
-def _z(x: np.ndarray) -> np.ndarray:
+def zscore(x: np.ndarray) -> np.ndarray:
+    """(x − mean) / std over the catalog (zeros for a constant signal): every signal's scale."""
     x = np.asarray(x, dtype=np.float32)
     sd = float(x.std())
     return (x - float(x.mean())) / sd if sd > 0 else np.zeros_like(x)
@@ -142,7 +143,7 @@ class FusionRanker:
         self.history = history
         self.lookalike_k = lookalike_k
         self.retriever = retriever
-        self._pop = _z(popularity)
+        self._pop = zscore(popularity)
 
     # --- signals -----------------------------------------------------------------------------
     def signals(self, state: DialogueState) -> dict[str, np.ndarray]:
@@ -150,12 +151,12 @@ class FusionRanker:
         si = state_items(self.catalog, state)
         out: dict[str, np.ndarray] = {"popularity": self._pop}
         if si.liked or si.disliked:
-            out["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))
+            out["collab"] = zscore(self.collab.score_from_items(si.liked, si.disliked))
             if self.content is not None and (c := self.content.item_scores(si.liked, si.disliked)) is not None:
-                out["content_items"] = _z(c)
+                out["content_items"] = zscore(c)
         if (self.content is not None and self.weights.content_query
                 and (q := self.content.query_scores(state.preferences)) is not None):
-            out["content_query"] = _z(q)
+            out["content_query"] = zscore(q)
         out.update(self._history_signals(state, si))
         out.update(self._retrieval_signals(state))
         return {k: v for k, v in out.items() if v.any()}
@@ -173,11 +174,11 @@ class FusionRanker:
             return {}
         out: dict[str, np.ndarray] = {}
         if self.weights.lexical:
-            lex = _z(r.engine.lexical.get_scores(text))
+            lex = zscore(r.engine.lexical.get_scores(text))
             out["lexical"] = lex if rows is None else lex[rows]
         if self.weights.retriever:
             if rows is None:
-                out["retriever"] = _z(r.engine.vectors @ vec)
+                out["retriever"] = zscore(r.engine.vectors @ vec)
             else:
                 mean, sd = self.content.stats(vec) if self.content is not None else (0.0, 1.0)
                 cos = r.engine.vectors[rows] @ vec
@@ -193,7 +194,7 @@ class FusionRanker:
         p_liked = [cat.row(i) for i in profile.liked if i in cat]
         p_disliked = [cat.row(i) for i in profile.disliked if i in cat]
         if p_liked or p_disliked:
-            out["history"] = _z(self.collab.score_from_items(p_liked, p_disliked))
+            out["history"] = zscore(self.collab.score_from_items(p_liked, p_disliked))
         if not self.weights.lookalike:  # weight 0 (the tuned default): the signal cannot change a score
             return out
         mine = {cat.items[r].id for r in si.liked} | set(profile.liked)
@@ -203,7 +204,7 @@ class FusionRanker:
             for _u, sim, items in look:
                 rows = [cat.row(i) for i in items if i in cat and i not in mine]
                 s[rows] += sim
-            out["lookalike"] = _z(s)
+            out["lookalike"] = zscore(s)
         return out
 
     def combine(self, signals: Mapping[str, np.ndarray], weights: FusionWeights | None = None) -> np.ndarray:
@@ -227,7 +228,7 @@ class FusionRanker:
         si = state_items(self.catalog, state)
         sig: dict[str, np.ndarray] = {"popularity": self._pop[rows]}
         if (si.liked or si.disliked) and not self.collab.absent:
-            sig["collab"] = _z(self.collab.score_from_items(si.liked, si.disliked))[rows]
+            sig["collab"] = zscore(self.collab.score_from_items(si.liked, si.disliked))[rows]
         if self.content is not None:
             qs = [(name, q) for name, q in (("content_items", self.content.item_vector(si.liked, si.disliked)),
                                             ("content_query", self.content.query_vector(state.preferences)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from crs.protocols import Reviews
-from crs.ranking.fusion import FusionRanker, _z, state_items
+from crs.ranking.fusion import FusionRanker, state_items, zscore
 from crs.ranking.redial_eval import Turn
 from crs.reviews.store import Opinion, aligned_text
 from crs.types import Catalog, DialogueState
@@ -60,7 +60,7 @@ def recency_signals(ranker: FusionRanker, state: DialogueState, decay: float = R
                      np.zeros(len(cat), np.float32))
         if si.disliked:
             collab = collab + ranker.collab.score_from_items([], si.disliked)
-        sig["collab"] = _z(collab)
+        sig["collab"] = zscore(collab)
     if "content_items" in sig and ranker.content is not None:
         vecs = ranker.content.vectors
         q = (w[:, None] * vecs[rows]).sum(axis=0) / w.sum()
@@ -68,7 +68,7 @@ def recency_signals(ranker: FusionRanker, state: DialogueState, decay: float = R
             q = q - 0.5 * vecs[list(si.disliked)].mean(axis=0)
         n = float(np.linalg.norm(q))
         if n > 0:
-            sig["content_items"] = _z(vecs @ (q / n).astype(np.float32))
+            sig["content_items"] = zscore(vecs @ (q / n).astype(np.float32))
     return sig
 
 

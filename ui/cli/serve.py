@@ -203,7 +203,7 @@ def bench_demo(
 
 
 class Server:
-    """A `crs serve` child process on a free port."""
+    """A `crs serve` or `crs demo` child process on a free port."""
 
     def __init__(self, proc: subprocess.Popen[bytes], url: str) -> None:
         self.proc, self.url = proc, url
