@@ -67,16 +67,17 @@ def _wait_for_update(page, before: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _first_card_title(page) -> str:  # type: ignore[no-untyped-def]
-    """The first card's title once its critique row (a chained update) shows that same card."""
-    page.wait_for_function(_ROW_MATCHES, timeout=180_000)  # a loaded 2-core machine
-    return _text(page, "#card-0-critiques").split("\n")[0].strip()
+    """The first card's title once its critique row (a chained update) shows that same card; read in
+    the same browser call that checks it (a second read could catch the next update's timer)."""
+    handle = page.wait_for_function(_ROW_MATCHES, timeout=180_000)  # a loaded 2-core machine
+    return str(handle.json_value()).strip()
 
 
 _ROW_MATCHES = """() => { const h = document.querySelector("#cards h4"), r = document.querySelector("#card-0-critiques");
   if (!h || !r || r.offsetParent === null) return false;
   const first = r.innerText.split("\\n")[0].trim(), title = h.innerText.trim();
   const timer = /^[0-9.]+s$/.test(first) || /\\|\\s*[0-9.]+s\\b/.test(document.body.innerText);  // still updating
-  return !timer && first.length > 0 && first === title; }"""
+  return !timer && first.length > 0 && first === title ? first : false; }"""
 
 
 _UPDATED = """([sel, old]) => { const t = document.querySelector(sel).innerText, b = document.body.innerText;
