@@ -6,13 +6,13 @@ Goals come from a ReDial-format goal file (`simulators.profile_goals`): per dial
 the acceptable set (films the human recommender suggested and the seeker liked). The user
 
 - answers a question about a genre with a genre it showed it likes (own words first, else a genre
-  of the movies it said it liked); about stars / director with a person from its own words, else
+  of the movies it said it liked, weighted by how often real seekers name it); about stars / director with a person from its own words, else
   (with the session's `person_recall`) a person of a movie it said it liked; otherwise, or when the
   profile is silent, "no preference" with empty labels;
 - accepts (done, success) when a shown film is in the acceptable set; otherwise says "seen it"
-  (rate measured from the goal dialogues' `seen` answers), critiques with a reason from its profile
-  (a genre it dislikes that the film has, a liked genre or person it lacks), asks about the film,
-  or rejects it; it leaves after `patience` turns, as the natural simulator does;
+  (rate measured from the goal dialogues' `seen` answers to suggestions the seeker did not like),
+  critiques with a reason from its profile (a genre it dislikes that the film has, a liked genre or
+  person it lacks), asks about the film or rejects it; it leaves after `patience` turns, as the natural simulator does;
 - speaks through the natural simulator's mined grammar and surface realisation (this class
   subclasses `NaturalSimulator` and replaces every method that reads the target).
 
@@ -70,7 +70,7 @@ class ProfileSimulator(NaturalSimulator):
         self.goal: ProfileGoal | None = None
         self._roles: dict[str, tuple[str, ...]] | None = None
         rate = self.profile_config.seen_rate
-        self.seen_rate = goals.seen.rate if rate is None else rate
+        self.seen_rate = goals.seen.rate_rejected if rate is None else rate
 
     # --- episode ------------------------------------------------------------------------------
     @property
@@ -157,6 +157,16 @@ class ProfileSimulator(NaturalSimulator):
             return own
         return Counter(v for m in p.liked for v in self.catalog.item(m).values(attr))
 
+    def _said_genres(self) -> Counter[str]:
+        """`liked_genres` weighted for saying one: own words as they are; genres read off the liked
+        movies weighted by how often real seekers name each genre (the grammar's `genre_counts`),
+        so "drama", which most films carry and few seekers ask for, is not the usual answer."""
+        counts = self.liked_genres()
+        if any(pol > 0 for _, pol in self.profile.genres):
+            return counts
+        prior = self.grammar.genre_counts
+        return Counter({v: c * (1 + prior.get(v.lower(), prior.get(v, 0))) for v, c in counts.items()})
+
     def disliked_genres(self) -> list[str]:
         """Genres negated in the own words, then genres of disliked movies no liked evidence has."""
         p, attr = self.profile, self.vocab.genre_attr
@@ -229,7 +239,7 @@ class ProfileSimulator(NaturalSimulator):
             if attribute is None:
                 return None
         if attribute == gattr:
-            counts = self.liked_genres()
+            counts = self._said_genres()
             fresh = self._fresh(attribute, counts)
             counts = Counter({v: counts[v] for v in fresh})
             if not counts:

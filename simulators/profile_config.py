@@ -19,7 +19,8 @@ class ProfileConfig:
     """Traits, register, grammar use, patience (`NaturalConfig`)."""
     seen_rate: float | None = None
     """Mean chance of "seen it" to a film outside the acceptable set; None: measured from the goal
-    dialogues (share of `seen`=1 among the suggested movies with a seen answer)."""
+    dialogues (share of `seen`=1 among the suggested movies the seeker did not like and answered
+    `seen` for: `SeenStats.rate_rejected`; a seen film the seeker liked is in the acceptable set)."""
     seen_concentration: float = 6.0
     """Beta concentration of the per-session seen propensity around `seen_rate`."""
     person_recall: tuple[float, float] = (2.0, 2.0)

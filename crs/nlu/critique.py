@@ -18,8 +18,15 @@ from crs.nlu.lexicon import SchemaLexicon
 from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, Item
 
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
-_GENERIC = re.compile(r"\s+(movies|films|ones|stuff|classics|titles)\b", re.IGNORECASE)
+_GENERIC = re.compile(r"\s+(movies|films|ones|stuff|classics|titles|movie|film)\b", re.IGNORECASE)
 _MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
+MODERATED = re.compile(r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?"
+                       r"(?:too|overly|that|so|very|super|all that)\s+$", re.IGNORECASE)
+"""A negation right before a degree word: "not too scary", "nothing too silly", "wasn't that scary".
+The user asks for less of something, not for none of it: a soft preference, never a genre ban."""
+_NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?$", re.IGNORECASE)
+_DEGREE = re.compile(r"(?:too|overly|that|so|very|super)\b", re.IGNORECASE)
+_OPPOSITE = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,11 @@ class CritiqueRules:
         years = [it.year for it in catalog.items if it.year]
         self.rules = compile_rules(lexicon, max(years) if years else None)
 
-    def rewrite(self, text: str, state: DialogueState, links: Sequence[Link]) -> CritiqueResult | None:
+    def rewrite(self, text: str, state: DialogueState, links: Sequence[Link],
+                scopes: Sequence[tuple[int, int]] = ()) -> CritiqueResult | None:
+        """The critique of `text`, or None. A rule matched after a negation cue of `scopes` is read
+        as negated ("I don't like newer movies": a relative bound turns round, includes and excludes
+        are dropped); one right after "not"/"nothing" ("not too scary") keeps only its preference."""
         items = [lk for lk in links if lk.kind == "item" and lk.entity in self.catalog]
         against = [lk for lk in items if _LESS_LIKE.search(text[: lk.span[0]].lower())]
         toward = [lk for lk in items if lk not in against and _MORE_LIKE.search(text[: lk.span[0]].lower())]
@@ -94,25 +105,29 @@ class CritiqueRules:
         consumed: list[tuple[int, int]] = []
         for rule in self.rules:
             for m in rule.pattern.finditer(text):
-                got = [Constraint(a, "include", v) for a, v in rule.include]
-                got += [Constraint(a, "exclude", v) for a, v in rule.exclude]
-                if rule.relative:
+                before = text[max(0, m.start() - 30):m.start()]
+                moderated = MODERATED.search(before) is not None or (
+                    _DEGREE.match(m.group(0)) is not None and _NEGATION_BEFORE.search(before) is not None)
+                negated = not moderated and any(s < m.start() < e for s, e in scopes)
+                got = [] if moderated or negated else [Constraint(a, "include", v) for a, v in rule.include]
+                got += [] if moderated or negated else [Constraint(a, "exclude", v) for a, v in rule.exclude]
+                if rule.relative and not moderated:
                     generic = _GENERIC.match(text, m.end()) is not None  # "older movies": absolute, not "than that one"
                     ref = item_value(self.catalog.item(about), rule.relative[0]) if about is not None and not generic else None
                     if ref is not None:
-                        got.append(Constraint(rule.relative[0], rule.relative[1], _num(ref)))
+                        got.append(_turned(Constraint(rule.relative[0], rule.relative[1], _num(ref)), negated))
                     elif rule.fallback is not None:  # "too long" about an item with no runtime: "short"
-                        got.append(Constraint(rule.relative[0], rule.fallback[0], _num(rule.fallback[1])))
-                if got:
+                        got.append(_turned(Constraint(rule.relative[0], rule.fallback[0], _num(rule.fallback[1])), negated))
+                if got or moderated or negated:
                     consumed.append(m.span())
                     add += got
-                    prefs += [rule.preference] if rule.preference else []
+                    prefs += [rule.preference] if rule.preference and not negated else []
         polarity: dict[str, int] = {}
         if against and toward:  # "less like X, more like Y"
             add += self._contrast(against[0].entity, toward[0].entity)
             prefs.append("more like " + self.catalog.item(toward[0].entity).display)
             polarity = {against[0].entity: -1, toward[0].entity: 1}
-        if not add and not polarity:
+        if not add and not polarity and not prefs:
             return None
         add = list(dict.fromkeys(add))
         crit = Critique(text, tuple(add), (), "; ".join(dict.fromkeys(prefs)), about)
@@ -142,3 +157,8 @@ def _fallback(raw: Mapping[str, Any] | None, newest_year: int | None) -> tuple[s
 
 def _num(x: float) -> float | int:
     return int(x) if float(x).is_integer() else float(x)
+
+
+def _turned(c: Constraint, negated: bool) -> Constraint:
+    """`c` with its bound turned round when the critique was negated ("not newer" → year ≤)."""
+    return Constraint(c.attribute, _OPPOSITE.get(c.op, c.op), c.value) if negated else c

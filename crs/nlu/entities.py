@@ -27,6 +27,11 @@ LinkKind = MentionKind | Literal["unlinked"]
 PERSON_ATTRIBUTES = ("director", "writers", "stars")
 """Schema attributes whose values are people (used only when the catalog has them)."""
 
+SURNAME_MIN_FILMS = 3
+"""A surname alone links a person who is in at least this many catalog films ..."""
+SURNAME_SHARE = 0.8
+"""... and in this share of the films of everyone with that surname."""
+
 _AT_ID = re.compile(r"@(\d+)(?:\s*<[^>]{0,200}>)?")
 _YEAR = re.compile(r"^\s*\(?\s*((?:19|20)\d\d)\s*\)?")
 _DECADE = re.compile(r"(?<![0-9])(?:(19|20)?(\d)0)'?s(?![a-z0-9])|\b(?:the )?(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b")
@@ -73,6 +78,7 @@ class EntityLinker:
                     self.titles[key].append(it.id)
         self._title_keys = list(self.titles)
         self.people = self._people(catalog)
+        self.surnames = self._surnames(catalog, self.people, self.titles)
         self.decades = {v.lower(): v for v in catalog.schema.get("decade").values} if "decade" in catalog.schema else {}
 
     @staticmethod
@@ -97,17 +103,43 @@ class EntityLinker:
             out[k] = (best, spelled[k], frozenset(c))
         return out
 
+    @staticmethod
+    def _surnames(catalog: Catalog, people: dict[str, tuple[str, str, frozenset[str]]],
+                  titles: dict[str, list[str]]) -> dict[str, tuple[str, str, frozenset[str]]]:
+        """normalised surname → the person people mean by it alone ("Tarantino", "Travolta"): someone
+        in at least `SURNAME_MIN_FILMS` films who holds `SURNAME_SHARE` of the catalog's films by
+        people of that surname; never a title, a common word or a name shorter than 4 letters."""
+        films: Counter[str] = Counter()
+        attrs = [a for a in PERSON_ATTRIBUTES if a in catalog.schema]
+        for it in catalog.items:
+            for name in {normalise(n) for a in attrs for n in it.values(a)}:
+                films[name] += 1
+        by_surname: dict[str, Counter[str]] = defaultdict(Counter)
+        for key, n in films.items():
+            parts = key.split()
+            if len(parts) >= 2 and key in people:
+                by_surname[parts[-1]][key] += n
+        out = {}
+        for surname, c in by_surname.items():
+            (best, n), total = c.most_common(1)[0], sum(c.values())
+            if (n >= SURNAME_MIN_FILMS and n >= SURNAME_SHARE * total and len(surname) >= 4
+                    and surname not in titles and surname not in _COMMON):
+                out[surname] = people[best]
+        return out
+
     # -- public ------------------------------------------------------------------------------
     def link(self, text: str) -> list[Link]:
-        """All links in text order; longer matches win over overlapping shorter ones. Links of kind
-        "unlinked" mark `@id` spans this catalog does not know (callers drop them)."""
+        """All links in text order; longer matches win over overlapping shorter ones ("Jack
+        Nicholson" over the film "Jack"; titles, then people, then attribute words on a tie).
+        Links of kind "unlinked" mark `@id` spans this catalog does not know (callers drop them)."""
         found = self._at_ids(text)
         taken = [lk.span for lk in found]
-        for finder in (self._titles_exact, self._people_exact, self._attributes):
-            for lk in finder(text):
-                if not any(_overlap(lk.span, s) for s in taken):
-                    found.append(lk)
-                    taken.append(lk.span)
+        candidates = [(lk, rank) for rank, finder in enumerate((self._titles_exact, self._people_exact, self._surnames_exact,
+                                                                self._attributes)) for lk in finder(text)]
+        for lk, _ in sorted(candidates, key=lambda c: (c[0].span[0] - c[0].span[1], c[1], c[0].span)):
+            if not any(_overlap(lk.span, s) for s in taken):
+                found.append(lk)
+                taken.append(lk.span)
         return sorted(found, key=lambda lk: lk.span)
 
     def unknown_titles(self, text: str, links: list[Link]) -> list[tuple[tuple[int, int], str]]:
@@ -218,6 +250,29 @@ class EntityLinker:
                     i += n - 1
                     break
             i += 1
+        return out
+
+    def _surnames_exact(self, text: str) -> list[Link]:
+        """A capitalised surname alone inside a sentence ("a Tarantino film", "I like Travolta",
+        "Spielberg's"); not at a sentence start ("Close enough") nor next to another capitalised
+        word (an unknown title such as "Southern Comfort")."""
+        toks = tokens(text)
+
+        def capitalised(j: int) -> bool:
+            s = toks[j][1]
+            return text[s:s + 1].isupper() and not (s == 0 or text[:s].rstrip()[-1:] in ".!?")
+
+        out = []
+        for i, (t, start, end) in enumerate(toks):
+            surface = text[start:end]
+            key = t[:-1] if surface.endswith(("'s", "\u2019s")) else t
+            if key not in self.surnames or not capitalised(i):
+                continue
+            if any(0 <= j < len(toks) and capitalised(j) for j in (i - 1, i + 1)):
+                continue
+            attr, name, roles = self.surnames[key]
+            attr = _role_from_context(text, (start, end), roles) or attr
+            out.append(Link(f"person:{name}", "person", (start, end), surface, 0.9, attr, name))
         return out
 
     def _attributes(self, text: str) -> list[Link]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crs.nlu.content import Content, compile_content, read_content
-from crs.nlu.critique import CritiqueResult, CritiqueRules, discussed_item
+from crs.nlu.critique import MODERATED, CritiqueResult, CritiqueRules, discussed_item
 from crs.nlu.entities import EntityLinker, Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import Numbers, read_numbers
@@ -75,7 +75,7 @@ class NLUPipeline:
         suggestions, fuzzy = self._unknown_titles(text, links)
         links = self._with_references(text, sorted(links + fuzzy, key=lambda lk: lk.span), state)
         scopes = self.scopes.scopes(text)
-        crit = self.critiques.rewrite(text, state, links)
+        crit = self.critiques.rewrite(text, state, links, self.scopes.scopes(text, short=False))
         critique = self._llm_critique(text, state, crit)
         items = [lk.span for lk in links if lk.kind == "item"]
         numbers = read_numbers(text, self.catalog, scopes, items + list(crit.consumed if crit else ()))
@@ -155,7 +155,7 @@ class NLUPipeline:
             if kind == "item":
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
                 stances[lk.entity] = stance.get(lk.span, pol) if pol > 0 else pol
-            elif inside(lk.span, scopes) and _qualified(text, lk) and lk.value not in excluded:
+            elif _moderated(text, lk) or _compared(text, lk) or (inside(lk.span, scopes) and _qualified(text, lk) and lk.value not in excluded):
                 pol = 0
             else:
                 pol = -1 if inside(lk.span, scopes) or lk.value in excluded else 1
@@ -187,10 +187,10 @@ class NLUPipeline:
         out = [c for c in out if not (c.attribute in explicit and c.op in _NUMERIC)]
         skip = consumed + removal_windows(text)
         for lk in links:
-            if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk):
+            if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) or _compared(text, lk):
                 continue
             negated = inside(lk.span, scopes)
-            if negated and _qualified(text, lk):  # "not grossout comedies": the modifier is unwanted, not comedy
+            if negated and (_qualified(text, lk) or _moderated(text, lk)):  # "not grossout comedies", "nothing too silly"
                 continue
             out.append(Constraint(lk.attribute, "exclude" if negated else "include", lk.value))
         out += list(numbers.add) + list(content.add)
@@ -244,6 +244,21 @@ def _qualified(text: str, link: Link) -> bool:
     the modifier is what is unwanted, so the value is neither excluded nor a contradiction."""
     before = re.findall(r"[a-z'-]+", text[max(0, link.span[0] - 30): link.span[0]].lower())
     return bool(before) and before[-1] not in _FUNCTION and link.kind == "attribute"
+
+
+def _moderated(text: str, link: Link) -> bool:
+    """An attribute word after a negated degree ("nothing too silly", "not too scary"): less of it is
+    wanted, so it is neither excluded nor a disliked value."""
+    return link.kind == "attribute" and MODERATED.search(text[max(0, link.span[0] - 30): link.span[0]]) is not None
+
+
+_THAN = re.compile(r"\bthan\s+(?:a\s+|an\s+|the\s+)?$", re.IGNORECASE)
+
+
+def _compared(text: str, link: Link) -> bool:
+    """The value a wish is measured against ("more action than romance", "comedy rather than
+    horror") is not itself wanted."""
+    return link.kind == "attribute" and _THAN.search(text[max(0, link.span[0] - 12): link.span[0]]) is not None
 
 
 def _describes(text: str, link: Link) -> bool:

@@ -79,7 +79,9 @@ class ScopeFinder:
         self.exceptions = _phrase_regex(exceptions) if exceptions else None
         self.breakers = _phrase_regex(breakers)
 
-    def scopes(self, text: str) -> list[tuple[int, int]]:
+    def scopes(self, text: str, short: bool = True) -> list[tuple[int, int]]:
+        """Negation scopes in text order; `short=False` leaves out the one-word scopes of the short
+        cues ("too", "less"), which belong to a critique rather than negate it."""
         low = text.lower().replace("\u2019", "'")
         masked: set[int] = set()
         if self.exceptions is not None:
@@ -91,7 +93,7 @@ class ScopeFinder:
                 continue
             end = _clause_end(low, m.end(), self.breakers)
             out.append((m.start(), end))
-        if self.short is not None:  # "less scary": the cue negates only the next word
+        if self.short is not None and short:  # "less scary": the cue negates only the next word
             for m in self.short.finditer(low):
                 nxt = re.match(r"\s+[\w'-]+", low[m.end():])
                 if nxt and not any(s <= m.start() < e for s, e in out):

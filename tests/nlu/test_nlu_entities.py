@@ -87,3 +87,17 @@ def test_removals_against_state(default_nlu) -> None:  # type: ignore[no-untyped
     assert p.remove == (Constraint("genres", "exclude", "Horror"),) and not p.add
     p = default_nlu.parse("actually horror is fine", state)
     assert Constraint("genres", "include", "Horror") in p.add and Constraint("genres", "exclude", "Horror") in p.remove
+
+
+def test_a_name_beats_a_shorter_title_and_surnames_link(redial_nlu_rules) -> None:  # type: ignore[no-untyped-def]
+    def people(text: str) -> set[tuple[str, str]]:
+        p = redial_nlu_rules.parse(text, DialogueState())
+        assert not [m for m in p.mentions if m.kind == "item" and m.span and text[m.span[0]:m.span[1]] in ("Jack", "Black")]
+        return {(c.attribute, str(c.value)) for c in p.add if c.op == "include" and c.attribute in ("stars", "director")}
+
+    # tuning-half messages: "Jack" and "Black" are films, but here they start a name
+    assert people("I like Jack Nicholson Oh yes I loved Shaun of the Dead") == {("stars", "Jack Nicholson")}
+    assert people("I like Travolta they are both trying to overact each other.") == {("stars", "John Travolta")}
+    assert people("Something by Spielberg, or a Cage movie") == {("director", "Steven Spielberg"), ("stars", "Nicolas Cage")}
+    assert people("Jack Black is funny") == {("stars", "Jack Black")}
+    assert people("Close enough. I liked Southern Comfort") == set()  # sentence start; a capitalised run is a title
