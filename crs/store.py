@@ -69,21 +69,30 @@ def state_to_dict(state: DialogueState) -> dict[str, Any]:
         "constraints": [{"attribute": c.attribute, "op": c.op, "value": c.value} for c in state.constraints],
         "preferences": list(state.preferences), "accepted": list(state.accepted), "rejected": list(state.rejected),
         "recommended": list(state.recommended), "asked": list(state.asked),
-        "last_action": None if la is None else {
-            "kind": la.kind, "attribute": la.attribute, "items": list(la.items), "score": float(la.score),
-            "alternatives": [[a, float(s)] for a, s in la.alternatives]},
+        "last_action": _action_to_dict(la),
         "candidate_handle": state.candidate_handle,
     }
 
 
+def _action_to_dict(la: Action | None) -> dict[str, Any] | None:
+    if la is None:
+        return None
+    return {"kind": la.kind, "attribute": la.attribute, "items": list(la.items), "score": float(la.score),
+            "alternatives": [[a, float(s)] for a, s in la.alternatives], "follow": _action_to_dict(la.follow)}
+
+
+def _action_from_dict(la: Mapping[str, Any] | None) -> Action | None:
+    if not la:
+        return None
+    return Action(kind=la["kind"], attribute=la.get("attribute"), items=tuple(la.get("items", ())),
+                  score=float(la.get("score", 0.0)),
+                  alternatives=tuple((str(a), float(s)) for a, s in la.get("alternatives", ())),
+                  follow=_action_from_dict(la.get("follow")))
+
+
 def state_from_dict(d: Mapping[str, Any]) -> DialogueState:
     """Inverse of `state_to_dict`; unknown keys are ignored so older rows stay readable."""
-    la = d.get("last_action")
-    action = None
-    if la:
-        action = Action(kind=la["kind"], attribute=la.get("attribute"), items=tuple(la.get("items", ())),
-                        score=float(la.get("score", 0.0)),
-                        alternatives=tuple((str(a), float(s)) for a, s in la.get("alternatives", ())))
+    action = _action_from_dict(d.get("last_action"))
     mentions = tuple(Mention(entity=m["entity"], kind=m["kind"], turn=int(m["turn"]), speaker=Speaker(m["speaker"]),
                              polarity=int(m.get("polarity", 0)), span=tuple(m.get("span", (0, 0))),
                              text=m.get("text", "")) for m in d.get("mentions", ()))

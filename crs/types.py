@@ -241,6 +241,15 @@ class Action:
     score: float = 0.0
     alternatives: tuple[tuple[str, float], ...] = ()
     """Top alternative actions as (label, score), for explanations in the UI."""
+    follow: Action | None = None
+    """For `answer`: the policy's own move said after the answer in the same reply (a question or
+    more recommendations); None when the policy chose to wait."""
+
+    @property
+    def said(self) -> Action:
+        """What the reply ended with: an answer's follow-up when it has one, else the action itself
+        (what a "yes" answers and what a simulated user reacts to)."""
+        return self.follow if self.kind == "answer" and self.follow is not None else self
 
 
 @dataclass(frozen=True)

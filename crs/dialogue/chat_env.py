@@ -59,6 +59,7 @@ class TextTurn(Protocol):
 def to_simulator(action: Action) -> Action:
     """The action as a simulated user hears it: `ask genres=drama` ("in the mood for drama?") is a
     question about `genres` (the user answers with the values it wants)."""
+    action = action.said  # after an answer the user reacts to the follow-up question or films
     if action.kind == "ask" and action.attribute and "=" in action.attribute:
         return Action("ask", action.attribute.split("=", 1)[0], (), action.score)
     return Action(action.kind, action.attribute, tuple(action.items), action.score)

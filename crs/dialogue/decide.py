@@ -8,8 +8,10 @@ training). Every policy implements `crs.protocols.Policy` (`choose(observation) 
 `decide` applies what remains as rules on top of the policy's choice, each listed in
 docs/chatbot.md with its reason: the user's initiative wins (a question about an item is answered,
 an explicit request or a rejection gets recommendations, a thank-you for a pick gets a wait), and
-the recommendation shows the agent's own ranking (the same the cards show). Open questions about
-people are the policy's own `ask_open` actions (no override).
+the recommendation shows the agent's own ranking (the same the cards show). A question is answered
+and the policy's choice follows in the same reply (`Action.follow`: its question or its
+recommendations; a wait adds nothing). Open questions about people are the policy's own
+`ask_open` actions (no override).
 """
 
 from __future__ import annotations
@@ -153,10 +155,11 @@ def _override(action: Action, reading: Reading, rec_ids: tuple[str, ...], state:
     intent = reading.intent
     if intent == "clarify":  # contradictory wishes or a dangling reference: ask back, do not guess
         return Action("wait", score=1.0, alternatives=((f"policy: {label_of(action)}", action.score),))
-    if intent == "question":
+    if intent == "question":  # answered first; the policy's own move follows in the same reply
         target = _answer_target(state, catalog)
         return Action("answer", items=(target,) if target else (), score=1.0,
-                      alternatives=((f"policy: {action.kind}", action.score),))
+                      alternatives=((f"policy: {label_of(action)}", action.score),),
+                      follow=_follow_up(action, rec_ids, target))
     if intent in ("request", "reject") and action.kind != "recommend":
         return Action("recommend", items=rec_ids, score=1.0,
                       alternatives=((f"policy: {label_of(action)}", action.score), *action.alternatives[:2]))
@@ -165,6 +168,17 @@ def _override(action: Action, reading: Reading, rec_ids: tuple[str, ...], state:
     if action.kind == "recommend" and tuple(action.items) != rec_ids and rec_ids:
         return replace(action, items=rec_ids)  # same ranking the cards show, review evidence included
     return action
+
+
+def _follow_up(choice: Action, rec_ids: tuple[str, ...], answered: str | None) -> Action | None:
+    """What the policy says after an answer: its question, or its recommendations (the agent's own
+    ranking without the film just answered about); nothing when it chose to wait."""
+    if choice.kind == "ask" and choice.attribute:
+        return replace(choice, alternatives=())
+    if choice.kind == "recommend":
+        items = tuple(i for i in rec_ids if i != answered)
+        return Action("recommend", items=items, score=choice.score) if items else None
+    return None
 
 
 def _answer_target(state: DialogueState, catalog: Catalog) -> str | None:

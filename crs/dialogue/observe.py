@@ -91,7 +91,7 @@ def _units(counts: ValueCounts, size: int, state: DialogueState,
 
 
 def _last_kinds(state: DialogueState) -> tuple[str, ...]:
-    return tuple(a for a in ("ask", "recommend", "wait") if state.last_action and state.last_action.kind == a)
+    return tuple(a for a in ("ask", "recommend", "wait") if state.last_action and state.last_action.said.kind == a)
 
 
 def observe_candidates(counts: ValueCounts, size: int, catalog: Catalog, state: DialogueState,

@@ -225,11 +225,12 @@ def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
 
 def _parse(text: str, state: DialogueState, nlu: NLU, elicitor: Elicitor) -> ParsedTurn:
     parsed = drop_vague_years(nlu.parse(text, state), text) if text else ParsedTurn(text="", intent="empty")
-    parsed = elicitor.reattribute(parsed, state.last_action)
     last = state.last_action
-    if last is not None and last.kind == "ask" and last.attribute and "=" in last.attribute \
+    asked = last.said if last is not None else None  # an answer's follow-up question counts
+    parsed = elicitor.reattribute(parsed, asked)
+    if asked is not None and asked.kind == "ask" and asked.attribute and "=" in asked.attribute \
             and not parsed.add and not parsed.remove and _short_answer(text, parsed):
-        name, value = last.attribute.split("=", 1)
+        name, value = asked.attribute.split("=", 1)
         if _YES.search(text):
             parsed = replace(parsed, intent="inform", add=(Constraint(name, "include", value),))
         elif _NO.search(text):
@@ -260,7 +261,7 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     if kind and last_rec:
         return kind
     has_item = bool(parsed.mentions) or bool(state.recommended)
-    answered = state.last_action is not None and state.last_action.kind == "ask" and bool(parsed.add)
+    answered = state.last_action is not None and state.last_action.said.kind == "ask" and bool(parsed.add)
     if has_item and not answered and (question or name == "ask_about_item"):
         return "question"  # (a reply to our question that names what the user wants is an answer)
     informative = parsed.mentions or parsed.add or parsed.remove or parsed.preferences or parsed.critique

@@ -37,7 +37,10 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
     """Everything the generator needs besides the action and the state."""
     snippets = {}
     answer_item = (action.items[0] if action.items else None) if action.kind == "answer" else None
+    follow = action.follow if action.kind == "answer" else None
     shown = action.items if action.kind == "recommend" else (answer_item,) if answer_item else ()
+    if follow is not None and follow.kind == "recommend":
+        shown = tuple(dict.fromkeys(shown + follow.items))
     if shown:
         opinion = opinion_of(state, reading.text)
         for i in shown:
@@ -54,8 +57,9 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
             if best and best[0].polarity == stance and best[0].source != "chat":
                 echoes.append(best[0])
     options: tuple[str, ...] = ()
-    if action.kind == "ask" and action.attribute and "=" not in action.attribute:
-        options = tuple(str(v) for v, _ in counts.get(action.attribute, [])[:3])
+    asked = action if action.kind == "ask" else follow if follow is not None and follow.kind == "ask" else None
+    if asked is not None and asked.attribute and "=" not in asked.attribute:
+        options = tuple(str(v) for v, _ in counts.get(asked.attribute, [])[:3])
     parsed = reading.parsed
     return RenderContext(
         catalog=catalog, noun=noun, intent=reading.intent, snippets=snippets, echoes=tuple(echoes),

@@ -42,7 +42,7 @@ def new_pieces(before: DialogueState, new: DialogueState) -> int:
 def volunteered(before: DialogueState, new: DialogueState) -> bool:
     """The user said more than was asked: several new pieces after a question, or new ones unprompted."""
     n = new_pieces(before, new)
-    asked = before.last_action is not None and before.last_action.kind == "ask"
+    asked = before.last_action is not None and before.last_action.said.kind == "ask"
     return n >= 2 or (n >= 1 and not asked and before.turn > 0)
 
 

@@ -168,16 +168,22 @@ def record_system(state: DialogueState, action: Action, shown_items: Sequence[st
     """Record the system's turn: shown items (or the action's items), asked attribute, last action.
 
     Shown items become neutral SYSTEM mentions at the current turn and are appended to
-    `recommended` (once each). `turn` is not incremented: the system answers the user's turn.
+    `recommended` (once each). `turn` is not incremented: the system answers the user's turn. An
+    answer followed by recommendations (`Action.follow`) is recorded as those recommendations, the
+    last thing shown ("the second one" points into them); an answer followed by a question stays
+    the last action with its question (`Action.said`: "yes" answers the question, "that one" is
+    still the answered film).
     """
+    if action.kind == "answer" and action.follow is not None and action.follow.kind == "recommend":
+        action = replace(action.follow, alternatives=action.alternatives)
     shown = tuple(shown_items) or (tuple(action.items) if action.kind == "recommend" else ())
     if shown and action.kind == "recommend":
         action = replace(action, items=shown)
     mentions = tuple(Mention(item, "item", state.turn, Speaker.SYSTEM, 0, text="(shown)") for item in shown)
     recommended = state.recommended + tuple(x for x in dict.fromkeys(shown) if x not in state.recommended)
     asked = state.asked
-    if action.kind == "ask" and action.attribute:
-        asked = asked + (action.attribute,)
+    if action.said.kind == "ask" and action.said.attribute:
+        asked = asked + (action.said.attribute,)
     return replace(state, mentions=state.mentions + mentions, recommended=recommended, asked=asked, last_action=action)
 
 

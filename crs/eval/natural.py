@@ -92,12 +92,12 @@ def play_episode(agent: Agent, simulator: Any, seed: int, max_turns: int = 15,
             g[1] += 1
         played = t
         merge_nlu(nlu, score_turn(turn, recorder.last))
-        action = state.last_action or Action("wait")
-        actions[action.kind] += 1
+        action = state.last_action or Action("wait")  # an answer's follow-up when it had one
+        actions[reply.action] += 1
         strategies.update(reply.strategies)
         if action.kind == "recommend":
             recommended.extend(action.items)
-        before, last_kind = state, action.kind
+        before, last_kind = state, reply.action
         turn = simulator.respond(to_simulator(action))
         if turn.done:
             success = bool(turn.success)

@@ -75,6 +75,12 @@ class TemplateGenerator:
             strategies, cards = ("transparency",), ()
         elif action.kind == "answer":
             body, strategies, cards = self._answer(ctx, seed)
+            follow = action.follow
+            if follow is not None and follow.kind == "recommend" and follow.items:
+                more, more_s, cards = self._recommend(follow, state, ctx, seed)
+                body, strategies = f"{body} {more}", strategies + more_s
+            elif follow is not None and follow.kind == "ask":
+                body, strategies = f"{body} {self._ask(follow, ctx, seed)}", strategies + ("opinion_inquiry",)
         elif action.kind == "ask":
             body, strategies, cards = self._ask(action, ctx, seed), ("opinion_inquiry",), ()
         else:

@@ -149,3 +149,26 @@ def test_default_catalog_demo_path_encoded(default_catalog, tmp_path):
 
     _demo_conversation(build_agent(AgentConfig(catalog="default", nlu="rules", strict=True),
                                    catalog=default_catalog, store=Store(tmp_path / "d.db")))
+
+
+def test_an_answer_is_followed_by_the_policys_own_move(redial_agent):
+    """A question about a film is answered first; the policy's choice follows in the same reply."""
+    from crs.types import Action, Constraint
+
+    a = redial_agent
+    s, _ = talk(a, a.new_session("follow-up"), "I'm looking for a crime movie", "just recommend something")
+    first = s.last_action.items[0]
+    question = "what is the first one about?"
+    asked, reply = a.respond(a.understand(s, question), Action("ask", attribute="genres=drama"))
+    grounded(a, reply)
+    title = a.catalog.item(first).title
+    assert reply.action == "answer" and reply.text.startswith(f"Here's what I know about **{title}")
+    assert "drama" in reply.text.split(title, 1)[1].lower() and not reply.cards
+    yes, _ = a.step(asked, "yes")
+    assert Constraint("genres", "include", "drama") in yes.constraints  # "yes" answers the follow-up question
+    more, reply = a.respond(a.understand(s, question), Action("recommend"))
+    grounded(a, reply)
+    assert reply.action == "answer" and reply.cards and first not in [c.id for c in reply.cards]
+    assert more.last_action.kind == "recommend" and more.last_action.items == tuple(c.id for c in reply.cards)
+    quiet, reply = a.respond(a.understand(s, question), Action("wait"))
+    assert reply.action == "answer" and not reply.cards and quiet.last_action.items == (first,)

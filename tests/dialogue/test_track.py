@@ -9,6 +9,7 @@ from crs.dialogue.track import (
     apply_constraints,
     disliked_items,
     intent_kind,
+    last_top,
     liked_items,
     mentioned_items,
     record_system,
@@ -163,3 +164,14 @@ def test_liked_order_is_order_of_last_positive_mention(events):
     last_pos = {e: i for i, (e, _) in enumerate(events)}
     expected = sorted((e for e, p in final.items() if p > 0), key=last_pos.__getitem__)
     assert liked_items(state) == expected
+
+
+def test_an_answer_is_recorded_with_its_follow_up():
+    s = record_system(DialogueState(turn=3), Action("recommend", items=("10", "11", "12")))
+    ask = Action("ask", attribute="genres=horror")
+    asked = record_system(s, Action("answer", items=("11",), follow=ask))
+    assert asked.last_action.kind == "answer" and asked.last_action.said == ask  # "yes" answers the question
+    assert last_top(asked) == "11" and asked.asked[-1] == "genres=horror"  # "that one" is the answered film
+    more = record_system(s, Action("answer", items=("11",), follow=Action("recommend", items=("20", "21"))))
+    assert more.last_action == Action("recommend", items=("20", "21")) and more.recommended[-2:] == ("20", "21")
+    assert record_system(s, Action("answer", items=("11",))).last_action.said.kind == "answer"
