@@ -86,7 +86,8 @@ def panel_markdown(state: DialogueState, last: TurnReply | None, agent: Agent) -
     if last is not None:
         alts = ", ".join(f"{a} ({s:.2f})" for a, s in last.alternatives) or "none"
         scores = "\n".join(f"- {a}: {s:.3f}" for a, s in last.q_values) or "- none"
-        action = (f"**{last.action}** · strategies: {', '.join(last.strategies)}\n\nalternatives: {alts}\n\n"
+        then = f" then **{last.follow_up}** (the policy's move after the answer)" if last.follow_up else ""
+        action = (f"**{last.action}**{then} · strategies: {', '.join(last.strategies)}\n\nalternatives: {alts}\n\n"
                   f"policy **{last.policy or agent.policy.name}**, its score for every action:\n{scores}")
     count = f"{last.candidates:,}" if last is not None and last.candidates >= 0 else "—"
     return (f"### Preferences\n{prefs}\n\n### Your stance per aspect\n{stance_markdown(state)}\n\n"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from crs.dialogue.candidates import Shortlist, candidate_mask, newly_relaxed, relax_notice, shortlist
-from crs.dialogue.decide import decide
+from crs.dialogue.decide import decide, label_of
 from crs.dialogue.elicit import Elicitor
 from crs.dialogue.observe import Observer, ValueCounts, value_counts
 from crs.dialogue.read import Reading, clean_text, read
@@ -164,7 +164,8 @@ class Agent:
             self.candidates.drop(state.candidate_handle)
         return new, TurnReply(**vars(reply), candidates=p.n_candidates, alternatives=action.alternatives,
                               notices=p.notices + tuple(p.reading.parsed.notices),
-                              policy=self.policy.name, q_values=tuple(choice.alternatives))
+                              policy=self.policy.name, q_values=tuple(choice.alternatives),
+                              follow_up=label_of(action.follow) if action.follow is not None else "")
 
     def candidate_mask(self, state: DialogueState) -> tuple[np.ndarray, tuple[Constraint, ...]]:
         """The candidate mask and the relaxed constraints for `state` (`crs.dialogue.candidates`)."""

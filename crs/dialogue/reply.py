@@ -30,6 +30,8 @@ class TurnReply(Reply):
     """Name of the policy that chose this turn (`dqn-natural`, `bayes`, ...)."""
     q_values: tuple[tuple[str, float], ...] = ()
     """The policy's score for every candidate action of the turn, best first (Q values for a DQN)."""
+    follow_up: str = ""
+    """For an answer: the policy's move said after it (`ask genres=drama`, `recommend`), "" for none."""
 
 
 def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, reading: Reading, action: Action,
@@ -76,7 +78,8 @@ def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:
         "reply": reply.text, "action": reply.action, "strategies": list(reply.strategies),
         "recommendations": [c.to_json() for c in reply.cards],
         "candidates": reply.candidates, "alternatives": [list(a) for a in reply.alternatives],
-        "policy": reply.policy, "q_values": [list(a) for a in reply.q_values], "notices": list(reply.notices),
+        "policy": reply.policy, "q_values": [list(a) for a in reply.q_values], "follow_up": reply.follow_up,
+        "notices": list(reply.notices),
         "state": {"preferences": d["preferences"], "constraints": d["constraints"], "mentions": d["mentions"],
                   "accepted": d["accepted"], "rejected": d["rejected"], "turn": d["turn"],
                   "session_id": d["session_id"], "user_id": d["user_id"]},

@@ -164,6 +164,7 @@ def test_an_answer_is_followed_by_the_policys_own_move(redial_agent):
     title = a.catalog.item(first).title
     assert reply.action == "answer" and reply.text.startswith(f"Here's what I know about **{title}")
     assert "drama" in reply.text.split(title, 1)[1].lower() and not reply.cards
+    assert reply.follow_up == "ask genres=drama"  # shown in `crs chat --json` and the side panel
     yes, _ = a.step(asked, "yes")
     assert Constraint("genres", "include", "drama") in yes.constraints  # "yes" answers the follow-up question
     more, reply = a.respond(a.understand(s, question), Action("recommend"))
@@ -171,4 +172,4 @@ def test_an_answer_is_followed_by_the_policys_own_move(redial_agent):
     assert reply.action == "answer" and reply.cards and first not in [c.id for c in reply.cards]
     assert more.last_action.kind == "recommend" and more.last_action.items == tuple(c.id for c in reply.cards)
     quiet, reply = a.respond(a.understand(s, question), Action("wait"))
-    assert reply.action == "answer" and not reply.cards and quiet.last_action.items == (first,)
+    assert reply.action == "answer" and not reply.cards and quiet.last_action.items == (first,) and not reply.follow_up
