@@ -14,7 +14,7 @@ from crs.dialogue.observe import ValueCounts
 from crs.dialogue.read import Reading, opinion_of
 from crs.nlg import RenderContext, Reply
 from crs.protocols import Reviews
-from crs.reviews import film_opinion
+from crs.reviews import film_opinion, polarity_of
 from crs.store import state_to_dict
 from crs.types import Action, Catalog, DialogueState, liked_items
 
@@ -56,7 +56,7 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
         stance = stances.get(m.entity, m.polarity) if m.polarity > 0 else m.polarity
         if m.kind == "item" and stance and m.entity in catalog:
             best = reviews.retrieve(m.entity, film_opinion(reading.text, stance), k=1)
-            if best and best[0].polarity == stance and best[0].source != "chat":
+            if best and agrees(best[0].polarity, best[0].text, stance) and best[0].source != "chat":
                 echoes.append(best[0])
     options: tuple[str, ...] = ()
     asked = action if action.kind == "ask" else follow if follow is not None and follow.kind == "ask" else None
@@ -69,6 +69,14 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
         answer_attribute=reading.question if action.kind == "answer" else None,
         suggestions=tuple(parsed.suggestions), changes=tuple(parsed.add), removed=tuple(parsed.remove),
         clarify=reading.clarify)
+
+
+def agrees(polarity: int, text: str, stance: int) -> bool:
+    """Whether a snippet may be quoted as "some agree with you": its stored polarity is the user's
+    stance and its words do not say the opposite. ReDial snippets take the speaker's post-chat label,
+    which is sometimes wrong ("one of the best ... can't beat out Black Panther" labelled disliked);
+    claiming agreement needs the text's own reading (VADER) not to contradict it."""
+    return polarity == stance and polarity_of(text) != -stance
 
 
 def turn_payload(reply: TurnReply, state: DialogueState) -> dict[str, Any]:

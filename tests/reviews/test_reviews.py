@@ -107,3 +107,15 @@ def test_default_catalog_gets_rating_snippets(default_catalog):
     pos = rs.retrieve(top.id, wish_opinion(["something fun"]))[0]
     assert pos.polarity == 1 and "MovieLens viewers rated it 4/5 or higher" in pos.quote
     assert rs.retrieve(top.id, Opinion(-1))[0].polarity == -1
+
+
+def test_an_echo_needs_words_that_agree():
+    """"Some agree with you" is never said with a quote whose words say the opposite (a ReDial
+    label can be wrong: this praise of Black Panther came with its speaker's "disliked" label)."""
+    from crs.dialogue.reply import agrees
+
+    praise = "Red Sparrow is one of the best movies in theatres right now of course it still can't beat out Black Panther"
+    assert not agrees(-1, praise, -1)
+    assert agrees(-1, "it was boring and way too long", -1)
+    assert agrees(-1, "I watched it with my sister", -1)  # neutral words: the label decides
+    assert agrees(1, praise, 1) and not agrees(1, praise, -1)
