@@ -6,13 +6,15 @@ Goals come from a ReDial-format goal file (`simulators.profile_goals`): per dial
 the acceptable set (films the human recommender suggested and the seeker liked). The user
 
 - answers a question about a genre with a genre it showed it likes (own words first, else a genre
-  of the movies it said it liked, weighted by how often real seekers name it); about stars / director with a person from its own words, else
-  (with the session's `person_recall`) a person of a movie it said it liked; otherwise, or when the
-  profile is silent, "no preference" with empty labels;
+  of the movies it said it liked, weighted by how often real seekers name it); about stars /
+  director with a person from its own words, else (with the session's `person_recall`) a person of
+  a movie it said it liked; otherwise, or when the profile is silent, "no preference" with empty
+  labels;
 - accepts (done, success) when a shown film is in the acceptable set; otherwise says "seen it"
   (rate measured from the goal dialogues' `seen` answers to suggestions the seeker did not like),
   critiques with a reason from its profile (a genre it dislikes that the film has, a liked genre or
-  person it lacks), asks about the film or rejects it; it leaves after `patience` turns, as the natural simulator does;
+  person it lacks), asks about the film or rejects it; it leaves after `patience` turns, as the
+  natural simulator does;
 - speaks through the natural simulator's mined grammar and surface realisation (this class
   subclasses `NaturalSimulator` and replaces every method that reads the target).
 

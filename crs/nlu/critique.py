@@ -20,12 +20,13 @@ from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, I
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
 _GENERIC = re.compile(r"\s+(movies|films|ones|stuff|classics|titles|movie|film)\b", re.IGNORECASE)
 _MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
-MODERATED = re.compile(r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?"
-                       r"(?:too|overly|that|so|very|super|all that)\s+$", re.IGNORECASE)
+_NEG = r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?"
+_DEG = r"(?:too|overly|that|so|very|super|all that)"
+MODERATED = re.compile(_NEG + _DEG + r"\s+$", re.IGNORECASE)
 """A negation right before a degree word: "not too scary", "nothing too silly", "wasn't that scary".
 The user asks for less of something, not for none of it: a soft preference, never a genre ban."""
-_NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?$", re.IGNORECASE)
-_DEGREE = re.compile(r"(?:too|overly|that|so|very|super)\b", re.IGNORECASE)
+_NEGATION_BEFORE = re.compile(_NEG + "$", re.IGNORECASE)
+_DEGREE = re.compile(_DEG + r"\b", re.IGNORECASE)
 _OPPOSITE = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
 
 
