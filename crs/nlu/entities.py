@@ -77,48 +77,46 @@ class EntityLinker:
                 if key not in primary and it.id not in self.titles.get(key, ()):
                     self.titles[key].append(it.id)
         self._title_keys = list(self.titles)
-        self.people = self._people(catalog)
-        self.surnames = self._surnames(catalog, self.people, self.titles)
+        self.people, films = self._people(catalog)
+        self.surnames = self._surnames(self.people, films, self.titles)
         self.decades = {v.lower(): v for v in catalog.schema.get("decade").values} if "decade" in catalog.schema else {}
 
     @staticmethod
-    def _people(catalog: Catalog) -> dict[str, tuple[str, str, frozenset[str]]]:
-        """normalised name → (default attribute, name, all attributes). The default is where the
-        person appears most, except that a director is a director first (users say "a Nolan film")."""
+    def _people(catalog: Catalog) -> tuple[dict[str, tuple[str, str, frozenset[str]]], Counter[str]]:
+        """normalised name → (default attribute, name, all attributes), and the number of films of
+        each name. The default is where the person appears most, except that a director is a
+        director first (users say "a Nolan film")."""
         counts: dict[str, Counter[str]] = defaultdict(Counter)
+        films: Counter[str] = Counter()
         spelled: dict[str, str] = {}
         attrs = [a for a in PERSON_ATTRIBUTES if a in catalog.schema]
         for it in catalog.items:
+            names: set[str] = set()
             for a in attrs:
                 for name in it.values(a):
                     key = normalise(name)
                     if len(key.split()) >= 2:
                         counts[key][a] += 1
                         spelled.setdefault(key, name)
+                        names.add(key)
+            films.update(names)
         out = {}
         for k, c in counts.items():
             best = c.most_common(1)[0][0]
             if best == "writers" and "director" in c:
                 best = "director"
             out[k] = (best, spelled[k], frozenset(c))
-        return out
+        return out, films
 
     @staticmethod
-    def _surnames(catalog: Catalog, people: dict[str, tuple[str, str, frozenset[str]]],
+    def _surnames(people: dict[str, tuple[str, str, frozenset[str]]], films: Counter[str],
                   titles: dict[str, list[str]]) -> dict[str, tuple[str, str, frozenset[str]]]:
         """normalised surname → the person people mean by it alone ("Tarantino", "Travolta"): someone
         in at least `SURNAME_MIN_FILMS` films who holds `SURNAME_SHARE` of the catalog's films by
         people of that surname; never a title, a common word or a name shorter than 4 letters."""
-        films: Counter[str] = Counter()
-        attrs = [a for a in PERSON_ATTRIBUTES if a in catalog.schema]
-        for it in catalog.items:
-            for name in {normalise(n) for a in attrs for n in it.values(a)}:
-                films[name] += 1
         by_surname: dict[str, Counter[str]] = defaultdict(Counter)
         for key, n in films.items():
-            parts = key.split()
-            if len(parts) >= 2 and key in people:
-                by_surname[parts[-1]][key] += n
+            by_surname[key.split()[-1]][key] += n
         out = {}
         for surname, c in by_surname.items():
             (best, n), total = c.most_common(1)[0], sum(c.values())
