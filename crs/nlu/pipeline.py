@@ -74,8 +74,8 @@ class NLUPipeline:
         links = [lk for lk in self.linker.link(text) if lk.kind != "unlinked"]
         suggestions, fuzzy = self._unknown_titles(text, links)
         links = self._with_references(text, sorted(links + fuzzy, key=lambda lk: lk.span), state)
-        scopes = self.scopes.scopes(text)
-        crit = self.critiques.rewrite(text, state, links, self.scopes.scopes(text, short=False))
+        cue_scopes, scopes = self.scopes.both(text)
+        crit = self.critiques.rewrite(text, state, links, cue_scopes)
         critique = self._llm_critique(text, state, crit)
         items = [lk.span for lk in links if lk.kind == "item"]
         numbers = read_numbers(text, self.catalog, scopes, items + list(crit.consumed if crit else ()))

@@ -82,6 +82,11 @@ class ScopeFinder:
     def scopes(self, text: str, short: bool = True) -> list[tuple[int, int]]:
         """Negation scopes in text order; `short=False` leaves out the one-word scopes of the short
         cues ("too", "less"), which belong to a critique rather than negate it."""
+        cue, every = self.both(text)
+        return every if short else cue
+
+    def both(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """(the cue scopes, every scope including the short cues'), from one pass over `text`."""
         low = text.lower().replace("\u2019", "'")
         masked: set[int] = set()
         if self.exceptions is not None:
@@ -93,12 +98,13 @@ class ScopeFinder:
                 continue
             end = _clause_end(low, m.end(), self.breakers)
             out.append((m.start(), end))
-        if self.short is not None and short:  # "less scary": the cue negates only the next word
+        cue = sorted(out)
+        if self.short is not None:  # "less scary": the cue negates only the next word
             for m in self.short.finditer(low):
                 nxt = re.match(r"\s+[\w'-]+", low[m.end():])
                 if nxt and not any(s <= m.start() < e for s, e in out):
                     out.append((m.start(), m.end() + nxt.end()))
-        return sorted(out)
+        return cue, sorted(out)
 
 
 MAX_SCOPE_WORDS = 8
