@@ -12,6 +12,7 @@ every mode. State lives in numpy arrays over catalog rows; no per-item Python lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,6 +126,24 @@ class Belief:
         self.n_answers += 1
         self.disagree = self.disagree + (~has if yes else has)
         self._post = None
+
+    def choose(self, accepted: Sequence[int], rejected: Sequence[int]) -> None:
+        """The answer to a multi-choice question from a user who may want several items: at least
+        one wanted item has each accepted value, so an item is consistent when it has *any* accepted
+        value (one observation); no wanted item has a rejected value (one observation each)."""
+        if accepted:
+            for unit in accepted:
+                self.asked.add(unit)
+                self.asked_mask[unit] = True
+                self.yes.append(unit)
+            anyhas = np.zeros(self.rows.size, dtype=bool)
+            for unit in accepted:
+                anyhas |= self._has(unit)
+            self.n_answers += 1
+            self.disagree = self.disagree + ~anyhas
+            self._post = None
+        for unit in rejected:
+            self.answer(unit, False)
 
     def restrict_to(self, rows: np.ndarray) -> None:
         """Keep only catalog `rows` (e.g. a retrieval candidate set after hard filters)."""

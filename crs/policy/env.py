@@ -2,7 +2,8 @@
 
 The simulator is passed in (crs never imports `simulators/`); it must follow
 `crs.protocols.Simulator` and speak `crs.types.Act` turns: `inform` (slot `attribute`),
-`affirm` / `deny` (slot `attribute`), `accept` (slots `item`, `rank`), `reject`, `none`.
+`affirm` / `deny` (slot `attribute`), `choose` (slots `values`, `rejected`: the answer to a
+multi-choice question, `EnvConfig.choices` > 1), `accept` (slots `item`, `rank`), `reject`, `none`.
 The reward of a successful recommendation is its hDCG@(15,10) gain, so the return of an
 episode is its hDCG; failures earn 0.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from crs.policy.belief import Belief, BeliefConfig
+from crs.policy.choices import offer
 from crs.policy.features import ACTION_DIM, GLOBAL_DIM, encode, n_slots, slot_action
 from crs.policy.observation import PolicyObservation, observe
 from crs.policy.space import AskSpace, PolicyError
@@ -35,6 +37,9 @@ class EnvConfig:
     """Ask slots of the Gymnasium action space (the units closest to a half split)."""
     n_observe: int = 10
     """Units summarised in each PolicyObservation (at least `n_ask`)."""
+    choices: int = 1
+    """Values offered per question: 1 is the binary protocol (yes/no on one value); more is the
+    multi-choice protocol (`crs.policy.choices`; needs the env's `types`)."""
     belief: BeliefConfig = field(default_factory=BeliefConfig)
 
 
@@ -62,9 +67,13 @@ class DialogueEnv(gym.Env):
         simulator: Simulator,
         config: EnvConfig | None = None,
         prior: Callable[[str], np.ndarray] | None = None,
+        types: np.ndarray | None = None,
     ) -> None:
         self.catalog, self.space, self.sim = catalog, space, simulator
         self.config = config or EnvConfig()
+        if self.config.choices > 1 and (types is None or len(types) != space.n_units):
+            raise PolicyError("multi-choice questions need the type of every unit (crs.policy.choices.value_types)")
+        self.types = types
         self._default_prior = popularity_prior(catalog)
         self._prior = prior
         self._ids = catalog.ids
@@ -101,7 +110,7 @@ class DialogueEnv(gym.Env):
             raise PolicyError("call reset_episode() before act()")
         self.turn += 1
         self.history.append(action.kind)
-        reply = self.sim.respond(action)
+        reply = self.sim.respond(self._question(action))
         success = reply.name == "accept"
         rank = int(reply.slots.get("rank", 1)) if success else None
         if action.kind == "recommend" and not success:
@@ -112,10 +121,23 @@ class DialogueEnv(gym.Env):
         self.obs = self._observe()
         return self.obs, reward, done, {"success": success, "rank": rank, "turn": self.turn, "kind": action.kind}
 
+    def _question(self, action: Action) -> Action:
+        """The action as said: under the multi-choice protocol an `ask(name=value)` offers that value
+        and the most informative other values of its type (`attribute` "a=x|a=y")."""
+        if self.config.choices <= 1 or action.kind != "ask" or action.attribute not in self.space.index:
+            return action
+        assert self.belief is not None and self.types is not None
+        units = offer(self.belief, self.types, self.space.index[action.attribute], self.config.choices)
+        return replace(action, attribute="|".join(self.space.labels[u] for u in units))
+
     def _absorb(self, reply: Act) -> None:
         assert self.belief is not None
         attr = reply.slots.get("attribute")
-        if reply.name in ("affirm", "deny") and attr in self.space.index:
+        if reply.name == "choose":  # a multi-choice answer (`Belief.choose`)
+            idx = self.space.index
+            self.belief.choose([idx[u] for u in reply.slots.get("values", ()) if u in idx],
+                               [idx[u] for u in reply.slots.get("rejected", ()) if u in idx])
+        elif reply.name in ("affirm", "deny") and attr in self.space.index:
             self.belief.answer(self.space.index[attr], reply.name == "affirm")
         elif reply.name == "inform":
             for unit in reply.slots.get("values", (attr,)):

@@ -33,10 +33,13 @@ class EnvMaker(Generic[S]):
 
     def __init__(self, catalog: Catalog, space: AskSpace, simulator: Callable[[float, int], S],
                  prior: str = "popularity", belief: BeliefConfig | None = None,
-                 target_of: Callable[[S], str | None] | None = None) -> None:
+                 target_of: Callable[[S], str | None] | None = None, choices: int = 1,
+                 types: np.ndarray | None = None) -> None:
         self.catalog, self.space, self.simulator = catalog, space, simulator
         self.item_prior: CollaborativePrior | None = build_prior(catalog, prior)
         self.belief, self.target_of = belief, target_of
+        self.choices, self.types = choices, types
+        """Values per question (`EnvConfig.choices`) and the unit types multi-choice questions need."""
 
     def __call__(self, noise: float, seed: int, belief: BeliefConfig | None = None) -> DialogueEnv:
         sim = self.simulator(noise, seed)
@@ -45,4 +48,5 @@ class EnvMaker(Generic[S]):
             target_of = self.target_of
             prior = HeldOutPrior(self.item_prior, self.catalog, lambda: target_of(sim))
         b = belief or self.belief
-        return DialogueEnv(self.catalog, self.space, sim, EnvConfig() if b is None else EnvConfig(belief=b), prior=prior)
+        cfg = EnvConfig(choices=self.choices) if b is None else EnvConfig(belief=b, choices=self.choices)
+        return DialogueEnv(self.catalog, self.space, sim, cfg, prior=prior, types=self.types)

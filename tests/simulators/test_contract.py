@@ -1,6 +1,7 @@
 """Contract every `crs.protocols.Simulator` implementation passes (one parametrised test per property).
 
-Implementations: `simulators.attribute.AttributeSimulator` (LastFM*), `simulators.natural.NaturalSimulator`,
+Implementations: `simulators.attribute.AttributeSimulator` and `simulators.multichoice.MultiChoiceSimulator`
+(LastFM*), `simulators.natural.NaturalSimulator`,
 `simulators.profile.ProfileSimulator` and `simulators.replay.ReplaySimulator` (ReDial). Each is driven by a seeded random system policy
 (ask / recommend / wait, as the agent would send them). The documented turn fields:
 
@@ -76,6 +77,17 @@ def _attribute_action(rng: random.Random, sim: Any) -> Action:
     return Action("wait")
 
 
+def _multi_choice_action(rng: random.Random, sim: Any) -> Action:
+    k = rng.random()
+    if k < 0.5:
+        units = sorted(sim.target_units(rng.choice(sim.episode.targets))) + [f"{sim.attributes[0]}=zzz-no-such-value"]
+        return Action("ask", attribute="|".join(rng.sample(units, min(len(units), rng.choice([1, 2, 3])))))
+    if k < 0.85:
+        items = tuple(rng.sample(sim.catalog.ids, 5)) + ((sim.episode.targets[-1],) if rng.random() < 0.1 else ())
+        return Action("recommend", items=items)
+    return Action("wait")
+
+
 def _natural_action(rng: random.Random, sim: Any) -> Action:
     k = rng.random()
     if k < 0.35:
@@ -111,6 +123,7 @@ def cases(data_dir, lastfm_catalog, redial_catalog, natural_sim):  # type: ignor
     from crs.catalog.dialogues import read_dialogues
     from simulators.attribute import AttributeSimConfig, AttributeSimulator, load_episodes
     from simulators.latent import NaturalConfig
+    from simulators.multichoice import MultiChoiceSimulator, multi_interest_episodes
     from simulators.natural import NaturalSimulator
     from simulators.profile import ProfileConfig, ProfileSimulator, build_profile
     from simulators.profile_goals import read_entities
@@ -118,6 +131,7 @@ def cases(data_dir, lastfm_catalog, redial_catalog, natural_sim):  # type: ignor
 
     episodes = load_episodes(data_dir / "lastfm-star" / "UI_Interaction_data" / "review_dict_valid.json",
                              lastfm_catalog)[:200]
+    multi = multi_interest_episodes(lastfm_catalog, episodes, ("tags",), seed=0)
     goal_file = data_dir / "redial" / "train_subset_1000_annotated.jsonl"
     dialogues = read_dialogues(goal_file).dialogues[:20]
     profile_config = ProfileConfig(natural=NaturalConfig(mention_format="redial", typo_rate=0.0))
@@ -136,6 +150,8 @@ def cases(data_dir, lastfm_catalog, redial_catalog, natural_sim):  # type: ignor
     return {
         "attribute": Case(lambda: AttributeSimulator(lastfm_catalog, episodes, AttributeSimConfig(max_turns=15, seed=0)),
                           lambda sim: sim.config.max_turns, _attribute_action),
+        "multi-choice": Case(lambda: MultiChoiceSimulator(lastfm_catalog, multi, AttributeSimConfig(max_turns=15, seed=0)),
+                             lambda sim: sim.config.max_turns, _multi_choice_action),
         "natural": Case(natural, lambda sim: sim.config.patience[1], _natural_action),
         "profile": Case(profile, lambda sim: sim.config.patience[1], _profile_action),
         "replay": Case(lambda: ReplaySimulator(dialogues, redial_catalog),
@@ -143,7 +159,7 @@ def cases(data_dir, lastfm_catalog, redial_catalog, natural_sim):  # type: ignor
     }
 
 
-@pytest.fixture(params=["attribute", "natural", "profile", "replay"])
+@pytest.fixture(params=["attribute", "multi-choice", "natural", "profile", "replay"])
 def case(request, cases):  # type: ignore[no-untyped-def]
     return cases[request.param]
 

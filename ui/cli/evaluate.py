@@ -46,6 +46,9 @@ def eval_simulate(
     goals: Optional[Path] = typer.Option(None, "--goals", help="natural: ReDial-format JSONL the users take their goals from (default: the dev part of the ReDial train dialogues); nothing the agent or the user learns from contains them."),
     review_query: bool = typer.Option(False, "--review-query", help="natural, ablation: enrich the ranking query with aligned reviews of the liked films (RevCore; off in the chat)."),
     prior: Optional[str] = typer.Option(None, "--prior", help="attribute: item prior popularity | collaborative (default: the policy's own)."),
+    protocol: str = typer.Option("binary", "--protocol", help="attribute: binary (yes/no on one value, EAR/SCPR/UNICORN) | multi-choice (several values of one type per question, multi-interest users; MCMIPL/SAPIENT)."),
+    choices: int = typer.Option(2, "--choices", help="multi-choice: values offered per question."),
+    targets: int = typer.Option(3, "--targets", help="multi-choice: target items per user at most."),
     out: Optional[Path] = OutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -65,18 +68,42 @@ def eval_simulate(
     if split is None:
         raise CRSError("--split is required for --simulator attribute (e.g. LastFM* review_dict_valid.json)")
     policy = policy or "dqn"
-    m = _simulate_attribute(catalog, data_dir, split, simulator, policy, answer_noise, initiative, episodes, seed,
-                            prior, workers, backend)
-    m.update({"policy": policy, "catalog": catalog, "answer_noise": answer_noise, "split": str(split)})
+    if protocol not in ("binary", "multi-choice"):
+        raise CRSError(f"unknown --protocol {protocol!r}; valid: binary, multi-choice")
+    if protocol == "multi-choice":
+        if workers or initiative:
+            raise CRSError("--workers and --initiative apply to --protocol binary only")
+        m = _simulate_multi_choice(catalog, data_dir, split, policy, answer_noise, episodes, seed, prior, choices, targets)
+    else:
+        m = _simulate_attribute(catalog, data_dir, split, simulator, policy, answer_noise, initiative, episodes, seed,
+                                prior, workers, backend)
+    m.update({"policy": policy, "catalog": catalog, "answer_noise": answer_noise, "split": str(split), "protocol": protocol})
     cfg = {"command": "eval simulate", "simulator": simulator, "catalog": catalog, "split": split, "policy": policy,
            "answer_noise": answer_noise, "initiative": initiative, "episodes": episodes, "seed": seed,
-           "prior": m["prior"], "workers": workers}
+           "prior": m["prior"], "workers": workers, "protocol": protocol,
+           **({"choices": choices, "targets": targets} if protocol == "multi-choice" else {})}
     if finish("simulate-attribute", m, cfg, out, as_json):
         return
     t = Table("metric", "value")
     for k, v in m.items():
         t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
     console.print(t)
+
+
+def _simulate_multi_choice(catalog: str, data_dir: Path | None, split: Path, policy: str, answer_noise: float,
+                           episodes: int, seed: int, prior: str | None, choices: int, targets: int) -> dict[str, Any]:
+    """The policy under the multi-choice protocol (`ui.cli.factories.multi_choice_env_factory`)."""
+    from crs.dialogue.observe import chat_ask_space
+    from crs.policy import load_policy
+    from crs.policy.episodes import evaluate
+    from ui.cli.factories import multi_choice_env_factory, policy_episodes
+
+    cat = load(catalog, data_dir)
+    pol = load_policy(cat, policy, space=chat_ask_space(cat)) if policy == "dqn" else load_policy(cat, policy)
+    prior = prior or pol.prior
+    make = multi_choice_env_factory(cat, policy_episodes(cat, data_dir, split, "dev"), prior, choices=choices,
+                                    n_targets=targets, seed=seed)
+    return evaluate(make(answer_noise, seed, pol.belief), pol, episodes, seed=seed) | {"prior": prior}
 
 
 def _simulate_attribute(catalog: str, data_dir: Path | None, split: Path, simulator: str, policy: str,

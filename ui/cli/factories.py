@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from crs.eval.attribute import AttributeComponents
     from crs.eval.leaks import Sources
     from simulators.attribute import AttributeSimulator, Episode
+    from simulators.multichoice import MultiChoiceSimulator
     from simulators.natural import NaturalSimulator
     from simulators.replay import ReplaySimulator
 
@@ -275,6 +276,28 @@ def env_factory(cat: Catalog, episodes: Sequence[Episode], simulator: str = "att
 
     return EnvMaker(cat, chat_ask_space(cat), attribute_simulator(cat, episodes, initiative), prior, belief,
                     target_of if hold_out else None)
+
+
+def multi_choice_env_factory(cat: Catalog, episodes: Sequence[Episode], prior: str = "collaborative",
+                             belief: BeliefConfig | None = None, choices: int = 2,
+                             n_targets: int = 3, seed: int = 0) -> EnvMaker[MultiChoiceSimulator]:
+    """`make(answer_noise, seed, belief=None)` for the multi-choice protocol: multi-interest users
+    (`simulators.multichoice`) over `episodes`, questions offering `choices` values of one type
+    (`crs.policy.choices`, types derived from the ask space)."""
+    from crs.dialogue.observe import askable, chat_ask_space
+    from crs.policy.choices import value_types
+    from simulators.attribute import AttributeSimConfig
+    from simulators.multichoice import MultiChoiceSimulator, multi_interest_episodes
+
+    if choices < 1:
+        raise CRSError(f"--choices must be at least 1, got {choices}")
+    attributes = askable(cat)
+    multi = multi_interest_episodes(cat, episodes, attributes, n_targets, seed)
+    space = chat_ask_space(cat)
+
+    def make(noise: float, sim_seed: int) -> MultiChoiceSimulator:
+        return MultiChoiceSimulator(cat, multi, AttributeSimConfig(answer_noise=noise, seed=sim_seed, attributes=attributes))
+    return EnvMaker(cat, space, make, prior, belief, None, choices=choices, types=value_types(space, seed=seed))
 
 
 @dataclass(frozen=True)
