@@ -330,7 +330,7 @@ class _Run:
 
 def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: EnvFactory | None = None,
           cache: str | Path | None = None, progress: bool = True, save: bool = True,
-          provenance: Mapping[str, Any] | None = None) -> TrainResult:
+          provenance: Mapping[str, Any] | None = None, protocol: str = "binary") -> TrainResult:
     """(Demonstrate, pretrain,) train, evaluate every `eval_every` steps, keep the best network, save it
     with `provenance` in its metadata (`goal_conversations`: the users' goal dialogues, for leak checks)."""
     import torch
@@ -368,8 +368,8 @@ def train(args: Args, catalog: Catalog, make_env: EnvFactory, make_eval_env: Env
     seconds = time.perf_counter() - t0
     path = None
     if save:
-        path = checkpoint_path(catalog, space, cache)
-        meta = {**asdict(args), "catalog": catalog.name, "steps": run.steps, "episodes": run.episodes,
+        path = checkpoint_path(catalog, space, cache, protocol)
+        meta = {**asdict(args), "catalog": catalog.name, "protocol": protocol, "steps": run.steps, "episodes": run.episodes,
                 "demonstrations": demos.n if demos is not None else 0, "seconds": round(seconds, 1),
                 "best": run.best, "history": run.history, **(provenance or {})}
         save_checkpoint(path, net, space, meta)

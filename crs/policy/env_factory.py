@@ -11,7 +11,7 @@ episodes).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -33,7 +33,7 @@ class EnvMaker(Generic[S]):
 
     def __init__(self, catalog: Catalog, space: AskSpace, simulator: Callable[[float, int], S],
                  prior: str = "popularity", belief: BeliefConfig | None = None,
-                 target_of: Callable[[S], str | None] | None = None, choices: int = 1,
+                 target_of: Callable[[S], str | Sequence[str] | None] | None = None, choices: int = 1,
                  types: np.ndarray | None = None) -> None:
         self.catalog, self.space, self.simulator = catalog, space, simulator
         self.item_prior: CollaborativePrior | None = build_prior(catalog, prior)

@@ -82,9 +82,11 @@ class DQNPolicy:
         return Action(act.kind, act.attribute, act.items, act.score, alts)
 
 
-def checkpoint_path(catalog: Catalog, space: AskSpace, cache: str | Path | None = None) -> Path:
-    """Where `crs train policy --catalog NAME` saves the DQN for this catalog and schema."""
-    return cache_dir(cache) / "policy" / f"dqn-{catalog.name}-{space.fingerprint}.pt"
+def checkpoint_path(catalog: Catalog, space: AskSpace, cache: str | Path | None = None, protocol: str = "binary") -> Path:
+    """Where `crs train policy --catalog NAME [--protocol multi-choice]` saves the DQN for this
+    catalog and schema (one file per protocol)."""
+    tag = "" if protocol == "binary" else f"{protocol}-"
+    return cache_dir(cache) / "policy" / f"dqn-{tag}{catalog.name}-{space.fingerprint}.pt"
 
 
 def save_checkpoint(path: Path, net: Any, space: AskSpace, meta: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ Measured on 1,000 LastFM* valid pairs (rank of the target among all 7,432 items)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,8 +70,9 @@ class CollaborativePrior:
             return None
         return u if 0 <= u < self.n_users and self._r.indptr[u + 1] > self._r.indptr[u] else None
 
-    def __call__(self, user: str, exclude: int | None = None) -> np.ndarray:
-        """Log-scores for `user`; `exclude` (a catalog row) is held out of the user's history first.
+    def __call__(self, user: str, exclude: int | Collection[int] | None = None) -> np.ndarray:
+        """Log-scores for `user`; `exclude` (a catalog row, or several: a multi-interest episode's
+        targets) is held out of the user's history first.
 
         Training episodes are pairs of the same interaction matrix the prior is built from, so their
         target must be held out (leave-one-out), or the prior would push it to the bottom; held-out
@@ -82,8 +83,9 @@ class CollaborativePrior:
             return self._pop.copy()
         c = self.config
         mine = self._r.indices[self._r.indptr[u] : self._r.indptr[u + 1]]
-        if exclude is not None and exclude in mine:
-            mine = mine[mine != exclude]
+        if exclude is not None:
+            held = list(exclude) if isinstance(exclude, Collection) else [exclude]
+            mine = mine[~np.isin(mine, np.asarray(held, dtype=np.int64))]
         if mine.size == 0:
             return self._pop.copy()
         query = np.zeros(self._r.shape[1])
@@ -136,15 +138,20 @@ class HeldOutPrior:
 
     For training on pairs of the interaction matrix the prior itself is built from (LastFM* train
     pairs, a movie catalog's ratings): `current_target()` returns the target item id of the episode
-    being played (the caller, who owns the simulator, supplies it), or None.
+    being played (the caller, who owns the simulator, supplies it), several ids (a multi-interest
+    episode's targets), or None.
     """
 
-    def __init__(self, prior: CollaborativePrior, catalog: Catalog, current_target: Callable[[], str | None]) -> None:
+    def __init__(self, prior: CollaborativePrior, catalog: Catalog,
+                 current_target: Callable[[], str | Sequence[str] | None]) -> None:
         self.prior, self.catalog, self.current_target = prior, catalog, current_target
 
     def __call__(self, user: str) -> np.ndarray:
         target = self.current_target()
-        return self.prior(user, exclude=self.catalog.row(target) if target is not None else None)
+        if target is None:
+            return self.prior(user)
+        ids = [target] if isinstance(target, str) else list(target)
+        return self.prior(user, exclude=[self.catalog.row(t) for t in ids])
 
 
 def build_prior(catalog: Catalog, name: str = "popularity") -> CollaborativePrior | None:

@@ -72,3 +72,15 @@ def test_multi_choice_protocol_end_to_end(data_dir) -> None:
     assert mc != runs["binary"]
     bad = CliRunner().invoke(app, [*args, "--protocol", "multiple"])
     assert bad.exit_code != 0 and "binary, multi-choice" in str(bad.exception)
+
+
+def test_multi_choice_checkpoints_have_their_own_file_and_bad_protocols_are_refused(lastfm_catalog, lastfm_space) -> None:
+    from typer.testing import CliRunner
+
+    from crs.policy.policy import checkpoint_path
+    from ui.cli import app
+
+    binary, multi = checkpoint_path(lastfm_catalog, lastfm_space), checkpoint_path(lastfm_catalog, lastfm_space, protocol="multi-choice")
+    assert binary != multi and binary.parent == multi.parent and "multi-choice" in multi.name
+    r = CliRunner().invoke(app, ["train", "policy", "--catalog", "lastfm-star", "--protocol", "both", "--minutes", "0.01"])
+    assert r.exit_code != 0 and "binary, multi-choice" in str(r.exception)

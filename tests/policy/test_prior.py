@@ -99,6 +99,23 @@ def test_held_out_prior_leaves_one_out(cf, lastfm_catalog, lastfm_valid) -> None
     np.testing.assert_allclose(held(ep.user), cf(ep.user))
 
 
+def test_held_out_prior_holds_out_every_target_of_a_multi_interest_episode(cf, lastfm_catalog) -> None:  # type: ignore[no-untyped-def]
+    """Multi-choice training episodes have several targets from the prior's own matrix: all are held
+    out (`crs train policy --protocol multi-choice`), the rest of the history stays seen."""
+    from crs.policy.prior import HeldOutPrior
+
+    inter = lastfm_catalog.interactions.tocsr()
+    u = next(u for u in range(inter.shape[0]) if inter.indptr[u + 1] - inter.indptr[u] >= 5)
+    seen = inter.indices[inter.indptr[u] : inter.indptr[u + 1]]
+    targets = [lastfm_catalog.ids[int(r)] for r in seen[:3]]
+    held = HeldOutPrior(cf, lastfm_catalog, lambda: tuple(targets))(str(u))
+    np.testing.assert_allclose(held, cf(str(u), exclude=[int(r) for r in seen[:3]]))
+    unseen_floor = np.delete(held, seen).min()
+    assert held[seen[:3]].min() > held[seen[3:]].max() and held[seen[3:]].max() < unseen_floor
+    one = cf(str(u), exclude=int(seen[0]))
+    assert one[seen[1]] < unseen_floor  # holding out one target leaves the others at the bottom
+
+
 def test_held_out_cold_item_gets_no_item_item_score(cf, lastfm_catalog) -> None:  # type: ignore[no-untyped-def]
     """An item only this user had must score like any never-seen item once held out (the user's own row
     would otherwise link it to the rest of their history)."""

@@ -39,7 +39,7 @@ def eval_simulate(
     workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (process / ray backends)."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local ray.init)."),
     nlu: str = typer.Option("learned", "--nlu", help="natural: learned | rules"),
-    policy_path: Optional[Path] = typer.Option(None, "--policy-path", help="natural: a DQN checkpoint file for the agent."),
+    policy_path: Optional[Path] = typer.Option(None, "--policy-path", help="A DQN checkpoint file (natural: for the agent; attribute: for --policy dqn, e.g. one trained with --protocol multi-choice)."),
     top_k: int = typer.Option(3, "--k", help="natural: recommendations per turn."),
     oracle_constraints: bool = typer.Option(False, "--oracle-constraints", help="natural, diagnostic ablation: constraints from the simulator's labels, not the NLU."),
     user_model: str = typer.Option("profile", "--user-model", help="natural: profile (knows only what its real seeker said; default) | oracle (knows its target film)."),
@@ -63,8 +63,10 @@ def eval_simulate(
         if not finish("simulate-natural", report, cfg, out, as_json):
             print_simulation(console, report, 15)
         return
-    if address or policy_path or oracle_constraints or goals or review_query:
-        raise CRSError("--address/--policy-path/--oracle-constraints/--goals/--review-query apply to --simulator natural only")
+    if address or oracle_constraints or goals or review_query:
+        raise CRSError("--address/--oracle-constraints/--goals/--review-query apply to --simulator natural only")
+    if policy_path is not None and (policy or "dqn") != "dqn":
+        raise CRSError("--policy-path is a DQN checkpoint: use it with --policy dqn")
     if split is None:
         raise CRSError("--split is required for --simulator attribute (e.g. LastFM* review_dict_valid.json)")
     policy = policy or "dqn"
@@ -73,10 +75,13 @@ def eval_simulate(
     if protocol == "multi-choice":
         if workers or initiative:
             raise CRSError("--workers and --initiative apply to --protocol binary only")
-        m = _simulate_multi_choice(catalog, data_dir, split, policy, answer_noise, episodes, seed, prior, choices, targets)
+        m = _simulate_multi_choice(catalog, data_dir, split, policy, answer_noise, episodes, seed, prior, choices, targets,
+                                   policy_path)
     else:
+        if workers and policy_path:
+            raise CRSError("--policy-path with --workers is not supported; run without --workers")
         m = _simulate_attribute(catalog, data_dir, split, simulator, policy, answer_noise, initiative, episodes, seed,
-                                prior, workers, backend)
+                                prior, workers, backend, policy_path)
     m.update({"policy": policy, "catalog": catalog, "answer_noise": answer_noise, "split": str(split), "protocol": protocol})
     cfg = {"command": "eval simulate", "simulator": simulator, "catalog": catalog, "split": split, "policy": policy,
            "answer_noise": answer_noise, "initiative": initiative, "episodes": episodes, "seed": seed,
@@ -91,7 +96,8 @@ def eval_simulate(
 
 
 def _simulate_multi_choice(catalog: str, data_dir: Path | None, split: Path, policy: str, answer_noise: float,
-                           episodes: int, seed: int, prior: str | None, choices: int, targets: int) -> dict[str, Any]:
+                           episodes: int, seed: int, prior: str | None, choices: int, targets: int,
+                           policy_path: Path | None = None) -> dict[str, Any]:
     """The policy under the multi-choice protocol (`ui.cli.factories.multi_choice_env_factory`)."""
     from crs.dialogue.observe import chat_ask_space
     from crs.policy import load_policy
@@ -99,7 +105,8 @@ def _simulate_multi_choice(catalog: str, data_dir: Path | None, split: Path, pol
     from ui.cli.factories import multi_choice_env_factory, policy_episodes
 
     cat = load(catalog, data_dir)
-    pol = load_policy(cat, policy, space=chat_ask_space(cat)) if policy == "dqn" else load_policy(cat, policy)
+    pol = (load_policy(cat, policy, space=chat_ask_space(cat), path=policy_path) if policy == "dqn"
+           else load_policy(cat, policy))
     prior = prior or pol.prior
     make = multi_choice_env_factory(cat, policy_episodes(cat, data_dir, split, "dev"), prior, choices=choices,
                                     n_targets=targets, seed=seed)
@@ -108,7 +115,7 @@ def _simulate_multi_choice(catalog: str, data_dir: Path | None, split: Path, pol
 
 def _simulate_attribute(catalog: str, data_dir: Path | None, split: Path, simulator: str, policy: str,
                         answer_noise: float, initiative: float, episodes: int, seed: int, prior: str | None,
-                        workers: int | None, backend: str) -> dict[str, Any]:
+                        workers: int | None, backend: str, policy_path: Path | None = None) -> dict[str, Any]:
     """The policy against the attribute simulator: chunks over a process pool with `workers`, else here."""
     from crs.dialogue.observe import chat_ask_space
     from crs.policy import load_policy
@@ -121,7 +128,8 @@ def _simulate_attribute(catalog: str, data_dir: Path | None, split: Path, simula
         job = AttributeJob(catalog, dd(data_dir), str(split), policy, answer_noise, initiative, seed, prior)
         return evaluate_parallel(job, episodes, workers, "ray" if backend == "ray" else "process")
     cat = load(catalog, data_dir)
-    pol = load_policy(cat, policy, space=chat_ask_space(cat)) if policy == "dqn" else load_policy(cat, policy)
+    pol = (load_policy(cat, policy, space=chat_ask_space(cat), path=policy_path) if policy == "dqn"
+           else load_policy(cat, policy))
     prior = prior or pol.prior
     make = env_factory(cat, policy_episodes(cat, data_dir, split, "dev"), simulator, prior, initiative=initiative,
                        hold_out=False)

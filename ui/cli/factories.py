@@ -280,10 +280,11 @@ def env_factory(cat: Catalog, episodes: Sequence[Episode], simulator: str = "att
 
 def multi_choice_env_factory(cat: Catalog, episodes: Sequence[Episode], prior: str = "collaborative",
                              belief: BeliefConfig | None = None, choices: int = 2,
-                             n_targets: int = 3, seed: int = 0) -> EnvMaker[MultiChoiceSimulator]:
+                             n_targets: int = 3, seed: int = 0, hold_out: bool = False) -> EnvMaker[MultiChoiceSimulator]:
     """`make(answer_noise, seed, belief=None)` for the multi-choice protocol: multi-interest users
     (`simulators.multichoice`) over `episodes`, questions offering `choices` values of one type
-    (`crs.policy.choices`, types derived from the ask space)."""
+    (`crs.policy.choices`, types derived from the ask space). With `hold_out` (training on pairs
+    of the prior's own matrix) every target of the episode is held out of the collaborative prior."""
     from crs.dialogue.observe import askable, chat_ask_space
     from crs.policy.choices import value_types
     from simulators.attribute import AttributeSimConfig
@@ -297,7 +298,11 @@ def multi_choice_env_factory(cat: Catalog, episodes: Sequence[Episode], prior: s
 
     def make(noise: float, sim_seed: int) -> MultiChoiceSimulator:
         return MultiChoiceSimulator(cat, multi, AttributeSimConfig(answer_noise=noise, seed=sim_seed, attributes=attributes))
-    return EnvMaker(cat, space, make, prior, belief, None, choices=choices, types=value_types(space, seed=seed))
+    def targets_of(sim: MultiChoiceSimulator) -> tuple[str, ...] | None:
+        return sim.episode.targets if sim.episode is not None else None
+
+    return EnvMaker(cat, space, make, prior, belief, targets_of if hold_out else None, choices=choices,
+                    types=value_types(space, seed=seed))
 
 
 @dataclass(frozen=True)

@@ -55,17 +55,22 @@ def train_policy(
     user_model: str = typer.Option("profile", "--user-model", help="natural: profile (target-free, default) | oracle (knows its target)."),
     goals: Optional[Path] = typer.Option(None, "--goals", help="natural: training goal dialogues (ReDial JSONL; default the train part of the ReDial train split)."),
     held_out: Optional[Path] = typer.Option(None, "--held-out", help="natural: dialogues evaluations will use as goals, removed from training goals and grammar (default the dev part)."),
+    protocol: str = typer.Option("binary", "--protocol", help="attribute: binary (yes/no questions, one target) | multi-choice (MCMIPL/SAPIENT: multi-interest users, several values per question)."),
     ship: bool = typer.Option(False, "--ship", help="natural: also write the checkpoint where the project ships it (data/models/policy), the default policy of `crs chat` / `crs demo` for this catalog."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Train the unified ask/recommend/wait DQN policy; the checkpoint goes to the cache directory."""
     from crs.policy.belief import BeliefConfig
     from crs.policy.dqn import attribute_args, train
-    from ui.cli.factories import env_factory, training_data
+    from ui.cli.factories import env_factory, multi_choice_env_factory, training_data
 
+    if protocol not in ("binary", "multi-choice"):
+        raise CRSError(f"unknown --protocol {protocol!r}; valid: binary, multi-choice")
     torch_threads(1)
     cat = load(catalog, data_dir, path)
     if simulator == "natural":  # DQN trained through the whole chat agent (ChatEnv)
+        if protocol != "binary":
+            raise CRSError("--protocol applies to --simulator attribute only")
         out = train_natural_command(cat, data_dir, minutes, seed, prior, not as_json,
                                     {"--split": split, "--dev-split": dev_split, "--prior-weight": prior_weight},
                                     user_model, goals, held_out)
@@ -78,11 +83,15 @@ def train_policy(
     belief = BeliefConfig(prior_weight=prior_weight) if prior_weight else None  # None: the preset's
     args = attribute_args(minutes, seed, prior, belief)
     data = training_data(cat, data_dir, split, dev_split, seed=seed)  # dev: carved out of the training users
-    make = env_factory(cat, data.train, simulator, prior, args.belief)
-    make_dev = env_factory(cat, data.dev, simulator, prior, args.belief)
-    res = train(args, cat, make, make_dev, progress=not as_json)
+    if protocol == "multi-choice":  # every target held out of the prior: the pairs are in its matrix
+        make: Any = multi_choice_env_factory(cat, data.train, prior, args.belief, seed=seed, hold_out=True)
+        make_dev: Any = multi_choice_env_factory(cat, data.dev, prior, args.belief, seed=seed, hold_out=True)
+    else:
+        make = env_factory(cat, data.train, simulator, prior, args.belief)
+        make_dev = env_factory(cat, data.dev, simulator, prior, args.belief)
+    res = train(args, cat, make, make_dev, progress=not as_json, protocol=protocol)
     out = {"checkpoint": str(res.path), "steps": res.steps, "episodes": res.episodes, "seconds": round(res.seconds, 1),
-           "dev": data.dev_source, "dev_episodes": len(data.dev), "best": res.best}
+           "dev": data.dev_source, "dev_episodes": len(data.dev), "best": res.best, "protocol": protocol}
     if as_json:
         print_json(out)
     else:
