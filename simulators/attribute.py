@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -49,22 +50,50 @@ class Episode:
     target: str
 
 
+E = TypeVar("E")
+
+
+def check_config(config: AttributeSimConfig) -> None:
+    """`SimulatorError` for settings no attribute-level user can have."""
+    if not 0.0 <= config.answer_noise <= 0.5:
+        raise SimulatorError(f"answer noise must be in [0, 0.5], got {config.answer_noise}")
+    if config.max_turns < 1 or config.top_k < 1:
+        raise SimulatorError("max_turns and top_k must be positive")
+
+
+class EpisodeOrder(Generic[E]):
+    """Episodes played in a seeded permutation (a new seed restarts it); `rng` also draws the
+    user's openings and answer noise, so one seed fixes a whole run."""
+
+    def __init__(self, episodes: Sequence[E], seed: int) -> None:
+        self.episodes = list(episodes)
+        self.restart(seed)
+
+    def restart(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self._order = self.rng.permutation(len(self.episodes))
+        self._next = 0
+
+    def draw(self, seed: int | None = None) -> E:
+        """The next episode (`seed`: restart the order first)."""
+        if seed is not None:
+            self.restart(seed)
+        ep = self.episodes[int(self._order[self._next % len(self.episodes)])]
+        self._next += 1
+        return ep
+
+
 class AttributeSimulator:
     """Simulated MCR user over a catalog and a list of (user, target) episodes."""
 
     def __init__(self, catalog: Catalog, episodes: Sequence[Episode], config: AttributeSimConfig | None = None) -> None:
         self.catalog = catalog
         self.config = config or AttributeSimConfig()
-        if not 0.0 <= self.config.answer_noise <= 0.5:
-            raise SimulatorError(f"answer noise must be in [0, 0.5], got {self.config.answer_noise}")
-        if self.config.max_turns < 1 or self.config.top_k < 1:
-            raise SimulatorError("max_turns and top_k must be positive")
+        check_config(self.config)
         self.noise = AnswerNoise(self.config.answer_noise)
         self.attributes = _attribute_names(catalog, self.config.attributes)
         self.episodes = _check_episodes(catalog, episodes, self.attributes)
-        self._rng = np.random.default_rng(self.config.seed)
-        self._order = self._rng.permutation(len(self.episodes))
-        self._next = 0
+        self._play = EpisodeOrder(self.episodes, self.config.seed)
         self.episode: Episode | None = None
         self.turn = 0
         self.done = False
@@ -77,16 +106,11 @@ class AttributeSimulator:
     # --- protocol -----------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> Act:
         """Start the next episode (a new seed restarts the order); the user states one target attribute."""
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
-            self._order = self._rng.permutation(len(self.episodes))
-            self._next = 0
-        self.episode = self.episodes[int(self._order[self._next % len(self.episodes)])]
-        self._next += 1
+        self.episode = self._play.draw(seed)
         self.turn = 0
         self.done = False
         self._target_units = self.target_units(self.episode.target)
-        opening = self._target_units[int(self._rng.integers(len(self._target_units)))]
+        opening = self._target_units[int(self._play.rng.integers(len(self._target_units)))]
         self._told = {opening}
         return Act("inform", {"attribute": opening, "user": self.episode.user, "turn": 0, "done": False})
 
@@ -122,7 +146,7 @@ class AttributeSimulator:
             self._told.update(values)
             return Act("inform", {"attribute": name, "values": values}) if values else Act("deny", {"attribute": name})
         truth = attribute in self._target_units
-        said = self.noise.apply(truth, self._rng)
+        said = self.noise.apply(truth, self._play.rng)
         return Act("affirm" if said else "deny", {"attribute": attribute, "truth": truth})
 
     def _judge(self, items: Sequence[str]) -> Act:
@@ -137,8 +161,8 @@ class AttributeSimulator:
 
     def _volunteer(self) -> Act:
         fresh = [u for u in self._target_units if u not in self._told]
-        if fresh and self.config.initiative > 0 and self._rng.random() < self.config.initiative:
-            unit = fresh[int(self._rng.integers(len(fresh)))]
+        if fresh and self.config.initiative > 0 and self._play.rng.random() < self.config.initiative:
+            unit = fresh[int(self._play.rng.integers(len(fresh)))]
             self._told.add(unit)
             return Act("inform", {"attribute": unit})
         return Act("none", {})

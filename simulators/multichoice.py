@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crs.types import Act, Action, Catalog
-from simulators.attribute import AttributeSimConfig, Episode, _attribute_names
+from simulators.attribute import AttributeSimConfig, Episode, EpisodeOrder, _attribute_names, check_config
 from simulators.errors import SimulatorError
 from simulators.noise import AnswerNoise
 
@@ -82,18 +82,13 @@ class MultiChoiceSimulator:
     def __init__(self, catalog: Catalog, episodes: Sequence[MultiEpisode], config: AttributeSimConfig | None = None) -> None:
         self.catalog = catalog
         self.config = config or AttributeSimConfig()
-        if not 0.0 <= self.config.answer_noise <= 0.5:
-            raise SimulatorError(f"answer noise must be in [0, 0.5], got {self.config.answer_noise}")
-        if self.config.max_turns < 1 or self.config.top_k < 1:
-            raise SimulatorError("max_turns and top_k must be positive")
+        check_config(self.config)
         if not episodes:
             raise SimulatorError("empty split: no multi-interest episodes")
         self.noise = AnswerNoise(self.config.answer_noise)
         self.attributes = _attribute_names(catalog, self.config.attributes)
         self.episodes = list(episodes)
-        self._rng = np.random.default_rng(self.config.seed)
-        self._order = self._rng.permutation(len(self.episodes))
-        self._next = 0
+        self._play = EpisodeOrder(self.episodes, self.config.seed)
         self.episode: MultiEpisode | None = None
         self.turn = 0
         self.done = False
@@ -104,17 +99,12 @@ class MultiChoiceSimulator:
 
     def reset(self, seed: int | None = None) -> Act:
         """Start the next episode; the user states one value every target has."""
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
-            self._order = self._rng.permutation(len(self.episodes))
-            self._next = 0
-        self.episode = self.episodes[int(self._order[self._next % len(self.episodes)])]
-        self._next += 1
+        self.episode = self._play.draw(seed)
         self.turn, self.done = 0, False
         per_target = [self.target_units(t) for t in self.episode.targets]
         self._units = frozenset().union(*per_target)
         shared = sorted(frozenset.intersection(*per_target)) or sorted(per_target[0])
-        opening = shared[int(self._rng.integers(len(shared)))]
+        opening = shared[int(self._play.rng.integers(len(shared)))]
         return Act("inform", {"attribute": opening, "user": self.episode.user, "turn": 0, "done": False})
 
     def respond(self, action: Action) -> Act:
@@ -145,7 +135,7 @@ class MultiChoiceSimulator:
             name, sep, _v = u.partition("=")
             if not sep or name not in self.attributes:
                 raise SimulatorError(f"a multi-choice question offers 'name=value' units of {', '.join(self.attributes)}; got {u!r}")
-        said = {u: self.noise.apply(u in self._units, self._rng) for u in offered}
+        said = {u: self.noise.apply(u in self._units, self._play.rng) for u in offered}
         if len(offered) == 1:
             return Act("affirm" if said[offered[0]] else "deny", {"attribute": offered[0], "truth": offered[0] in self._units})
         return Act("choose", {"attribute": attribute, "values": tuple(u for u in offered if said[u]),
