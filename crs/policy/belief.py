@@ -132,12 +132,11 @@ class Belief:
         one wanted item has each accepted value, so an item is consistent when it has *any* accepted
         value (one observation); no wanted item has a rejected value (one observation each)."""
         if accepted:
+            anyhas = np.zeros(self.rows.size, dtype=bool)
             for unit in accepted:
                 self.asked.add(unit)
                 self.asked_mask[unit] = True
                 self.yes.append(unit)
-            anyhas = np.zeros(self.rows.size, dtype=bool)
-            for unit in accepted:
                 anyhas |= self._has(unit)
             self.n_answers += 1
             self.disagree = self.disagree + ~anyhas
