@@ -72,6 +72,18 @@ def from_dict(cls: type[T], raw: Mapping[str, Any]) -> T:
     return cls(**kwargs)
 
 
+def serving_threads(n: int) -> None:
+    """Thread pools of a process that serves many sessions (API workers, Ray replicas, the demo):
+    torch's intra-op threads and every native BLAS / OpenMP pool already loaded (numpy's OpenBLAS,
+    faiss's OpenMP) set to `n`. Concurrency comes from sessions; with their default of one thread
+    per core, OpenBLAS threads spin after each call and take the cores from the other workers
+    (50 sessions on 2 workers: 16.4 -> 22.7 messages/s at 1; docs/BENCHMARKS.md)."""
+    from threadpoolctl import threadpool_limits
+
+    torch_threads(n)
+    threadpool_limits(limits=n)
+
+
 def torch_threads(n: int) -> None:
     """The one place that sets torch's intra-op thread count for the process (front ends and
     evaluation workers call it once at start; components never change it)."""

@@ -76,12 +76,12 @@ class AgentReplica:
     """One Ray Serve replica: its own agent (and store connection), the API app over it."""
 
     def __init__(self, agent_factory: Callable[[], Agent], api: ApiConfig, threads: int) -> None:
-        if threads > 0:
-            from crs.config import torch_threads
-
-            torch_threads(threads)
         self.agent = agent_factory()
         self.agent.warm_up()
+        if threads > 0:  # after the build: the native pools to limit are loaded by then
+            from crs.config import serving_threads
+
+            serving_threads(threads)
         self.api = api
         self.name = f"{os.uname().nodename}:{os.getpid()}"
 

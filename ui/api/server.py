@@ -35,7 +35,7 @@ class ServeConfig:
     workers: int = 2
     """Worker processes (one per core is a good start)."""
     threads: int = 1
-    """torch intra-op threads per worker."""
+    """torch, BLAS and OpenMP threads per worker (`crs.config.serving_threads`)."""
     api: ApiConfig = field(default_factory=ApiConfig)
 
 
@@ -127,10 +127,9 @@ def run_worker(agent: Agent, sock: socket.socket, config: ServeConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     if agent.store is not None:
         agent.store.reopen()
-    if "torch" in sys.modules:
-        from crs.config import torch_threads
+    from crs.config import serving_threads
 
-        torch_threads(config.threads)
+    serving_threads(config.threads)
     app = build_app(agent, config.api)
     # asyncio and h11 named: uvicorn's "auto" would switch to uvloop / httptools once installed (ray[serve] brings them)
     uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio",

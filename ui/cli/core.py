@@ -55,6 +55,7 @@ def demo(
     policy: str = PolicyOpt,
 ) -> None:
     """Prepare the catalog and launch the chat demo (Gradio, http://127.0.0.1:PORT)."""
+    from crs.config import serving_threads
     from crs.dialogue.build import AgentConfig, build_agent
     from ui.gradio_app import build_demo
 
@@ -62,6 +63,7 @@ def demo(
     agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None,
                                     path=str(path) if path else None, policy=policy))
     agent.warm_up()  # load the lazy models now, not on the first visitor's message
+    serving_threads(1)  # concurrent visitors, one thread each (after the build, which uses every core)
     if agent.policy_notice:
         err_console.print(agent.policy_notice)
     err_console.print(f"ready: {len(agent.catalog):,} items, policy {agent.policy.name}; open http://127.0.0.1:{port}")
