@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS reviews (
     session_id TEXT NOT NULL, text TEXT NOT NULL, polarity INTEGER NOT NULL, ts REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS turns_session ON turns(session_id, turn);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, updated);
+CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated);
 CREATE INDEX IF NOT EXISTS feedback_user ON feedback(user_id);
 CREATE INDEX IF NOT EXISTS reviews_item ON reviews(item_id);
 """

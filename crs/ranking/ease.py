@@ -30,11 +30,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from crs.config import atomic_write_bytes, cache_dir
+from crs.lru import LRU
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LAMBDA = 300.0
 MAX_DENSE_ITEMS = 20_000
+MEMO = 64
+"""Score vectors kept per EASE model (one per catalog row, ~36 KB each on the default catalog)."""
 
 
 Interactions: TypeAlias = sp.spmatrix | sp.sparray | np.ndarray
@@ -137,6 +140,7 @@ class EASE:
         self.w: np.ndarray | None = None  # low-rank: s²/(s²+λ)
         self.pdiag: np.ndarray | None = None  # low-rank: diag(P)
         self.fit_seconds = 0.0
+        self._memo: LRU[np.ndarray] = LRU(MEMO)
 
     @property
     def variant(self) -> str:
@@ -145,6 +149,7 @@ class EASE:
     def fit(self, X: Interactions, row_weights: np.ndarray | None = None) -> EASE:
         """Fit on binarised X; `row_weights` (one per user row) scale each user's share of XᵀX."""
         t0 = time.perf_counter()
+        self._memo.clear()
         X = binarise(X)
         self.n_items = X.shape[1]
         self.active = np.flatnonzero(np.diff(X.tocsc().indptr) > 0)
@@ -175,6 +180,18 @@ class EASE:
         self.pdiag = ((1.0 - np.einsum("ik,k,ik->i", V, w, V)) / self.lam).astype(np.float32)
 
     def score_from_items(self, liked_rows: Sequence[int], disliked_rows: Sequence[int] = ()) -> np.ndarray:
+        """Scores of every catalog row (read-only: kept for the next call with the same items; one
+        chat turn asks for the dialogue's items twice, retrieval and ranking, and for the user's
+        history items on every turn of a session)."""
+        key = (tuple(int(r) for r in liked_rows), tuple(int(r) for r in disliked_rows))
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._score(key[0], key[1])
+            hit.setflags(write=False)
+            self._memo.put(key, hit)
+        return hit
+
+    def _score(self, liked_rows: Sequence[int], disliked_rows: Sequence[int]) -> np.ndarray:
         out = np.zeros(self.n_items, dtype=np.float32)
         x = _user_vector(self.active, self.n_items, liked_rows, disliked_rows, self.dislike_weight)
         if not x.any():

@@ -57,6 +57,21 @@ def test_dislikes_lower_scores_and_unknown_rows_are_ignored(dialogue_matrix) -> 
     assert not m.score_from_items([]).any()
 
 
+def test_repeated_scores_are_kept_read_only_and_a_refit_forgets_them(dialogue_matrix) -> None:  # type: ignore[no-untyped-def]
+    m = EASE(300.0).fit(dialogue_matrix[:300])
+    liked = [int(m.active[0]), int(m.active[2])]
+    first = m.score_from_items(liked)
+    assert m.score_from_items(list(liked)) is first and not first.flags.writeable
+    with pytest.raises(ValueError):
+        first[0] = 1.0
+    assert m.score_from_items(liked, [int(m.active[3])]) is not first  # other items, other scores
+    m.fit(dialogue_matrix[300:600])
+    again = m.score_from_items([r for r in liked if r in set(m.active.tolist())] or [int(m.active[0])])
+    fresh = EASE(300.0).fit(dialogue_matrix[300:600])
+    np.testing.assert_array_equal(again, fresh.score_from_items([r for r in liked if r in set(fresh.active.tolist())]
+                                                               or [int(fresh.active[0])]))
+
+
 def test_save_load_and_cache_roundtrip(dialogue_matrix, tmp_path) -> None:  # type: ignore[no-untyped-def]
     for kind, params in (("ease", {"lam": 200.0}), ("knn", {"neighbors": 20}), ("pop", {})):
         m = fit_cached(dialogue_matrix, kind, tmp_path, **params)
