@@ -1,7 +1,7 @@
 """Double DQN trainer for the unified dialogue policy, in one readable file (CleanRL style).
 
 Reads top to bottom: arguments, environment factory (passed in: crs never imports a simulator),
-replay buffer, demonstrations, network (`crs.policy.network.QNetwork`), training loop with periodic
+replay buffer (`crs.policy.replay`), demonstrations, network (`crs.policy.network.QNetwork`), training loop with periodic
 evaluation, checkpoint. Episodes alternate between the answer-noise levels of `train_noise` so one
 network serves exact and noisy users. The reward of an episode is its hDCG@(15,10), so the return is
 the metric we report.
@@ -27,8 +27,9 @@ import numpy as np
 
 from crs.config import torch_threads
 from crs.policy.belief import BeliefConfig
-from crs.policy.features import ACTION_DIM, GLOBAL_DIM, n_slots
+from crs.policy.features import n_slots
 from crs.policy.policy import DQNPolicy, checkpoint_path, save_checkpoint
+from crs.policy.replay import Batch, Obs, ReplayBuffer
 from crs.policy.space import AskSpace
 from crs.types import Action, Catalog
 
@@ -117,8 +118,6 @@ def _belief_for(prior: str) -> BeliefConfig:
     return BeliefConfig(prior_weight=0.2 if prior == "collaborative" else 1.0)
 
 
-Obs = dict[str, np.ndarray]  # encoded features (`crs.policy.features.encode`)
-Batch = tuple[Obs, np.ndarray, np.ndarray, Obs, np.ndarray, np.ndarray]  # obs, action, reward, next, done, return
 
 
 class TrainEnvConfig(Protocol):
@@ -156,35 +155,6 @@ class TrainResult:
     seconds: float
     best: dict[str, Any]
     history: list[dict[str, Any]]
-
-
-class ReplayBuffer:
-    def __init__(self, size: int, j: int, k: int, seed: int) -> None:
-        self.size, self.n, self.pos = size, 0, 0
-        self.rng = np.random.default_rng(seed)
-        shapes = {"global": ((GLOBAL_DIM,), np.float32), "actions": ((j, ACTION_DIM), np.float32),
-                  "units": ((j,), np.int64), "items": ((k,), np.int64), "mask": ((j,), np.int8)}
-        self.obs = {key: np.zeros((size, *s), dt) for key, (s, dt) in shapes.items()}
-        self.next = {key: np.zeros((size, *s), dt) for key, (s, dt) in shapes.items()}
-        self.action = np.zeros(size, np.int64)
-        self.reward = np.zeros(size, np.float32)
-        self.done = np.zeros(size, np.float32)
-        self.ret = np.zeros(size, np.float32)
-        """Discounted return from the transition to the end of its episode (demonstrations only)."""
-
-    def add(self, obs: Obs, action: int, reward: float, nxt: Obs, done: bool, ret: float = 0.0) -> None:
-        for key in self.obs:
-            self.obs[key][self.pos] = obs[key]
-            self.next[key][self.pos] = nxt[key]
-        self.action[self.pos], self.reward[self.pos], self.done[self.pos] = action, reward, done
-        self.ret[self.pos] = ret
-        self.pos = (self.pos + 1) % self.size
-        self.n = min(self.n + 1, self.size)
-
-    def sample(self, b: int) -> Batch:
-        i = self.rng.integers(0, self.n, b)
-        return ({k: v[i] for k, v in self.obs.items()}, self.action[i], self.reward[i],
-                {k: v[i] for k, v in self.next.items()}, self.done[i], self.ret[i])
 
 
 def _collect_demos(envs: list[TrainEnv], args: Args, rng: np.random.Generator, deadline: float) -> ReplayBuffer:

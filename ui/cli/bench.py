@@ -93,7 +93,7 @@ def bench_ease(
 ) -> None:
     """EASE fit time, scoring time and peak memory (dense, or low-rank above 20,000 active items)."""
     from crs.ranking import row_weights
-    from crs.ranking.ease import benchmark_fit, synthetic_interactions
+    from crs.ranking.ease_bench import benchmark_fit, synthetic_interactions
 
     if items > 0:
         r = benchmark_fit(synthetic_interactions(items))
