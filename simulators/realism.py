@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crs.catalog.dialogues import MENTION, Dialogue
+from crs.catalog.dialogues import MENTION, Dialogue, Message
 from crs.types import Action, Catalog
 from simulators.errors import SimulatorError
 from simulators.grammar import seeker_turns
 from simulators.natural import NaturalSimulator
+from simulators.profile import ProfileSimulator
 from simulators.surface import Vocabulary, attr_polarity, classify
 from simulators.types import TurnLabels
 
@@ -72,6 +73,67 @@ def _scripted_action(rng: random.Random, sim: NaturalSimulator, ids: list[str], 
         items = (target,) if rng.random() < 0.3 else tuple(rng.sample(ids, rng.choice((1, 1, 2, 3))))
         return Action("recommend", items=items)
     return Action("wait")
+
+
+HARNESSES = ("scripted", "replay")
+_ASK_GENRE = re.compile(r"\b(genres?|kind|type|sort|style)\b", re.IGNORECASE)
+_ASK_PERSON = re.compile(r"\b(actors?|actress(es)?|stars?|directors?|directed)\b", re.IGNORECASE)
+
+
+def recommender_moves(d: Dialogue, catalog: Catalog, vocab: Vocabulary) -> list[Action]:
+    """The human recommender's moves of `d` as system actions, one per seeker turn after the first
+    (the recommender messages between two seeker turns make one move): `recommend` the films they
+    name that the catalog has, else `ask` a genre or person question (a question with a genre or
+    person cue), else `wait` (chit-chat, open questions, comments)."""
+    moves: list[Action] = []
+    block: list[Message] = []
+    seen_seeker = False
+    for m in d.messages:
+        if m.role != "seeker":
+            block.append(m)
+            continue
+        if seen_seeker and block:
+            moves.append(_move(block, catalog, vocab))
+        seen_seeker, block = True, []
+    return moves
+
+
+def _move(block: Sequence[Message], catalog: Catalog, vocab: Vocabulary) -> Action:
+    items = tuple(dict.fromkeys(i for m in block for i in m.movies if i in catalog))
+    if items:
+        return Action("recommend", items=items)
+    last = block[-1].text
+    if "?" in last and vocab.person_attrs and _ASK_PERSON.search(last):
+        return Action("ask", attribute=vocab.person_attrs[0])
+    if "?" in last and vocab.genre_attr and _ASK_GENRE.search(last):
+        return Action("ask", attribute=vocab.genre_attr)
+    return Action("wait")
+
+
+def replay_utterances(sim: ProfileSimulator, dialogues: Mapping[str, Dialogue], n: int,
+                      seed: int = 0) -> list[tuple[str, str, str]]:
+    """`n` utterances of the profile user answering, turn by turn, the moves its own dialogue's human
+    recommender made (`recommender_moves`): the system side is real, nothing peeks at a target."""
+    out: list[tuple[str, str, str]] = []
+    episode = 0
+    while len(out) < n:
+        turn = sim.reset(seed=seed * 100_003 + episode)
+        episode += 1
+        d = dialogues.get(sim.profile.conversation_id)
+        moves = recommender_moves(d, sim.catalog, sim.vocab) if d is not None else []
+        after_rec = False
+        for action in [None, *moves]:
+            if action is not None:
+                if turn.done:
+                    break
+                turn = sim.respond(action)
+                after_rec = action.kind == "recommend"
+            out.append((turn.text, turn.act.name, _heuristic(sim.vocab, turn.text, turn.labels, after_rec)))
+            if len(out) >= n:
+                break
+        if episode > 50 * n:
+            raise SimulatorError("the replay harness produced no utterances (no goal dialogue found)")
+    return out
 
 
 def _heuristic(vocab: Vocabulary, text: str, labels: TurnLabels, after_rec: bool) -> str:
@@ -189,19 +251,25 @@ SIMULATORS = ("natural", "replay")
 def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encode, simulator: str = "natural",
                      n: int = 1000, seed: int = 0, data_dir: str | Path | None = None,
                      config: NaturalConfig | None = None, llm: LLM | None = None,
-                     user_model: str = "oracle") -> dict[str, Any]:
+                     user_model: str = "oracle", harness: str = "scripted") -> dict[str, Any]:
     """`crs eval realism`: simulated (or, for `replay`, real train) seeker utterances vs the file's.
 
     Conversations of the evaluated file are excluded from the grammar and the goals, so a file
     that overlaps the train dialogues is never compared with its own messages. With
     `user_model="profile"` the target-free user speaks: its goals are the dev part of the ReDial
-    train dialogues (minus the evaluated file), its grammar is mined from the rest.
+    train dialogues (minus the evaluated file), its grammar is mined from the rest. `harness`:
+    `scripted` (random asks, waits and suggestions, some of them the target) or `replay` (the
+    profile user only: the moves of its own dialogue's human recommender, `replay_utterances`).
     """
     from crs.catalog.dialogues import read_dialogues
     from crs.catalog.redial import DEFAULT_DIALOGUES
     from crs.config import data_dir as resolve
     from simulators.natural import build_natural, resolve_attributes
 
+    if harness not in HARNESSES:
+        raise SimulatorError(f"unknown harness {harness!r}; valid: {', '.join(HARNESSES)}")
+    if harness == "replay" and (simulator, user_model) != ("natural", "profile"):
+        raise SimulatorError("--harness replay needs --simulator natural --user-model profile (goals with dialogues)")
     if simulator not in SIMULATORS:
         raise SimulatorError(f"unknown simulator {simulator!r} for realism; valid: {', '.join(SIMULATORS)}")
     if n < 20:
@@ -210,6 +278,7 @@ def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encod
     if not df.dialogues:
         raise SimulatorError(f"{dialogues_path}: no ReDial-format dialogues ({len(df.bad_lines)} bad lines)")
     exclude = {d.conversation_id for d in df.dialogues}
+    goals: list[Dialogue] = []
     sim = build_natural(catalog, data_dir, config, seed, exclude, llm)
     if user_model == "profile" and simulator == "natural":
         from crs.catalog.dialogues import redial_train_dev
@@ -224,7 +293,10 @@ def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encod
     real = real_seeker_messages(df.dialogues, sim.vocab, catalog)
     extra: dict[str, Any] = {}
     if simulator == "natural":
-        utts = simulate_utterances(sim, n, seed)
+        if harness == "replay" and isinstance(sim, ProfileSimulator):
+            utts = replay_utterances(sim, {d.conversation_id: d for d in goals}, n, seed)
+        else:
+            utts = simulate_utterances(sim, n, seed)
         simulated = [(t, h) for t, _, h in utts]
         extra = {"act_entropy_labels": entropy([a for _, a, _ in utts]),
                  "grammar_source": sim.grammar.source, "grammar_templates": sim.grammar.size(),
@@ -240,6 +312,7 @@ def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encod
     report = realism_report(simulated, real, encode, seed)
     report.update(extra)
     report.update({"simulator": simulator, "user_model": user_model if simulator == "natural" else None,
+                   "harness": harness if simulator == "natural" else None,
                    "dialogues": str(dialogues_path), "real_messages": len(real),
                    "attributes": list(resolve_attributes(catalog, sim.config)[:1])})
     return report

@@ -62,3 +62,32 @@ def test_cli_realism_json(data_dir, tmp_path):  # type: ignore[no-untyped-def]
     assert 0.0 <= r["auc"] <= 1.0 and r["n_per_side"] == 150 and r["grammar_source"].startswith("redial-mined")
     assert r["user_model"] == "profile"  # the target-free user is the default
     assert 0 < r["distinct_1"] <= 1 and 0 < r["distinct_2"] <= 1 and r["act_entropy"] > 1.0
+
+
+def test_replay_harness_answers_the_human_recommenders_moves(redial_catalog, data_dir):  # type: ignore[no-untyped-def]
+    """The profile user answers its own dialogue's recommender: one move per later seeker turn, the
+    films that recommender named (catalog films only), and it accepts the suggestions its seeker liked."""
+    from crs.catalog.dialogues import read_dialogues
+    from simulators.profile import build_profile
+    from simulators.realism import recommender_moves, replay_utterances
+
+    dialogues = read_dialogues(data_dir / "redial/train_subset_1000_annotated.jsonl").dialogues[:40]
+    sim = build_profile(redial_catalog, dialogues, seed=0, data_dir=data_dir)
+    for d in dialogues:
+        moves = recommender_moves(d, redial_catalog, sim.vocab)
+        roles = [m.role for m in d.messages]
+        seeker_turns = sum(1 for i, r in enumerate(roles) if r == "seeker" and (i == 0 or roles[i - 1] != "seeker"))
+        first = roles.index("seeker") if "seeker" in roles else len(roles)
+        assert len(moves) == seeker_turns - 1 if first < len(roles) else not moves
+        named = {i for m in d.messages if m.role == "recommender" for i in m.movies if i in redial_catalog}
+        assert {i for a in moves if a.kind == "recommend" for i in a.items} <= named
+        assert {a.kind for a in moves} <= {"recommend", "ask", "wait"}
+    utts = replay_utterances(sim, {d.conversation_id: d for d in dialogues}, 150, seed=0)
+    assert len(utts) == 150 and all(t.strip() for t, _, _ in utts)
+    acts = {a for _, a, _ in utts}
+    assert "accept" in acts, acts  # the human recommender suggested films the seeker liked
+    with pytest.raises(SimulatorError, match="harness"):
+        from simulators.realism import evaluate_realism
+
+        evaluate_realism(redial_catalog, data_dir / "redial/train_subset_raw.jsonl", lambda t: np.zeros((len(t), 2)),
+                         "replay", n=50, data_dir=data_dir, harness="replay")

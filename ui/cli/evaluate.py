@@ -263,6 +263,8 @@ def eval_realism(
     simulator: str = typer.Option("natural", "--simulator", help="natural | replay (real train messages: a baseline)."),
     dialogues: Path = typer.Option(..., "--dialogues", help="ReDial-format JSONL whose seeker messages are the real side."),
     user_model: str = typer.Option("profile", "--user-model", help="natural: profile (target-free, default) | oracle (knows its target)."),
+    harness: str = typer.Option("scripted", "--harness", help="What the simulated user answers: scripted (random asks, waits, "
+                                "suggestions) | replay (profile user: its own dialogue's human recommender moves)."),
     n: int = typer.Option(1000, "--n", help="Simulated utterances (the real side is sampled to the same size)."),
     seed: int = typer.Option(0, "--seed"),
     data_dir: Optional[Path] = DataDirOpt,
@@ -291,7 +293,7 @@ def eval_realism(
         raw = {**raw, "paraphrase_prob": paraphrase_prob}
     cat = load("redial", data_dir)
     r = evaluate_realism(cat, dialogues, shared_encoder().encode, simulator, n=n, seed=seed, data_dir=data_dir,
-                         config=NaturalConfig.from_dict(raw), llm=backend, user_model=user_model)
+                         config=NaturalConfig.from_dict(raw), llm=backend, user_model=user_model, harness=harness)
     r["llm"] = llm
     if finish("realism", r, None, out, as_json):
         return
