@@ -34,6 +34,7 @@ from crs.dialogue.signals import turn_signals
 from crs.dialogue.track import record_system, update
 from crs.errors import CRSError
 from crs.nlg import Reply, TemplateGenerator
+from crs.nlu.entities import same_title_items
 from crs.policy.observation import PolicyObservation
 from crs.protocols import NLU, Policy, Ranker, Reviews
 from crs.retrieval.engine import SearchEngine
@@ -94,9 +95,11 @@ class Agent:
 
     # --- sessions -------------------------------------------------------------------------
     def warm_up(self) -> None:
-        """Run one throwaway turn (no store) so lazy models load before the first user arrives."""
+        """Run one throwaway turn (no store) so lazy models load before the first user arrives, and
+        build the same-title groups the first named film needs (~15 s at 1M items)."""
         replace(self, store=None).step(DialogueState(session_id="warm-up", user_id="warm-up"),
                                        "something fun and exciting")
+        same_title_items(self.catalog, ())
 
     def new_session(self, user_id: str = "") -> DialogueState:
         if self.store is not None:

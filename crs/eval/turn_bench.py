@@ -97,8 +97,7 @@ def run_bench(catalog: str = "redial", data_dir: str | None = None, items: str |
     log(f"agent ready on {len(cat):,} items in {build_s:.1f}s; timing {turns} turns")
     times: list[float] = []
     cpu: list[float] = []  # on-CPU time of the turn's thread: excludes waiting for a core on a busy machine
-    state = agent.new_session("bench")
-    agent.step(state, "I'd like a fun movie tonight")  # warm-up: lazy encoder and models
+    agent.warm_up()  # as `crs serve` and `crs demo` do: lazy encoder, models and title groups
     shared_encoder().encode_one("warm-up")
     session = 0
     while len(times) < turns:
