@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from crs.lru import LRU
 from crs.retrieval.errors import check_k
 from crs.retrieval.persist import load_arrays, save_arrays
 from crs.retrieval.text import tokenize
@@ -31,6 +32,7 @@ class BM25Index:
         self.term_id = {t: i for i, t in enumerate(self.vocab)}
         self.doc_len = doc_len
         self.k1, self.b, self.epsilon = k1, b, epsilon
+        self._acc: LRU[tuple[np.ndarray, np.ndarray]] = LRU(4)
 
     @property
     def n_docs(self) -> int:
@@ -79,27 +81,61 @@ class BM25Index:
 
     def get_scores(self, query: str | Sequence[str]) -> np.ndarray:
         """Dense BM25 scores of every document (float64), like rank-bm25's `get_scores`."""
-        rows, w = self._gather(self.query_terms(query))
-        return np.bincount(rows, weights=w, minlength=self.n_docs)
+        cand, scores = self._accumulate(self.query_terms(query))
+        dense = np.zeros(self.n_docs)
+        dense[cand] = scores
+        return dense
+
+    def scores_at(self, query: str | Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """BM25 scores of `rows`, with the mean and standard deviation of the scores of every document
+        (what z-normalising `get_scores` needs) computed from the touched documents alone."""
+        cand, scores = self._accumulate(self.query_terms(query))
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows))
+        if len(cand):
+            pos = np.minimum(np.searchsorted(cand, rows), len(cand) - 1)
+            hit = cand[pos] == rows
+            out[hit] = scores[pos[hit]]
+        n = self.n_docs
+        mean = float(scores.sum()) / n
+        var = max(0.0, float(np.dot(scores, scores)) / n - mean * mean)
+        return out, mean, var ** 0.5
 
     def search(self, query: str | Sequence[str], k: int = 10, allow: np.ndarray | None = None) -> Results:
         """Top-k documents with a positive score among `allow` (exact with respect to the mask)."""
         k = check_k(k)
-        rows, w = self._gather(self.query_terms(query))
-        if len(rows) == 0:
+        cand, scores = self._accumulate(self.query_terms(query))
+        if len(cand) == 0:
             return Results(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        if len(rows) * 4 < self.n_docs:  # sparse accumulation over touched documents only
+        if allow is not None:
+            keep = allow[cand]
+            cand, scores = cand[keep], scores[keep]
+        sel = top_k(scores, k)
+        return Results(cand[sel].astype(np.int64), scores[sel].astype(np.float32))
+
+    def _accumulate(self, terms: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(touched documents in increasing order, their scores) of a query, kept for the next call
+        with the same terms: a chat turn searches and scores one dialogue query (read-only arrays)."""
+        key = tuple(sorted(terms.items()))
+        hit = self._acc.get(key)
+        if hit is not None:
+            return hit
+        rows, w = self._gather(terms)
+        cand: np.ndarray
+        scores: np.ndarray
+        if len(rows) == 0:
+            cand, scores = np.zeros(0, np.int64), np.zeros(0)
+        elif len(rows) * 4 < self.n_docs:  # sparse accumulation over touched documents only
             cand, inv = np.unique(rows, return_inverse=True)
             scores = np.bincount(inv, weights=w)
         else:
             dense = np.bincount(rows, weights=w, minlength=self.n_docs)
             cand = np.flatnonzero(dense)
             scores = dense[cand]
-        if allow is not None:
-            keep = allow[cand]
-            cand, scores = cand[keep], scores[keep]
-        sel = top_k(scores, k)
-        return Results(cand[sel].astype(np.int64), scores[sel].astype(np.float32))
+        cand, scores = cand.astype(np.int64), scores.astype(np.float64)
+        cand.setflags(write=False)
+        scores.setflags(write=False)
+        return self._acc.put(key, (cand, scores))
 
     def _gather(self, terms: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
         ptr, idx, data = self.weights.indptr, self.weights.indices, self.weights.data

@@ -50,6 +50,23 @@ def test_filter_is_exact_not_post_filtered(corpus):  # type: ignore[no-untyped-d
     assert res.scores[0] == pytest.approx(full[allow].max(), abs=1e-4)
 
 
+def test_scores_of_rows_z_normalise_like_the_full_vector(corpus):  # type: ignore[no-untyped-def]
+    """`scores_at` (the large-catalog ranking path) gives the rows' scores and the catalog's mean and
+    std without a catalog-sized vector; repeated queries are served from the per-query memo."""
+    idx = BM25Index.from_tokens(corpus)
+    rows = np.array([0, 5, 17, 2999, 1234, 5])
+    for q in QUERIES:
+        full = idx.get_scores(q)
+        vals, mean, sd = idx.scores_at(q, rows)
+        np.testing.assert_allclose(vals, full[rows], atol=1e-9)
+        assert mean == pytest.approx(full.mean(), abs=1e-9) and sd == pytest.approx(full.std(), abs=1e-7)
+        again = idx.search(q, k=10)
+        assert np.asarray(again.ids).tolist() == np.asarray(idx.search(q, k=10).ids).tolist()
+    full = idx.get_scores("christmas")
+    full[:] = 0.0  # a caller's copy: the memo is not changed through it
+    assert idx.get_scores("christmas").any()
+
+
 def test_empty_and_unknown_queries_return_nothing(corpus):  # type: ignore[no-untyped-def]
     idx = BM25Index.from_tokens(corpus[:200])
     assert len(idx.search("", k=5)) == 0
