@@ -54,11 +54,10 @@ class OnnxBert:
         """Export (once per cache) or load the ONNX graph of `bert`, checked against it; None on any failure."""
         try:
             import onnxruntime as ort
-            import torch
         except ImportError as e:
             log.info("onnxruntime not installed (%s): MiniLM runs on PyTorch", e)
             return None
-        path = cache_dir(cache) / "models" / f"minilm-{_key(model_dir, ort.__version__, torch.__version__)}.onnx"
+        path = graph_path(model_dir, cache)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, threads)
         opts.inter_op_num_threads = 1
@@ -75,6 +74,15 @@ class OnnxBert:
                 log.warning("MiniLM ONNX graph %s unusable (%s)%s", path, e,
                             ": exporting it again" if not attempt else ": MiniLM runs on PyTorch")
         return None
+
+
+def graph_path(model_dir: Path, cache: str | Path | None = None) -> Path:
+    """Where the exported graph of the model in `model_dir` lives in the cache (keyed by the model's
+    files and the torch / onnxruntime versions)."""
+    import onnxruntime as ort
+    import torch
+
+    return cache_dir(cache) / "models" / f"minilm-{_key(model_dir, ort.__version__, torch.__version__)}.onnx"
 
 
 def hidden_module(bert: torch.nn.Module) -> torch.nn.Module:
