@@ -20,9 +20,11 @@ from crs.dialogue.reply import TurnReply
 from crs.types import DialogueState
 from ui.gradio_cards import cards_markdown, critiques_for, panel_markdown
 
-CONCURRENCY = 4
+CONCURRENCY = 2
 """Turns the demo runs at once (Gradio's queue; its default, 1, serves one visitor at a time). Turns of
-different sessions may overlap: each browser's state is its own `View`, the agent's shared parts lock."""
+different sessions may overlap: each browser's state is its own `View`, the agent's shared parts lock.
+One per core: 20 sessions on 2 cores got 9.8-10.4 messages/s, p99 2.7-3.3 s at 2 against 8.1-9.6,
+p99 3.7-4.2 s at 4 and 7.8, p99 3.7 s at 1 (docs/BENCHMARKS.md)."""
 
 
 @dataclass(frozen=True)
