@@ -131,8 +131,6 @@ def replay_utterances(sim: ProfileSimulator, dialogues: Mapping[str, Dialogue], 
             out.append((turn.text, turn.act.name, _heuristic(sim.vocab, turn.text, turn.labels, after_rec)))
             if len(out) >= n:
                 break
-        if episode > 50 * n:
-            raise SimulatorError("the replay harness produced no utterances (no goal dialogue found)")
     return out
 
 
