@@ -31,6 +31,7 @@ from crs.catalog.dialogues import MENTION, Dialogue, Message
 from crs.types import Action, Catalog
 from simulators.errors import SimulatorError
 from simulators.grammar import seeker_turns
+from simulators.messages import UNITS, SplitRate, message_level, split_rate, to_messages
 from simulators.natural import NaturalSimulator
 from simulators.profile import ProfileSimulator
 from simulators.surface import Vocabulary, attr_polarity, classify
@@ -249,7 +250,7 @@ SIMULATORS = ("natural", "replay")
 def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encode, simulator: str = "natural",
                      n: int = 1000, seed: int = 0, data_dir: str | Path | None = None,
                      config: NaturalConfig | None = None, llm: LLM | None = None,
-                     user_model: str = "oracle", harness: str = "scripted") -> dict[str, Any]:
+                     user_model: str = "oracle", harness: str = "scripted", units: str = "auto") -> dict[str, Any]:
     """`crs eval realism`: simulated (or, for `replay`, real train) seeker utterances vs the file's.
 
     Conversations of the evaluated file are excluded from the grammar and the goals, so a file
@@ -258,6 +259,10 @@ def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encod
     train dialogues (minus the evaluated file), its grammar is mined from the rest. `harness`:
     `scripted` (random asks, waits and suggestions, some of them the target) or `replay` (the
     profile user only: the moves of its own dialogue's human recommender, `replay_utterances`).
+    `units`: what one real and one simulated utterance is (`simulators.messages`): `messages` cuts
+    each simulated turn into chat messages at the rate measured on message-level training
+    dialogues, `turns` keeps it whole, `auto` follows the evaluated file (messages when it keeps
+    them and training dialogues to measure the rate on exist, else turns, with a `units_note`).
     """
     from crs.catalog.dialogues import read_dialogues
     from crs.catalog.redial import DEFAULT_DIALOGUES
@@ -276,6 +281,7 @@ def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encod
     if not df.dialogues:
         raise SimulatorError(f"{dialogues_path}: no ReDial-format dialogues ({len(df.bad_lines)} bad lines)")
     exclude = {d.conversation_id for d in df.dialogues}
+    unit, rate, note = _units(units, df.dialogues, data_dir, exclude)
     goals: list[Dialogue] = []
     sim = build_natural(catalog, data_dir, config, seed, exclude, llm)
     if user_model == "profile" and simulator == "natural":
@@ -295,10 +301,16 @@ def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encod
             utts = replay_utterances(sim, {d.conversation_id: d for d in goals}, n, seed)
         else:
             utts = simulate_utterances(sim, n, seed)
+        turns = len(utts)
+        if rate is not None:
+            utts = as_messages(utts, rate.rate, seed)
+        per_turn = len(utts) / max(1, turns)
+        utts = utts[:n]
         simulated = [(t, h) for t, _, h in utts]
         extra = {"act_entropy_labels": entropy([a for _, a, _ in utts]),
                  "grammar_source": sim.grammar.source, "grammar_templates": sim.grammar.size(),
-                 "goals": len(sim.goals.goals), "paraphrases": dict(sim.paraphrase_stats)}
+                 "goals": len(sim.goals.goals), "paraphrases": dict(sim.paraphrase_stats),
+                 "sim_messages_per_turn": per_turn}
     else:
         root = resolve(data_dir)
         files = [Path(root) / f for f in DEFAULT_DIALOGUES] if root else []
@@ -311,6 +323,43 @@ def evaluate_realism(catalog: Catalog, dialogues_path: str | Path, encode: Encod
     report.update(extra)
     report.update({"simulator": simulator, "user_model": user_model if simulator == "natural" else None,
                    "harness": harness if simulator == "natural" else None,
-                   "dialogues": str(dialogues_path), "real_messages": len(real),
+                   "dialogues": str(dialogues_path), "real_messages": len(real), "units": unit,
+                   "split_rate": rate.rate if rate else None, "split_rate_dialogues": rate.dialogues if rate else 0,
+                   "split_rate_messages_per_turn": rate.messages_per_turn if rate else None,
+                   **({"units_note": note} if note else {}),
                    "attributes": list(resolve_attributes(catalog, sim.config)[:1])})
     return report
+
+
+def as_messages(utts: Sequence[tuple[str, str, str]], rate: float, seed: int = 0) -> list[tuple[str, str, str]]:
+    """Simulated turns (text, act, heuristic act) as chat messages (`simulators.messages.to_messages`);
+    every message of a turn keeps the turn's acts."""
+    rng = random.Random(seed * 7_919 + 1)
+    return [(m, act, h) for t, act, h in utts for m in to_messages(t, rate, rng)]
+
+
+def _units(units: str, evaluated: Sequence[Dialogue], data_dir: str | Path | None,
+           exclude: set[str]) -> tuple[str, SplitRate | None, str]:
+    """(unit, cut rate when the unit is messages, note): the rate comes from the seeker turns of the
+    message-level training files' train part, never from the evaluated file's dialogues."""
+    from crs.catalog.dialogues import read_dialogues, redial_train_dev
+    from crs.catalog.redial import DEFAULT_DIALOGUES
+    from crs.config import data_dir as resolve
+
+    if units not in UNITS:
+        raise SimulatorError(f"unknown units {units!r}; valid: {', '.join(UNITS)}")
+    if units == "turns" or (units == "auto" and not message_level(evaluated)):
+        return "turns", None, ""
+    root = resolve(data_dir)
+    train = {d.conversation_id for d in redial_train_dev(data_dir, required=False)[0]}
+    pool: list[Dialogue] = []
+    for f in [Path(root) / f for f in DEFAULT_DIALOGUES] if root else []:
+        ds = read_dialogues(f).dialogues if f.is_file() else []
+        if message_level(ds):
+            pool += [d for d in ds if d.conversation_id in train and d.conversation_id not in exclude]
+    if pool:
+        return "messages", split_rate(pool), ""
+    why = "no message-level training dialogues outside the evaluated file to measure the cut rate on"
+    if units == "messages":
+        raise SimulatorError(f"--units messages: {why}")
+    return "turns", None, f"the file keeps chat messages, simulated turns are compared whole: {why}"

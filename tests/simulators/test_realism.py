@@ -61,6 +61,8 @@ def test_cli_realism_json(data_dir, tmp_path):  # type: ignore[no-untyped-def]
     r = json.loads(res.stdout.strip().splitlines()[-1])
     assert 0.0 <= r["auc"] <= 1.0 and r["n_per_side"] == 150 and r["grammar_source"].startswith("redial-mined")
     assert r["user_model"] == "profile"  # the target-free user is the default
+    # the file keeps chat messages: simulated turns are cut at the rate of the other raw dialogues
+    assert r["units"] == "messages" and 0.4 < r["split_rate"] < 0.7 and r["sim_messages_per_turn"] > 1.0
     assert 0 < r["distinct_1"] <= 1 and 0 < r["distinct_2"] <= 1 and r["act_entropy"] > 1.0
 
 

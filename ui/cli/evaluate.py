@@ -266,6 +266,8 @@ def eval_realism(
     harness: str = typer.Option("scripted", "--harness", help="What the simulated user answers: scripted (random asks, waits, "
                                 "suggestions) | replay (profile user: its own dialogue's human recommender moves)."),
     n: int = typer.Option(1000, "--n", help="Simulated utterances (the real side is sampled to the same size)."),
+    units: str = typer.Option("auto", "--units", help="auto | messages (simulated turns cut into chat messages at the "
+                              "rate of message-level training dialogues) | turns. auto: as the evaluated file keeps them."),
     seed: int = typer.Option(0, "--seed"),
     data_dir: Optional[Path] = DataDirOpt,
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file of NaturalConfig fields."),
@@ -293,7 +295,8 @@ def eval_realism(
         raw = {**raw, "paraphrase_prob": paraphrase_prob}
     cat = load("redial", data_dir)
     r = evaluate_realism(cat, dialogues, shared_encoder().encode, simulator, n=n, seed=seed, data_dir=data_dir,
-                         config=NaturalConfig.from_dict(raw), llm=backend, user_model=user_model, harness=harness)
+                         config=NaturalConfig.from_dict(raw), llm=backend, user_model=user_model, harness=harness,
+                         units=units)
     r["llm"] = llm
     if finish("realism", r, None, out, as_json):
         return
@@ -304,4 +307,9 @@ def eval_realism(
         t.add_row(key, f"{r[key]:.3f}", f"{r['real_' + key]:.3f}")
     t.add_row("act JS divergence", f"{r['act_js_divergence']:.3f}", "")
     t.add_row("length Wasserstein (words)", f"{r['length_wasserstein']:.2f}", "")
+    if r.get("split_rate") is not None:
+        t.add_row(f"units: messages (cut rate {r['split_rate']:.2f})", f"{r['sim_messages_per_turn']:.2f} per turn",
+                  f"{r['split_rate_messages_per_turn']:.2f} per turn")
     console.print(t)
+    if r.get("units_note"):
+        console.print(f"[dim]units: turns ({r['units_note']})[/dim]")
