@@ -15,6 +15,7 @@ from typing import Any
 
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
+from crs.nlu.numbers import newest_year
 from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, Item
 
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
@@ -87,8 +88,7 @@ class CritiqueRules:
 
     def __init__(self, catalog: Catalog, lexicon: SchemaLexicon) -> None:
         self.catalog, self.lexicon = catalog, lexicon
-        years = [it.year for it in catalog.items if it.year]
-        self.rules = compile_rules(lexicon, max(years) if years else None)
+        self.rules = compile_rules(lexicon, newest_year(catalog))
 
     def rewrite(self, text: str, state: DialogueState, links: Sequence[Link],
                 scopes: Sequence[tuple[int, int]] = ()) -> CritiqueResult | None:

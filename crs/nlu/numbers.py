@@ -17,6 +17,7 @@ and the spans it consumed (so "8 year old" is never read as "old", "2 hours" nev
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -151,11 +152,21 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
     return out
 
 
+COVERED_MIN_ITEMS = 10
+COVERED_SHARE = 0.002
+
+
 @lru_cache(maxsize=8)
 def newest_year(catalog: Catalog) -> int | None:
-    """The newest release year of the catalog (cached per catalog object: it is read every turn)."""
-    years = [it.year for it in catalog.items if it.year]
-    return max(years) if years else None
+    """The newest release year the catalog covers: the latest year holding at least
+    max(`COVERED_MIN_ITEMS`, `COVERED_SHARE` of the dated items) — a few announced films do not
+    move "recent" (ReDial lists 3 films of 2019 beside 77 of 2018 and 181 of 2017); the latest year
+    when no year holds that many (small catalogs). Cached per catalog object: read every turn."""
+    years = Counter(it.year for it in catalog.items if it.year)
+    if not years:
+        return None
+    need = max(COVERED_MIN_ITEMS, COVERED_SHARE * sum(years.values()))
+    return next((y for y in sorted(years, reverse=True) if years[y] >= need), max(years))
 
 
 def _schema_values(catalog: Catalog, attribute: str, wanted: Sequence[str]) -> list[str]:

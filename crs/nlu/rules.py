@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
+from crs.nlu.numbers import newest_year
 from crs.nlu.text import inside
 from crs.types import Catalog, Constraint, DialogueState
 
@@ -30,8 +31,8 @@ def absolute_constraints(text: str, lexicon: SchemaLexicon, catalog: Catalog, sc
                 continue
             value = rule.get("value")
             if "relative_to_max" in rule:
-                years = [it.year for it in catalog.items if it.year]
-                value = (max(years) + int(rule["relative_to_max"])) if years else None
+                newest = newest_year(catalog)
+                value = (newest + int(rule["relative_to_max"])) if newest else None
             if value is None:
                 continue
             op = _INVERT.get(rule["op"], rule["op"]) if inside(m.span(), scopes) else rule["op"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from crs.nlu.numbers import newest_year
 from crs.types import Constraint, DialogueState, Speaker
 
 
@@ -138,7 +139,7 @@ def test_correction_replaces_then_restores_and_honours_recent(agent) -> None:  #
     assert genre_includes(state) == {"horror"}
     state, _ = agent.step(state, "no wait, back to comedy but something recent")
     assert genre_includes(state) == {"comedy"}
-    newest = max(it.year for it in agent.catalog.items if it.year)
+    newest = newest_year(agent.catalog)
     assert ("year", "ge", str(newest - 5)) in cons(state)
     assert not any("horror" in p.lower() for p in state.preferences)  # the dropped wish stops steering retrieval
     items = shown(agent, state)

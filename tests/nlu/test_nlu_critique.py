@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from crs.nlu.critique_eval import eval_critiques, load_critique_set
+from crs.nlu.numbers import newest_year
 from crs.types import Action, Constraint, DialogueState
 
 SET = Path(__file__).resolve().parents[1] / "data" / "critiques.jsonl"
@@ -79,7 +80,7 @@ def test_llm_output_is_validated_against_schema(default_catalog) -> None:  # typ
 
 
 def test_relative_critique_without_reference_falls_back_to_absolute(default_nlu, default_catalog) -> None:  # type: ignore[no-untyped-def]
-    newest = max(it.year for it in default_catalog.items if it.year)
+    newest = newest_year(default_catalog)
     p = default_nlu.parse("too long, something shorter", DialogueState())
     assert p.add == (Constraint("runtime", "le", 100),)  # never "runtime >= 140" from the word "long"
     p = default_nlu.parse("something more recent", DialogueState())

@@ -52,7 +52,10 @@ def test_not_too_x_is_a_degree_not_a_ban(nlu, text, kept, phrase):  # type: igno
 
 
 def test_negated_critique_turns_round(nlu, redial_catalog):  # type: ignore[no-untyped-def]
-    newest = max(it.year for it in redial_catalog.items if it.year)
+    from crs.nlu.numbers import newest_year
+
+    newest = newest_year(redial_catalog)
+    assert newest is not None
     parsed = nlu.parse("I don't like newer movies", DialogueState())
     assert parsed.add == (Constraint("year", "lt", newest - 5),)
     soft = nlu.parse("something not too old", DialogueState())

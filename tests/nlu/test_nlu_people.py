@@ -8,7 +8,7 @@ import pytest
 
 from crs.nlu.content import compile_content, read_content
 from crs.nlu.entities import title_aliases
-from crs.nlu.numbers import read_numbers
+from crs.nlu.numbers import newest_year, read_numbers
 from crs.nlu.references import find_references
 from crs.nlu.text import ScopeFinder
 from crs.types import Action, Constraint, DialogueState, Mention, Speaker
@@ -42,7 +42,7 @@ def test_age_is_not_old_and_digits_are_not_titles(default_nlu) -> None:  # type:
 
 
 def test_recent_is_absolute_and_not_a_relative_critique(default_nlu, default_catalog) -> None:  # type: ignore[no-untyped-def]
-    newest = max(it.year for it in default_catalog.items if it.year)
+    newest = newest_year(default_catalog)
     assert default_nlu.parse("any recent comedies?", DialogueState()).add[-1] == Constraint("year", "ge", newest - 5)
     state = DialogueState(recommended=("1",), last_action=Action("recommend", items=("1",)))
     p = default_nlu.parse("I love older movies", state)
@@ -107,3 +107,14 @@ def test_same_title_films_are_grouped(default_catalog) -> None:  # type: ignore[
     assert {2000, 1988} <= set(chocolat)
     assert chocolat[1988] in same_title_items(default_catalog, {chocolat[2000]})
     assert same_title_items(default_catalog, {"1"}) == set()  # Toy Story has no namesake
+
+
+def test_recent_counts_from_the_newest_year_the_catalog_covers(redial_catalog, redial_nlu_rules) -> None:  # type: ignore[no-untyped-def]
+    """ReDial lists 3 announced films of 2019 beside 77 of 2018: "recent" counts back from 2018,
+    for the number reader, the critique rules and the lexicon's relative words alike."""
+    years = [it.year for it in redial_catalog.items if it.year]
+    assert max(years) == 2019 and years.count(2019) < 10 <= years.count(2018)
+    assert newest_year(redial_catalog) == 2018
+    assert redial_nlu_rules.parse("any recent comedies?", DialogueState()).add[-1] == Constraint("year", "ge", 2013)
+    p = redial_nlu_rules.parse("something more recent please", DialogueState())
+    assert Constraint("year", "ge", 2013) in (*p.add, *(p.critique.add if p.critique else ()))
