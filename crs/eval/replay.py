@@ -14,7 +14,8 @@ SIGIR 2026), for every dialogue of a ReDial-format file:
 
 Metrics: Recall@1/3/10 averaged over scored turns; **SR** = share of dialogues with a relevant
 film at the agent's top-1 in any turn; **RDL** = per dialogue, the reward of its turns (1.0 for a
-liked film at top-1, 0.5 for a seen one) divided by its number of recommender turns, averaged.
+liked film at top-1, 0.5 for a seen one) divided by its number of recommender messages (a raw file's
+consecutive recommender messages count one each: 1.13 per recommender turn on the dev split), averaged.
 Baselines in the same report: `copy` (the context's films, most recent first: 0 under dedup) and
 `popularity` (the most popular films not mentioned yet).
 """
@@ -97,7 +98,7 @@ def popularity_lister(popularity: np.ndarray, ids: Sequence[str], k: int = LIST_
 
 
 def replay_dialogue(agent: Agent, dialogue: Dialogue, listers: dict[str, Lister]) -> dict[str, Any]:
-    """Replay one dialogue; returns per-lister scored turns and the number of recommender turns."""
+    """Replay one dialogue; returns per-lister scored turns and the number of recommender messages (`rec_turns`)."""
     agent = for_simulation(agent)  # no store writes, and the seekers' opinions do not become review snippets
     state = DialogueState(session_id=f"replay-{dialogue.conversation_id}", user_id=f"replay-{dialogue.conversation_id}")
     mentioned: list[str] = []
