@@ -124,12 +124,15 @@ def resolve_references(text: str, parsed: ParsedTurn, state: DialogueState,
     if dangling and not any(m.kind == "item" for m in parsed.mentions):
         return replace(parsed, intent="other"), Clarification("reference")
     mentions, kinds = [], []
+    explicit: set[int] = set()  # positions of mentions whose clause states a stance (not the model's guess)
     for m in parsed.mentions:
         if m.kind != "item" or m.speaker is not Speaker.USER:
             mentions.append(m)
             continue
         kind, polarity, tag = _stance(_clause(text, m.span), m.polarity)
         kinds.append(kind)
+        if kind:
+            explicit.add(len(mentions))
         mentions.append(replace(m, polarity=polarity, text=f"{m.text} {tag}".strip()))
     if not kinds:
         return parsed, None
@@ -144,7 +147,37 @@ def resolve_references(text: str, parsed: ParsedTurn, state: DialogueState,
         intent = passive[-1]
     elif kinds and all(k in ("seen", "not_now") for k in kinds):
         intent = kinds[-1]
-    return replace(parsed, mentions=tuple(mentions), intent=intent), None
+    return replace(parsed, mentions=_one_per_film(mentions, explicit), intent=intent), None
+
+
+_TAG = re.compile(r"\s*\((?:seen|not now)\)")
+"""The clause tags `_stance` appends to a mention's text."""
+
+
+def _one_per_film(mentions: list[Mention], explicit: set[int]) -> tuple[Mention, ...]:
+    """The user's mentions of one film in one message ("I have seen @X, but I didn't like it": the
+    title, then "it") as one mention at the first. Its polarity: the last clear one among the
+    clauses that state a stance (liked, didn't like, seen, ...), else the first mention's, else the
+    last clear one — a later neutral clause ("have you seen it?") or the sentiment model's guess on
+    "it was ..." does not undo "I loved @X". The clause tags are kept."""
+    groups: dict[str, list[int]] = {}
+    for i, m in enumerate(mentions):
+        if m.kind == "item" and m.speaker is Speaker.USER:
+            groups.setdefault(m.entity, []).append(i)
+    merged = {idx[0]: _merge([mentions[i] for i in idx], [i in explicit for i in idx])
+              for idx in groups.values() if len(idx) > 1}
+    drop = {i for idx in groups.values() for i in idx[1:]}
+    return tuple(merged.get(i, m) for i, m in enumerate(mentions) if i not in drop)
+
+
+def _merge(same: list[Mention], stated: list[bool]) -> Mention:
+    clear = [m.polarity for m, s in zip(same, stated, strict=True) if m.polarity and s]
+    if not clear and same[0].polarity:
+        clear = [same[0].polarity]
+    clear = clear or [m.polarity for m in same if m.polarity]
+    tags = " ".join(dict.fromkeys(t.strip() for m in same for t in _TAG.findall(m.text)))
+    bare = _TAG.sub("", same[0].text)
+    return replace(same[0], polarity=clear[-1] if clear else 0, text=f"{bare} {tags}".strip())
 
 
 _CLAUSE = re.compile(r"[.!?;]+|,\s*(?=but\b|though\b|and\b)|\s+but\s+|\s+though\s+|\s+however\s+", re.IGNORECASE)

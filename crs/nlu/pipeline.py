@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from crs.nlu.content import Content, compile_content, read_content
@@ -18,7 +18,7 @@ from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import Numbers, read_numbers
 from crs.nlu.references import find_references
 from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals
-from crs.nlu.text import ScopeFinder, inside, sanitise
+from crs.nlu.text import ScopeFinder, inside, normalise, sanitise
 from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class NLUPipeline:
             return ParsedTurn(text, "other", notices=notices + (() if text else ("empty message",)))
         links = [lk for lk in self.linker.link(text) if lk.kind != "unlinked"]
         suggestions, fuzzy = self._unknown_titles(text, links)
-        links = self._with_references(text, sorted(links + fuzzy, key=lambda lk: lk.span), state)
+        links = self._with_references(text, self._in_context(sorted(links + fuzzy, key=lambda lk: lk.span), state), state)
         cue_scopes, scopes = self.scopes.both(text)
         crit = self.critiques.rewrite(text, state, links, cue_scopes)
         critique = self._llm_critique(text, state, crit)
@@ -98,13 +98,33 @@ class NLUPipeline:
         return ParsedTurn(text, intent, tuple(mentions), tuple(add), tuple(remove), tuple(dict.fromkeys(prefs)),
                           critique, tuple(suggestions), notices, stances)
 
+    def _in_context(self, links: list[Link], state: DialogueState) -> list[Link]:
+        """A title typed without its year that several films share means the one already in the
+        conversation, newest mention first ("I haven't seen Titanic" after the recommender named
+        Titanic (1997)), else the linker's pick (the most popular)."""
+        recent = [m.entity for m in reversed(state.mentions) if m.kind == "item"]
+        if not recent:
+            return links
+        out = []
+        for lk in links:
+            ids = self.linker.titles.get(normalise(lk.text), ()) if lk.kind == "item" else ()
+            if len(ids) > 1 and lk.entity in ids:
+                lk = replace(lk, entity=next((i for i in recent if i in ids), lk.entity))
+            out.append(lk)
+        return out
+
     def _with_references(self, text: str, links: list[Link], state: DialogueState) -> list[Link]:
         """Shown films referred to by position or description ("the second one", "the one with X",
         "seen them both") become item links, so polarity and masking treat them like named titles."""
         taken = [lk.span for lk in links]
-        refs = [Link(r.item, "item", r.span, r.text, 0.9) for r in find_references(text, state, self.catalog)
-                if r.item is not None and r.item in self.catalog
-                and not any(r.span[0] < e and s < r.span[1] for s, e in taken)]
+        named = [lk for lk in links if lk.kind == "item"]
+        refs = []
+        for r in find_references(text, state, self.catalog):
+            item = r.item
+            if r.kind == "that":  # "I saw @X but hated it": "it" is the film named before it in the message
+                item = next((lk.entity for lk in reversed(named) if lk.span[1] <= r.span[0]), item)
+            if item is not None and item in self.catalog and not any(r.span[0] < e and s < r.span[1] for s, e in taken):
+                refs.append(Link(item, "item", r.span, r.text, 0.9))
         return sorted(links + refs, key=lambda lk: lk.span) if refs else links
 
     def _genre(self, links: list[Link], scopes: list[tuple[int, int]], state: DialogueState) -> str:

@@ -28,7 +28,9 @@ _ORDINAL = re.compile(r"\b(?:the\s+)?" + _ORD + r"\s+" + _NOUN
 _SEVERAL = re.compile(r"\b(?:the\s+first\s+(2|two|3|three)|(?:them\s+)?both(?:\s+of\s+them)?|all\s+(?:of\s+them|three|3)|"
                       r"(?:seen|watched|saw|like|liked|loved)\s+(?:them|those)(?:\s+(?:all|both|movies|films))?)\b", re.IGNORECASE)
 _THAT = re.compile(r"\b(?:that|this)\s+(?:one|movie|film)\b|\b(?:seen|watched|saw|about|for|like|liked|loved|hated|"
-                   r"take|try|watch)\s+(?:that|this|it)\b(?!\s+(?:one|movie|film|is|was|kind|type|genre|sort))",
+                   r"take|try|watch)\s+(?:that|this|it)\b(?!\s+(?:one|movie|film|is|was|kind|type|genre|sort))"
+                   r"|(?:^|(?<=[.!?,;]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\boh\s)|(?<=\bwell\s)|(?<=\bhonestly\s))"
+                   r"(?:it|that)(?=\s+(?:was|seemed|looked|sounded)\b)",
                    re.IGNORECASE)
 _WITH = re.compile(r"\bthe\s+(?:one|movie|film)\s+(?:with|about|by|starring|from|where|set in)\s+"
                    r"([^,.;!?]{2,40}?)(?=\s*(?:[,.;!?]|$|\band\b|\bor\b|\bplease\b))", re.IGNORECASE)
@@ -63,12 +65,24 @@ def shown_lists(state: DialogueState) -> list[tuple[str, ...]]:
 
 
 def on_the_table(state: DialogueState) -> str | None:
-    """The film "it" / "that one" means: the item last answered about, else the top of the last list."""
+    """The film "it" / "that one" means: the item the system last recommended or answered about,
+    else the newest film on the timeline — the top of the system's newest list, or the film the user
+    named after it ("I saw The Notebook" → "Drama?" → "hated it" is about The Notebook)."""
     last = state.last_action
     if last is not None and last.kind in ("recommend", "answer") and last.items:
         return last.items[0]
-    lists = shown_lists(state)
-    return lists[-1][0] if lists else None
+    for i in range(len(state.mentions) - 1, -1, -1):
+        m = state.mentions[i]
+        if m.kind != "item":
+            continue
+        if m.speaker is Speaker.USER:
+            return m.entity
+        first = i  # the top of that turn's list: its first system mention
+        while first > 0 and state.mentions[first - 1].kind == "item" and state.mentions[first - 1].turn == m.turn \
+                and state.mentions[first - 1].speaker is Speaker.SYSTEM:
+            first -= 1
+        return state.mentions[first].entity
+    return state.recommended[0] if state.recommended else None
 
 
 def find_references(text: str, state: DialogueState, catalog: Catalog) -> list[Reference]:

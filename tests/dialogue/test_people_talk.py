@@ -187,3 +187,18 @@ def test_forget_about_the_length_drops_the_runtime(default_fresh_agent) -> None:
     state, reply = default_fresh_agent.step(state, "forget about the length")
     assert not any(c.attribute == "runtime" for c in state.constraints)
     assert "runtime at most 120" in reply.text
+
+
+@pytest.mark.parametrize("reaction", ["hated it", "that was boring", "It was so boring."])
+def test_a_reaction_is_about_the_film_just_named(agent, reaction) -> None:  # type: ignore[no-untyped-def]
+    """"I saw X" then a reaction with "it" / "that" and no film shown in between: the reaction is
+    about X (the newest film on the timeline), so X is disliked and never the reason for a pick."""
+    title = "The Notebook"
+    state, _ = talk(agent, f"I saw {title}")
+    named = [m.entity for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
+    assert named and agent.catalog.item(named[0]).title.startswith(title)
+    assert state.last_action is not None and state.last_action.kind != "recommend"  # nothing shown in between
+    state, reply = agent.step(state, reaction)
+    latest = [m for m in state.mentions if m.entity == named[0] and m.speaker is Speaker.USER][-1]
+    assert latest.polarity < 0, (reaction, latest)
+    assert f"liked {agent.catalog.item(named[0]).title}" not in reply.text

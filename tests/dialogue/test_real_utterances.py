@@ -34,11 +34,20 @@ REFERENCES = {
     ("7119", 4): {-1: "disliked"},                               # "Meh I hated that one ..."
 }
 
+PRONOUNS = {
+    # (conversation id, index): {film id: expected stance} -- "it" / "that" and titles typed without a year
+    ("5731", 3): {"199831": "unseen", "140066": "liked"},   # "I have not seen @X but I have seen @Y and I liked it ..."
+    ("7377", 7): {"110605": "disliked"},                    # "I have seen the @X , but I didn't like it."
+    ("8407", 3): {"111262": "liked"},                       # "That was a great one! Do you know of any newer movies ..."
+    ("13080", 10): {"205480": "liked"},                     # "I think I will watch Titanic first ..." (the Titanic shown)
+    ("17975", 3): {"154247": "unseen", "134885": "disliked"},  # "i haven't seen total recall, but ... the hunger games and i didnt like it"
+}
+
 
 @pytest.fixture(scope="module")
 def tune_examples(data_dir) -> dict[tuple[str, int], Example]:  # type: ignore[no-untyped-def]
     rows = select(load_labels()[1], "tune")
-    keys = set(CASES.values()) | set(REFERENCES)
+    keys = set(CASES.values()) | set(REFERENCES) | set(PRONOUNS)
     picked = [r for r in rows if (r.conversation_id, r.index) in keys]
     assert all(r.split == "tune" for r in picked) and len(picked) == len(keys)
     return {(e.row.conversation_id, e.row.index): e for e in load_examples(picked, data_dir)}
@@ -67,3 +76,19 @@ def test_references_by_position_with_their_stance(key, tune_examples, redial_age
             assert "(seen)" in m.text and m.polarity >= 0 and item not in state.rejected
         else:
             assert m.polarity < 0
+
+
+@pytest.mark.parametrize("key", list(PRONOUNS))
+def test_pronouns_and_yearless_titles_resolve_in_context(key, tune_examples, redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"it" after a film named in the message is that film; "that was ..." is the film on the table; a
+    title several films share is the one already in the conversation. The user's last word on a film
+    (its latest mention this turn) carries the stance."""
+    ex = tune_examples[key]
+    state, _ = redial_agent.step(ex.state, ex.text)
+    said: dict[str, int] = {}
+    for m in state.mentions:
+        if m.turn == state.turn and m.speaker is Speaker.USER and m.kind == "item":
+            said[m.entity] = m.polarity
+    for item, stance in PRONOUNS[key].items():
+        assert item in said, f"{ex.text!r}: {item} not resolved ({said})"
+        assert said[item] == {"liked": 1, "disliked": -1, "unseen": 0}[stance], f"{ex.text!r}: {item} {said[item]}"

@@ -98,5 +98,6 @@ def test_parse_reports_the_review_stance_beside_the_tracker_polarity(redial_nlu)
     for text, polarity, stance in (("I watched The Matrix and it was fine", 1, -1),
                                    ("I loved The Matrix", 1, 1), ("I hated The Matrix", -1, -1)):
         p = redial_nlu.parse(text, DialogueState())
-        (m,) = [m for m in p.mentions if m.kind == "item"]
-        assert (m.polarity, dict(p.stances)[m.entity]) == (polarity, stance), text
+        items = [m for m in p.mentions if m.kind == "item"]
+        assert len({m.entity for m in items}) == 1, text  # "it" is The Matrix again (a mention per clause)
+        assert {m.polarity for m in items} == {polarity} and dict(p.stances)[items[-1].entity] == stance, text
