@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from rapidfuzz import fuzz, process
-
+from crs.nlu.fuzzy import TitleIndex
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.text import normalise, tokens
 from crs.types import Catalog, MentionKind
@@ -77,6 +76,7 @@ class EntityLinker:
                 if key not in primary and it.id not in self.titles.get(key, ()):
                     self.titles[key].append(it.id)
         self._title_keys = list(self.titles)
+        self._fuzzy = TitleIndex(self._title_keys)  # trigram-blocked above 50,000 titles
         self.people, films = self._people(catalog)
         self.surnames = self._surnames(self.people, films, self.titles)
         self.decades = {v.lower(): v for v in catalog.schema.get("decade").values} if "decade" in catalog.schema else {}
@@ -163,8 +163,7 @@ class EntityLinker:
         key = normalise(surface)
         if not key or len(key) > 200:
             return []
-        hits = process.extract(key, self._title_keys, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)
-        return [(self.titles[k][0], float(s)) for k, s, _ in hits]
+        return [(self.titles[self._title_keys[i]][0], s) for i, s in self._fuzzy.extract(key, limit, cutoff)]
 
     # -- finders -----------------------------------------------------------------------------
     def _at_ids(self, text: str) -> list[Link]:
