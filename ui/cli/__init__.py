@@ -36,7 +36,7 @@ COMMANDS: dict[typer.Typer, dict[str, Callable[..., Any]]] = {
     train_app: {"nlu": train.train_nlu, "policy": train.train_policy,
                 "retriever": train.train_retriever},
     bench_app: {"retrieval": bench.bench_retrieval, "turn": bench.bench_turn, "simulator": bench.bench_simulator,
-                "ease": bench.bench_ease, "fuzz": bench.bench_fuzz, "all": bench.bench_all_cmd,
+                "ease": bench.bench_ease, "fuzz": bench.bench_fuzz, "titles": bench.bench_titles, "all": bench.bench_all_cmd,
                 "serve": serve.bench_serve, "demo": serve.bench_demo},
 }
 for group, commands in COMMANDS.items():

@@ -157,3 +157,21 @@ def bench_fuzz(
                   f"turn p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms ({r['seconds']:.0f} s)")
     for ex in r["examples"]:
         console.print(f"  {ex['problem']}: {ex['text']!r}", highlight=False)
+
+
+def bench_titles(
+    items: str = typer.Option("1M", "--items", help="Synthetic titles (e.g. 1M)."),
+    queries: int = typer.Option(100, "--queries", help="Typed titles (one-character typos of catalog titles)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Fuzzy title lookup (a title typed with a typo): the trigram-blocked index against scoring every title."""
+    from crs.eval.turn_bench import parse_items
+    from crs.nlu.fuzzy import benchmark
+
+    r = benchmark(parse_items(items), queries)
+    if as_json:
+        print_json(r)
+        return
+    console.print(f"{r['titles']:,} titles: blocked p50 {r['blocked_p50_ms']} / p99 {r['blocked_p99_ms']} ms, every title "
+                  f"p50 {r['exact_p50_ms']} / p99 {r['exact_p99_ms']} ms (CPU per lookup); same best title "
+                  f"{r['same_best']}/{r['lookups']}; index built in {r['index_build_cpu_s']} s")
