@@ -3,8 +3,9 @@
 
 `find_references(text, state, catalog)` returns `Reference`s (span, item id or None when nothing was
 shown or nothing matches) in text order. Positions ("first", "second", "last") count within the most
-recent recommendation, in the order it was shown; "that one" / "this one" / "it" after a verb is the
-item on the table (the top of the last recommendation, or the item last answered about); "the one
+recent recommendation, in the order it was shown; "that one" / "this one" / "it" after a verb, and a
+clause opening with "it was" / "that was", is the item on the table (`on_the_table`: the item last
+recommended or answered about, else the newest film on the timeline, the user's included); "the one
 with X" picks the shown film (newest recommendation first) whose people, genres, title or text
 contain X's words. Pure: the state is read, never changed.
 """
