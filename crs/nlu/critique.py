@@ -20,6 +20,10 @@ from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, I
 
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
 _GENERIC = re.compile(r"\s+(movies|films|ones|stuff|classics|titles|movie|film)\b", re.IGNORECASE)
+_THAN_NUMBER = re.compile(r"\s+than\s+(?:the\s+)?(?:(?:19|20)\d\d|'?(?:19|20)?\d0'?s|\d{1,3}\s*(?:min|minutes|hours?|hrs?)\b)",
+                          re.IGNORECASE)
+"""A comparative measured against a number ("older than 2005", "longer than 2 hours") is the
+number reader's, not a critique relative to the film being discussed."""
 _MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
 _NEG = r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?"
 _DEG = r"(?:too|overly|that|so|very|super|all that)"
@@ -106,6 +110,8 @@ class CritiqueRules:
         consumed: list[tuple[int, int]] = []
         for rule in self.rules:
             for m in rule.pattern.finditer(text):
+                if rule.relative and _THAN_NUMBER.match(text, m.end()):
+                    continue
                 before = text[max(0, m.start() - 30):m.start()]
                 moderated = MODERATED.search(before) is not None or (
                     _DEGREE.match(m.group(0)) is not None and _NEGATION_BEFORE.search(before) is not None)

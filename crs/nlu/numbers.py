@@ -43,6 +43,9 @@ _YEARS = (
     (re.compile(r"\b((?:19|20)\d\d)\s*(?:or|and)\s*(?:earlier|older|before)\b", re.IGNORECASE), "le"),
     (re.compile(r"\b(?:from|in|released in|made in|came out in)\s+((?:19|20)\d\d)\b(?!s)", re.IGNORECASE), "eq"),
 )
+_DECADE_THAN = re.compile(r"\b(?:(after|since|newer than|later than|more recent than|post)|(before|older than|earlier than|pre))"
+                          r"\s+(?:the\s+)?'?((?:19|20)?\d0)'?s\b", re.IGNORECASE)
+"""A bound against a decade: "newer than the 90s" → year ≥ 2000, "older than the 80s" → year < 1980."""
 _CENTURY = re.compile(r"\b(this|current|21st|last|previous|20th)\s+century\b", re.IGNORECASE)
 _RECENT = re.compile(r"\b(recent|latest|newest|(?:came|come|coming) out (?:lately|recently)|lately|these days|"
                      r"new (?:releases?|movies|films|ones)|newer (?:movies|films|ones))\b", re.IGNORECASE)
@@ -134,6 +137,14 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
             neg = inside(m.span(), list(scopes)) and op != "eq"
             out.append(Constraint("year", _INVERT[op] if neg else op, int(m.group(group))))
             consumed.append(m.span())
+    for m in _DECADE_THAN.finditer(text):
+        if inside(m.span(3), list(items)) or _overlaps(m.span(), consumed):
+            continue
+        digits = m.group(3)
+        start = int(digits) if len(digits) == 4 else (1900 if int(digits) >= 30 else 2000) + int(digits)
+        op, value = ("ge", start + 10) if m.group(1) else ("lt", start)
+        out.append(Constraint("year", _INVERT[op] if inside(m.span(), list(scopes)) else op, value))
+        consumed.append(m.span())
     newest = newest_year(catalog)
     if newest is None:
         return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -81,8 +82,13 @@ class NLUPipeline:
         numbers = read_numbers(text, self.catalog, scopes, items + list(crit.consumed if crit else ()))
         content = read_content(text, self.content_rules, scopes, items + list(crit.consumed if crit else ()) +
                                list(numbers.consumed), self._genre(links, scopes, state))
-        mentions, stances = self._mentions(text, links, scopes, crit, state)
-        add = self._constraints(text, links, scopes, crit, critique, numbers, content)
+        wanted: dict[tuple[str, str], set[str]] = {(c.attribute, str(c.value).lower()): set()
+                                                   for c in state.constraints if c.op == "include"}
+        for lk in links:  # values wanted in this message, with the words that said so
+            if lk.kind == "attribute" and not inside(lk.span, scopes):
+                wanted.setdefault((lk.attribute, lk.value.lower()), set()).add(normalise(lk.text))
+        mentions, stances = self._mentions(text, links, scopes, crit, state, wanted)
+        add = self._constraints(text, links, scopes, crit, critique, numbers, content, wanted)
         remove = removals(text, links, add, state, self.lexicon.raw.get("attribute_words", {}))
         intent = self._intent(text, critique is not None, len(links), links)
         prefs = []
@@ -161,7 +167,8 @@ class NLUPipeline:
         return out if out is not None else rules
 
     def _mentions(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
-                  state: DialogueState) -> tuple[list[Mention], tuple[tuple[str, int], ...]]:
+                  state: DialogueState, wanted: Mapping[tuple[str, str], set[str]] | None = None,
+                  ) -> tuple[list[Mention], tuple[tuple[str, int], ...]]:
         """The mentions of the message, and the stance per film for review alignment (`ParsedTurn.stances`)."""
         items = [lk for lk in links if lk.kind == "item"]
         liked, stance = self._item_polarity(text, items)
@@ -175,7 +182,8 @@ class NLUPipeline:
             if kind == "item":
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
                 stances[lk.entity] = stance.get(lk.span, pol) if pol > 0 else pol
-            elif _moderated(text, lk) or _compared(text, lk) or (inside(lk.span, scopes) and _qualified(text, lk) and lk.value not in excluded):
+            elif _moderated(text, lk) or _compared(text, lk) or (inside(lk.span, scopes) and lk.value not in excluded and (
+                    _qualified(text, lk) or _kind_of_wanted(lk, wanted or {}))):
                 pol = 0
             else:
                 pol = -1 if inside(lk.span, scopes) or lk.value in excluded else 1
@@ -200,7 +208,8 @@ class NLUPipeline:
         return out, out
 
     def _constraints(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
-                     critique: Critique | None, numbers: Numbers, content: Content) -> list[Constraint]:
+                     critique: Critique | None, numbers: Numbers, content: Content,
+                     wanted: Mapping[tuple[str, str], set[str]] | None = None) -> list[Constraint]:
         consumed = list(crit.consumed if crit else ()) + list(numbers.consumed)
         out: list[Constraint] = list(critique.add) if critique else []
         explicit = {c.attribute for c in numbers.add if c.op in _NUMERIC}  # "this century" beats "too old"
@@ -212,6 +221,8 @@ class NLUPipeline:
             negated = inside(lk.span, scopes)
             if negated and (_qualified(text, lk) or _moderated(text, lk)):  # "not grossout comedies", "nothing too silly"
                 continue
+            if negated and _kind_of_wanted(lk, wanted or {}):
+                continue  # "a scary movie" ... "not slasher stuff": a kind of the wanted genre, not a ban of it
             out.append(Constraint(lk.attribute, "exclude" if negated else "include", lk.value))
         out += list(numbers.add) + list(content.add)
         taken = {c.attribute for c in out if c.op in _NUMERIC}
@@ -242,6 +253,15 @@ class NLUPipeline:
         if has_critique and intent not in ("ask_about_item",):
             return "critique"
         return intent
+
+
+def _kind_of_wanted(lk: Link, wanted: Mapping[tuple[str, str], set[str]]) -> bool:
+    """A negated word for a kind of a value the user wants ("a scary movie" ... "not slasher stuff"):
+    not the value's own name ("horror", "horrors"), and not the word that asked for it in this
+    message ("a couple of funny moments but not too funny" stays a contradiction)."""
+    said = wanted.get((lk.attribute, lk.value.lower()))
+    surface = normalise(lk.text)
+    return said is not None and surface[:4] != normalise(lk.value)[:4] and surface not in said
 
 
 _PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems)\s+(so\s+|very\s+|really\s+|pretty\s+|super\s+|"

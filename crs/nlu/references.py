@@ -26,7 +26,8 @@ _ORDINAL = re.compile(r"\b(?:the\s+)?" + _ORD + r"\s+" + _NOUN
                       + r"\b(?!\s+(?:i|we)\s+(?:ever\s+)?(?:saw|watched|seen|remember)|\s+(?:of|in)\s+(?:the|my|all)\b)"
                       r"|\bthe\s+(latter|former)\b|\bthe\s+" + _ORD + r"(?=\s*(?:[,.;!?]|$|\band\b|\bbut\b|\bis\b|\bwas\b|\bsounds?\b|\blooks?\b))",
                       re.IGNORECASE)
-_SEVERAL = re.compile(r"\b(?:the\s+first\s+(2|two|3|three)|(?:them\s+)?both(?:\s+of\s+them)?|all\s+(?:of\s+them|three|3)|"
+_SEVERAL = re.compile(r"\b(?:the\s+first\s+(2|two|3|three)|(?:them\s+)?(?<!\bwe\s)(?<!\bus\s)(?<!\byou\s)"
+                      r"both(?!\s+of\s+(?:us|you))(?:\s+of\s+them)?|all\s+(?:of\s+them|three|3)|"
                       r"(?:seen|watched|saw|like|liked|loved)\s+(?:them|those)(?:\s+(?:all|both|movies|films))?)\b", re.IGNORECASE)
 _THAT = re.compile(r"\b(?:that|this)\s+(?:one|movie|film)\b|\b(?:seen|watched|saw|about|for|like|liked|loved|hated|"
                    r"take|try|watch)\s+(?:that|this|it)\b(?!\s+(?:one|movie|film|is|was|kind|type|genre|sort))"

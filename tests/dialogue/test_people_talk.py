@@ -202,3 +202,32 @@ def test_a_reaction_is_about_the_film_just_named(agent, reaction) -> None:  # ty
     latest = [m for m in state.mentions if m.entity == named[0] and m.speaker is Speaker.USER][-1]
     assert latest.polarity < 0, (reaction, latest)
     assert f"liked {agent.catalog.item(named[0]).title}" not in reply.text
+
+
+def test_a_bound_against_a_year_or_decade_is_absolute(agent) -> None:  # type: ignore[no-untyped-def]
+    """"older than 2005" after a recommendation is about 2005, not about the film on the table."""
+    state, _ = talk(agent, "I want a comedy", "nothing older than 2005 please")
+    years = {c for c in cons(state) if c[0] == "year"}
+    assert years == {("year", "ge", "2005")}, state.constraints
+    assert all(it.year and it.year >= 2005 for it in shown(agent, state))
+    state, _ = talk(agent, "I want a comedy", "something newer than the 90s")
+    assert {c for c in cons(state) if c[0] == "year"} == {("year", "ge", "2000")}
+    state, _ = talk(agent, "I want a drama", "older than the 80s")
+    assert {c for c in cons(state) if c[0] == "year"} == {("year", "lt", "1980")}
+
+
+def test_we_both_is_not_both_films(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "my wife and I want a romantic comedy for tonight", "just show me a few")
+    assert state.recommended  # films on the table that "both" could have meant
+    state, _ = agent.step(state, "we both love funny dialogue")
+    assert not [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
+
+
+def test_a_kind_of_the_wanted_genre_is_not_a_ban(agent) -> None:  # type: ignore[no-untyped-def]
+    """"a scary movie" then "not slasher stuff though, more like ghosts": still horror (a kind of
+    horror is not wanted, not horror itself); "a comedy, nothing scary" still bans it."""
+    state, _ = talk(agent, "I need a scary movie for halloween", "not slasher stuff though, more like ghosts")
+    assert "horror" in genre_includes(state)
+    assert not any(c[0] == "genres" and c[1] == "exclude" for c in cons(state))
+    state, _ = talk(agent, "I want a comedy, nothing scary")
+    assert any(c[0] == "genres" and c[1] == "exclude" and c[2].lower() == "horror" for c in cons(state))
