@@ -181,7 +181,8 @@ class NLUPipeline:
                 continue
             if kind == "item":
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
-                stances[lk.entity] = stance.get(lk.span, pol) if pol > 0 else pol
+                anchor = pol > 0 and _ANCHOR.search(text[:lk.span[0]]) is not None  # "something like X but less violent"
+                stances[lk.entity] = stance.get(lk.span, pol) if pol > 0 and not anchor else pol
             elif _moderated(text, lk) or _compared(text, lk) or (inside(lk.span, scopes) and lk.value not in excluded and (
                     _qualified(text, lk) or _kind_of_wanted(lk, wanted or {}))):
                 pol = 0
@@ -253,6 +254,11 @@ class NLUPipeline:
         if has_critique and intent not in ("ask_about_item",):
             return "critique"
         return intent
+
+
+_ANCHOR = re.compile(r"\b(?:like|similar to|in the vein of|along the lines of|closer to)\s*$", re.IGNORECASE)
+"""A film named as the model of the wish: the user's stance on it is the tracker's (liked), whatever
+the rest of the message criticises."""
 
 
 def _kind_of_wanted(lk: Link, wanted: Mapping[tuple[str, str], set[str]]) -> bool:

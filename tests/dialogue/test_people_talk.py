@@ -231,3 +231,13 @@ def test_a_kind_of_the_wanted_genre_is_not_a_ban(agent) -> None:  # type: ignore
     assert not any(c[0] == "genres" and c[1] == "exclude" for c in cons(state))
     state, _ = talk(agent, "I want a comedy, nothing scary")
     assert any(c[0] == "genres" and c[1] == "exclude" and c[2].lower() == "horror" for c in cons(state))
+
+
+def test_the_film_a_wish_is_modelled_on_is_not_disliked(agent) -> None:  # type: ignore[no-untyped-def]
+    """"something like The Matrix but less violent": The Matrix is the model of the wish (liked), so
+    the reply neither calls it disliked nor quotes people who agree it is bad."""
+    state, replies = talk(agent, "hey", "looking for something like The Matrix but less violent")
+    matrix = [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
+    assert matrix and agent.catalog.item(matrix[-1].entity).title.startswith("The Matrix")
+    assert matrix[-1].polarity > 0
+    assert "agree with you" not in replies[-1].text, replies[-1].text
