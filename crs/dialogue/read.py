@@ -55,7 +55,8 @@ _NOT_NOW = re.compile(r"\bnot (really )?in the mood for\b|\bnot (tonight|today|r
 _DISLIKED = re.compile(r"\b(didn'?t|did not|don'?t|do not) (really )?(like|enjoy|care for)|\b(hated|disliked|not a fan|"
                        r"wasn'?t (a fan|good|great|that good)|not my (cup of tea|thing)|was (bad|awful|terrible|boring)|meh)\b",
                        re.IGNORECASE)
-_LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|sounds (good|great|perfect)|looks (good|great)|i (loved|liked|love|like|enjoyed)|"
+_LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|(sounds|looks) (really |so |pretty )?(good|great|perfect|fun|interesting|awesome|"
+                    r"amazing|cool)|i (loved|liked|love|like|enjoyed)|"
                     r"let'?s (go with|watch)|perfect)\b", re.IGNORECASE)
 _ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
                   r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",

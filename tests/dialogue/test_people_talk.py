@@ -241,3 +241,11 @@ def test_the_film_a_wish_is_modelled_on_is_not_disliked(agent) -> None:  # type:
     assert matrix and agent.catalog.item(matrix[-1].entity).title.startswith("The Matrix")
     assert matrix[-1].polarity > 0
     assert "agree with you" not in replies[-1].text, replies[-1].text
+
+
+def test_the_last_one_looks_fun_takes_it(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I want a comedy", "just show me a few")
+    last = state.last_action
+    assert last is not None and last.kind == "recommend" and last.items
+    state, reply = agent.step(state, "ok the last one looks fun")
+    assert last.items[-1] in state.accepted, (state.accepted, reply.text)
