@@ -14,7 +14,7 @@ from crs.dialogue.observe import ValueCounts
 from crs.dialogue.read import Reading, opinion_of
 from crs.nlg import RenderContext, Reply
 from crs.protocols import Reviews
-from crs.reviews import film_opinion, polarity_of
+from crs.reviews import film_opinion, is_opinion, polarity_of
 from crs.store import state_to_dict
 from crs.types import Action, Catalog, DialogueState, liked_items
 
@@ -34,6 +34,10 @@ class TurnReply(Reply):
     """For an answer: the policy's move said after it (`ask genres=drama`, `recommend`), "" for none."""
 
 
+QUOTE_POOL = 3
+"""Best-aligned snippets looked at per film; the first that is an opinion (`is_opinion`) is quoted."""
+
+
 def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, reading: Reading, action: Action,
                    counts: ValueCounts, noun: str) -> RenderContext:
     """Everything the generator needs besides the action and the state."""
@@ -46,7 +50,7 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
     if shown:
         opinion = opinion_of(state, reading.text)
         for i in shown:
-            best = reviews.retrieve(i, opinion, k=1)
+            best = [s for s in reviews.retrieve(i, opinion, k=QUOTE_POOL) if is_opinion(s.text)]
             if best:
                 snippets[i] = best[0]
     echoes = []
@@ -55,7 +59,8 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
         # the review reader's stance (hears more dislikes); a polarity the read stage made negative stays so
         stance = stances.get(m.entity, m.polarity) if m.polarity > 0 else m.polarity
         if m.kind == "item" and stance and m.entity in catalog:
-            best = reviews.retrieve(m.entity, film_opinion(reading.text, stance), k=1)
+            best = [s for s in reviews.retrieve(m.entity, film_opinion(reading.text, stance), k=QUOTE_POOL)
+                    if is_opinion(s.text)]
             if best and agrees(best[0].polarity, best[0].text, stance) and best[0].source != "chat":
                 echoes.append(best[0])
     options: tuple[str, ...] = ()

@@ -184,6 +184,17 @@ _REQUESTY = re.compile(r"\b(looking for|recommend|suggest|something like|movies 
                        r"check out)\b|\?", re.IGNORECASE)
 
 
+_UNSEEN = re.compile(r"\b(haven'?t|have not|never|not yet|didn'?t|did not|hasn'?t) (yet |even |actually )?(seen|watched|see|watch)\b",
+                     re.IGNORECASE)
+
+
+def is_opinion(text: str) -> bool:
+    """Whether a snippet can be quoted as what someone thought of the film: not a request or a
+    question ("looking for something like X", "have you seen X?") and not from someone who has not
+    seen it ("I haven't seen Gone Girl! ... been wanting to watch the movie")."""
+    return _REQUESTY.search(text) is None and _UNSEEN.search(text) is None
+
+
 def _quality(text: str, aspects: Sequence[tuple[str, bool]], polarity: int) -> float:
     """Longer, opinionated, aspect-bearing snippets first; requests ("looking for something like X") last."""
     words = len(text.split())

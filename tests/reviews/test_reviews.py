@@ -119,3 +119,25 @@ def test_an_echo_needs_words_that_agree():
     assert agrees(-1, "it was boring and way too long", -1)
     assert agrees(-1, "I watched it with my sister", -1)  # neutral words: the label decides
     assert agrees(1, praise, 1) and not agrees(1, praise, -1)
+
+
+def test_only_opinions_are_quoted(redial_agent):  # type: ignore[no-untyped-def]
+    """A snippet from someone who had not seen the film, or a request or question, is not what
+    someone thought of it: the reply quotes the next best snippet that is (real ReDial snippets)."""
+    import re
+
+    from crs.reviews import is_opinion
+
+    assert not is_opinion("I haven't seen Gone Girl ! I'm obviously way behind on my movies.")
+    assert not is_opinion("Or maybe a good crime movie like Prisoners Oh. I haven't watched that movie yet.")
+    assert not is_opinion("what's the plot of the second one?")
+    assert is_opinion("Gone Girl and Shutter Island are some of my favs I like dark thrillers")
+    quoted = []
+    for script in (["hello", "I'm into psychological thrillers like Gone Girl", "I've seen Prisoners, loved it"],
+                   ["hi", "I loved The Notebook", "something romantic please"]):
+        state = redial_agent.new_session("quotes")
+        for text in script:
+            state, reply = redial_agent.step(state, text)
+            quoted += re.findall(r"“([^”]+)”", reply.text)
+    assert quoted  # the replies do quote people
+    assert all(is_opinion(q.rstrip("…")) for q in quoted), quoted
