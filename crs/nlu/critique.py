@@ -102,7 +102,8 @@ class CritiqueRules:
         items = [lk for lk in links if lk.kind == "item" and lk.entity in self.catalog]
         against = [lk for lk in items if _LESS_LIKE.search(text[: lk.span[0]].lower())]
         toward = [lk for lk in items if lk not in against and _MORE_LIKE.search(text[: lk.span[0]].lower())]
-        about = against[0].entity if against else discussed_item(state)
+        rejected = [lk for lk in items if any(s <= lk.span[0] < e for s, e in scopes)]  # "not Interstellar, too long"
+        about = against[0].entity if against else rejected[0].entity if rejected else discussed_item(state)
         if about is not None and about not in self.catalog:
             about = None
         add: list[Constraint] = []

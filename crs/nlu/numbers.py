@@ -34,6 +34,9 @@ _AGE = re.compile(r"\b" + _NUM + r"[\s-]*(?:years?|yrs?|yo)[\s-]*olds?\b|\b(?:ag
 _HOURS = re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:hours?|hrs?|h)\b(?:\s*(?:and\s+)?(?:(a half)|(\d{1,2})\s*(?:minutes?|mins?|m)\b))?"
                     r"|\b(half an hour)\b|\b(\d{2,3})\s*(?:minutes?|mins?)\b", re.IGNORECASE)
 _APPROX = re.compile(r"(about|around|roughly|approximately|ish|~|or so)\W*$", re.IGNORECASE)
+_BUDGET = re.compile(r"\b(?:don'?t|do not|doesn'?t|haven'?t|only|just)\s+(?:have|got|get)(?:\s+got)?\s+(?:about\s+|around\s+|like\s+)?$",
+                     re.IGNORECASE)
+"""The time the user has: a bound from above, negated or not."""
 _MORE = re.compile(r"(over|more than|at least|longer than|minimum|min\.?)\W*$", re.IGNORECASE)
 _YEARS = (
     (re.compile(r"\b(?:after|since|newer than|later than|post)\s+((?:19|20)\d\d)\b", re.IGNORECASE), "gt"),
@@ -106,7 +109,9 @@ def read_numbers(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]],
         approx = bool(_APPROX.search(before)) or text[m.end(): m.end() + 4].lower().startswith(("ish", " or"))
         op = "ge" if _MORE.search(before) else "le"
         value = minutes + (APPROX_MINUTES if approx and op == "le" else 0)
-        if inside(m.span(), list(scopes)):  # "nothing over 2 hours"
+        if _BUDGET.search(before):  # "I don't have 3 hours", "I only have about an hour and a half"
+            op = "le"
+        elif inside(m.span(), list(scopes)):  # "nothing over 2 hours"
             op = _INVERT[op]
         if "runtime" in schema:
             add.append(Constraint("runtime", op, _num(value)))

@@ -88,3 +88,12 @@ def test_relative_critique_without_reference_falls_back_to_absolute(default_nlu,
     no_runtime = next(it.id for it in default_catalog.items if "runtime" not in it.attributes)
     p = default_nlu.parse("too long", DialogueState(recommended=(no_runtime,)))
     assert p.add == (Constraint("runtime", "le", 100),)
+
+
+def test_a_critique_beside_a_rejected_film_is_about_it(default_nlu, default_catalog) -> None:  # type: ignore[no-untyped-def]
+    """"not Titanic though, too long": shorter than Titanic (1997, 194 min), not the film on the table."""
+    state = DialogueState(recommended=("1",), last_action=Action("recommend", items=("1",)))  # Toy Story, 81 min
+    for text in ("not Titanic though, too long", "not Titanic, something shorter"):
+        p = default_nlu.parse(text, state)
+        assert p.critique is not None and p.critique.about_item == "1721", text
+        assert Constraint("runtime", "lt", 194) in p.add, (text, p.add)

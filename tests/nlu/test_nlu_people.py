@@ -24,6 +24,7 @@ def _scopes(nlu, text):  # type: ignore[no-untyped-def]
     ("for a 15-year-old", {Constraint("mpaa", "exclude", "R"), Constraint("mpaa", "exclude", "NC-17")}),
     ("I only have about an hour and a half", {Constraint("runtime", "le", 95)}),
     ("under 2 hours please", {Constraint("runtime", "le", 120)}),
+    ("shorter please, I don't have 3 hours", {Constraint("runtime", "le", 180)}),  # a time budget, not "over 3 hours"
     ("at least 2 hours long", {Constraint("runtime", "ge", 120)}),
     ("a 90 minute movie", {Constraint("runtime", "le", 90)}),
     ("nothing made before 2000", {Constraint("year", "ge", 2000)}),
