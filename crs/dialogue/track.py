@@ -15,7 +15,9 @@ Rules (documented in docs/chatbot.md):
   earlier phrases naming an include the turn dropped ("actually horror instead") are removed.
 - accept/reject intents apply to the items of the last recommendation that the user named in this
   turn; if none was named, accept takes the top item of the last recommendation and reject takes
-  all of it. Each becomes a +1/-1 mention and enters `accepted` / `rejected`.
+  all of it, unless the turn changes constraints ("not a war movie": the new filter does the
+  rejecting, and the films that meet it are not disliked for it). Each becomes a +1/-1 mention and
+  enters `accepted` / `rejected`.
 """
 
 from __future__ import annotations
@@ -105,8 +107,8 @@ def _feedback_targets(state: DialogueState, parsed: ParsedTurn, kind: str) -> tu
         named = [parsed.critique.about_item] if kind == "reject" else []
     if named:
         return _dedupe_last(named)
-    if not last:
-        return ()
+    if not last or (kind == "reject" and (parsed.add or parsed.remove)):
+        return ()  # "not a war movie": the new constraint filters; the shown films are not disliked for it
     return last[:1] if kind == "accept" else last
 
 

@@ -235,12 +235,14 @@ def test_a_kind_of_the_wanted_genre_is_not_a_ban(agent) -> None:  # type: ignore
 
 def test_the_film_a_wish_is_modelled_on_is_not_disliked(agent) -> None:  # type: ignore[no-untyped-def]
     """"something like The Matrix but less violent": The Matrix is the model of the wish (liked), so
-    the reply neither calls it disliked nor quotes people who agree it is bad."""
-    state, replies = talk(agent, "hey", "looking for something like The Matrix but less violent")
+    the review stance is liked too and no one is quoted agreeing that it is bad."""
+    text = "looking for something like The Matrix but less violent"
+    state, replies = talk(agent, "hey", text)
     matrix = [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
     assert matrix and agent.catalog.item(matrix[-1].entity).title.startswith("The Matrix")
     assert matrix[-1].polarity > 0
-    assert "agree with you" not in replies[-1].text, replies[-1].text
+    assert dict(agent.nlu.parse(text, DialogueState()).stances)[matrix[-1].entity] == 1
+    assert "or lower" not in replies[-1].text, replies[-1].text
 
 
 def test_the_last_one_looks_fun_takes_it(agent) -> None:  # type: ignore[no-untyped-def]
@@ -249,3 +251,15 @@ def test_the_last_one_looks_fun_takes_it(agent) -> None:  # type: ignore[no-unty
     assert last is not None and last.kind == "recommend" and last.items
     state, reply = agent.step(state, "ok the last one looks fun")
     assert last.items[-1] in state.accepted, (state.accepted, reply.text)
+
+
+def test_a_new_constraint_is_not_a_dislike_of_the_shown_films(agent) -> None:  # type: ignore[no-untyped-def]
+    """"not a war movie" after a recommendation: the new filter rejects what it rejects; the shown
+    films that meet it are not disliked (no negative evidence for the ranker)."""
+    state, _ = talk(agent, "I want a drama", "just show me a few")
+    shown_ids = set(state.last_action.items) if state.last_action is not None else set()
+    assert shown_ids
+    state, _ = agent.step(state, "not a war movie")
+    assert any(c[0] == "genres" and c[1] == "exclude" and c[2] == "war" for c in cons(state))
+    assert not [m for m in state.mentions if m.entity in shown_ids and m.speaker is Speaker.USER and m.polarity < 0]
+    assert not shown_ids & set(state.rejected)
