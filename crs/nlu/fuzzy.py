@@ -37,7 +37,7 @@ class TitleIndex:
     def __init__(self, keys: Sequence[str], block_above: int = BLOCK_ABOVE) -> None:
         self.keys = list(keys)
         self.blocked = len(self.keys) > block_above
-        self._lengths = np.fromiter((len(k) for k in self.keys), dtype=np.int32, count=len(self.keys))
+        self._lengths = np.zeros(0, dtype=np.int32)
         self._ids: dict[str, int] = {}
         self._starts = np.zeros(1, dtype=np.int64)
         self._rows = np.zeros(0, dtype=np.int32)
@@ -45,6 +45,8 @@ class TitleIndex:
             self._build()
 
     def _build(self) -> None:
+        """The trigram postings and title lengths (only a blocked index reads them)."""
+        self._lengths = np.fromiter((len(k) for k in self.keys), dtype=np.int32, count=len(self.keys))
         tri, rows = array("i"), array("i")
         ids = self._ids
         for r, key in enumerate(self.keys):
