@@ -27,6 +27,7 @@ from crs.dialogue.elicit import Elicitor
 from crs.dialogue.track import intent_kind, last_top
 from crs.nlg.questions import question_attribute
 from crs.nlg.reply import Clarification
+from crs.nlu.numbers import RECENT
 from crs.nlu.references import find_references, shown_lists
 from crs.protocols import NLU
 from crs.reviews import Opinion, find_aspects, wish_opinion
@@ -63,8 +64,8 @@ _ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}ab
                   re.IGNORECASE)
 _ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
                      r"love it|that works|yes)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century|"
-                     r"recent(ly)?|latest|newest)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century)\b",
+                     re.IGNORECASE)
 _NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
 
 YES_NO_WORDS = 8
@@ -248,10 +249,12 @@ def opinion_of(state: DialogueState, text: str = "") -> Opinion:
 
 
 def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
-    """Drop year ranges the NLU derived from vague words when the text names no year or decade.
+    """Drop year ranges the NLU derived from vague words ("new", "old", "classic") when the text names no
+    year, decade or century and asks for no recent films (`crs.nlu.numbers.RECENT`: "lately", "new
+    releases"; not "we recently watched").
 
     A critique about an item ("something more recent than that") keeps its relative year."""
-    if parsed.critique is not None or _NUMBER.search(text):
+    if parsed.critique is not None or _NUMBER.search(text) or RECENT.search(text):
         return parsed
     add = tuple(c for c in parsed.add if not (c.attribute == "year" and c.op in _NUMERIC_OPS))
     return parsed if len(add) == len(parsed.add) else replace(parsed, add=add)

@@ -33,7 +33,7 @@ SURNAME_SHARE = 0.8
 
 _AT_ID = re.compile(r"@(\d+)(?:\s*<[^>]{0,200}>)?")
 _YEAR = re.compile(r"^\s*\(?\s*((?:19|20)\d\d)\s*\)?")
-_DECADE = re.compile(r"(?<![0-9])(?:(19|20)?(\d)0)'?s(?![a-z0-9])|\b(?:the )?(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b")
+_DECADE = re.compile(r"(?<![0-9])(?:(19|20)?(\d)0)'?s(?![a-z0-9])|\b(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b")
 _DECADE_WORDS = {"twenties": "2", "thirties": "3", "forties": "4", "fifties": "5", "sixties": "6", "seventies": "7",
                  "eighties": "8", "nineties": "9"}
 _QUOTED = re.compile(r"\"([^\"]{2,80})\"|(?<![a-z])'([^']{2,80})'(?![a-z])")

@@ -50,8 +50,10 @@ _DECADE_THAN = re.compile(r"\b(?:(after|since|newer than|later than|more recent 
                           r"\s+(?:the\s+)?'?((?:19|20)?\d0)'?s\b", re.IGNORECASE)
 """A bound against a decade: "newer than the 90s" → year ≥ 2000, "older than the 80s" → year < 1980."""
 _CENTURY = re.compile(r"\b(this|current|21st|last|previous|20th)\s+century\b", re.IGNORECASE)
-_RECENT = re.compile(r"\b(recent|latest|newest|(?:came|come|coming) out (?:lately|recently)|lately|these days|"
-                     r"new (?:releases?|movies|films|ones)|newer (?:movies|films|ones))\b", re.IGNORECASE)
+RECENT = re.compile(r"\b(recent|latest|newest|(?:came|come|coming) out (?:lately|recently)|lately|these days|"
+                    r"recently released|released (?:lately|recently)|"
+                    r"new (?:releases?|movies|films|ones)|newer (?:movies|films|ones))\b", re.IGNORECASE)
+"""An explicit wish for recent films (not "recently watched"): year ≥ newest − `RECENT_YEARS`."""
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
 CHILD_AGE = 13
 """Below this age a mild rating means no PG-13, R or NC-17; below `TEEN_AGE` no R or NC-17."""
@@ -161,7 +163,7 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
             op = _INVERT[op]
         out.append(Constraint("year", op, start))
         consumed.append(m.span())
-    recent = _RECENT.search(text)
+    recent = RECENT.search(text)
     if recent and not _overlaps(recent.span(), consumed) and not _overlaps(recent.span(), items) and not any(c.op in ("ge", "gt", "eq") for c in out):
         out.append(Constraint("year", "lt" if inside(recent.span(), list(scopes)) else "ge", newest - RECENT_YEARS))
         consumed.append(recent.span())

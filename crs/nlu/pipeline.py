@@ -17,6 +17,7 @@ from crs.nlu.critique import MODERATED, CritiqueResult, CritiqueRules, discussed
 from crs.nlu.entities import EntityLinker, Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import Numbers, read_numbers
+from crs.nlu.people import no_people_notice, unlinked_people
 from crs.nlu.references import find_references
 from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals
 from crs.nlu.text import ScopeFinder, inside, normalise, sanitise
@@ -74,6 +75,9 @@ class NLUPipeline:
             return ParsedTurn(text, "other", notices=notices + (() if text else ("empty message",)))
         links = [lk for lk in self.linker.link(text) if lk.kind != "unlinked"]
         suggestions, fuzzy = self._unknown_titles(text, links)
+        people = [] if self.linker.people else unlinked_people(text, links + fuzzy)  # a catalog without cast or crew
+        if people:
+            notices += (no_people_notice([name for _, name in people]),)
         links = self._with_references(text, self._in_context(sorted(links + fuzzy, key=lambda lk: lk.span), state), state)
         cue_scopes, scopes = self.scopes.both(text)
         crit = self.critiques.rewrite(text, state, links, cue_scopes)
@@ -97,7 +101,7 @@ class NLUPipeline:
         prefs += list(content.preferences) + [p for p in numbers.preferences if not _filtered(p, add)]
         if intent in ("ask_rec", "add_details", "critique"):
             cut = list(crit.consumed if crit else ()) + items + list(numbers.consumed) + list(content.consumed) \
-                + removal_windows(text)
+                + removal_windows(text) + [span for span, _ in people]
             pos = positive_text(text, scopes, cut)
             if pos:
                 prefs.append(pos)

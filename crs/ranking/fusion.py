@@ -174,10 +174,11 @@ class FusionRanker:
             return {}
         out: dict[str, np.ndarray] = {}
         if self.weights.lexical:
+            terms = r.lexical_terms(text)
             if rows is None:
-                out["lexical"] = zscore(r.engine.lexical.get_scores(text))
+                out["lexical"] = zscore(r.engine.lexical.get_scores(terms))
             else:  # the rows' scores, z-normalised over the catalog without a catalog-sized vector
-                vals, mean, sd = r.engine.lexical.scores_at(text, rows)
+                vals, mean, sd = r.engine.lexical.scores_at(terms, rows)
                 out["lexical"] = ((vals - mean) / sd).astype(np.float32) if sd > 0 else np.zeros(len(rows), np.float32)
         if self.weights.retriever:
             if rows is None:

@@ -41,6 +41,17 @@ MAX_PHRASE_CHARS = 300
 MAX_QUERY_CHARS = 400
 """The query is cut to this length, newest words kept: one MiniLM encoding per turn costs ~30 ms CPU
 at 300 characters and ~125 ms at 1,500 on this machine (and a 10 MB message costs no more)."""
+REQUEST_WORDS = frozenset(
+    """like likes liked love loved loving enjoy enjoyed something anything ones one movie movies film films
+    flick flicks show shows want wanted wanting need looking look please recommend recommended
+    recommendation recommendations suggest suggestion suggestions watch watched watching seen saw see
+    maybe perhaps really also kind sort type thing things good great nice cool awesome fun else any
+    thanks thank hi hello hey yes yeah ok okay sure well got get give mood lately""".split()  # noqa: SIM905
+)
+"""Words of the request itself ("any good movies like ..."), not of what is wanted: left out of the BM25
+query, where they matched titles ("any recent ones like 2018" → "Think Like a Man", "something with ..." →
+"There's Something About Mary") on a catalog whose item text is little more than a title. The dense
+query keeps every word."""
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
 PROJECTION_NAME = "retriever-projection.npz"
 
@@ -146,6 +157,11 @@ class DialogueRetriever:
     def query(self, state: DialogueState) -> str:
         return dialogue_query(self.catalog, state)
 
+    @staticmethod
+    def lexical_terms(text: str) -> list[str]:
+        """The BM25 query tokens of a dialogue query: its words less stop words and `REQUEST_WORDS`."""
+        return [t for t in tokenize(text) if t not in REQUEST_WORDS]
+
     def vector(self, text: str) -> np.ndarray | None:
         """The (projected) query vector of a dialogue query; None for an empty or vocabulary-free query."""
         if not meaningful(text, self.engine.lexical.term_id):
@@ -161,7 +177,7 @@ class DialogueRetriever:
         vec = self.vector(text)
         if vec is not None:  # both lists under the filter; their scores are fused by the ranker's learned weights
             parts.append(np.asarray(engine.dense.search(vec, self.depth, allow).ids, dtype=np.int64))
-            parts.append(np.asarray(engine.lexical.search(text, self.n_lexical, allow).ids, dtype=np.int64))
+            parts.append(np.asarray(engine.lexical.search(self.lexical_terms(text), self.n_lexical, allow).ids, dtype=np.int64))
         if liked:
             c = engine.vectors[np.asarray(liked, dtype=np.int64)].mean(axis=0)
             if float(np.linalg.norm(c)) > 0:

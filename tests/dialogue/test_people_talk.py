@@ -263,3 +263,39 @@ def test_a_new_constraint_is_not_a_dislike_of_the_shown_films(agent) -> None:  #
     assert any(c[0] == "genres" and c[1] == "exclude" and c[2] == "war" for c in cons(state))
     assert not [m for m in state.mentions if m.entity in shown_ids and m.speaker is Speaker.USER and m.polarity < 0]
     assert not shown_ids & set(state.rejected)
+
+
+def test_not_from_the_nineties_in_words_excludes_the_decade(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I want a comedy, but not from the nineties")
+    assert "comedy" in genre_includes(state)
+    assert ("decade", "exclude", "1990s") in cons(state) or ("year", "lt", "1990") in cons(state) \
+        or any(a == "year" and op in ("ge", "gt") and float(v) >= 1999 for a, op, v in cons(state))
+    assert all(it.year and not 1990 <= it.year <= 1999 for it in shown(agent, state))
+
+
+def test_any_good_movies_lately_means_recent_films(agent) -> None:  # type: ignore[no-untyped-def]
+    newest = newest_year(agent.catalog)
+    state, _ = talk(agent, "any good movies lately?")
+    assert ("year", "ge", str(newest - 5)) in cons(state)
+    assert all(it.year and it.year >= newest - 5 for it in shown(agent, state))
+    state, _ = talk(agent, "We recently watched the new Star Wars")  # when they watched it, not a wish
+    assert not any(a == "year" for a, _, _ in cons(state))
+
+
+def test_request_words_do_not_match_titles(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "any recent ones like 2018?")
+    if not shown(agent, state):  # the policy asked first
+        state, _ = agent.step(state, "just recommend something")
+    items = shown(agent, state)
+    assert items and not any("like" in it.title.lower().split() for it in items)
+
+
+def test_people_on_a_catalog_without_cast(agent) -> None:  # type: ignore[no-untyped-def]
+    state, replies = talk(agent, "something with Tom Hanks")
+    people = "stars" in agent.catalog.schema
+    said = " ".join(replies[-1].notices)
+    if people:  # the ReDial catalog knows its cast: the name is a constraint, no apology
+        assert "no cast" not in said and ("stars", "include", "tom hanks") in cons(state)
+    else:  # the default catalog has no cast: said so, and the name's words match no titles
+        assert "no cast or crew information" in said and "Tom Hanks" in said
+        assert not any({"tom", "something"} & set(it.title.lower().split()) for it in shown(agent, state))
