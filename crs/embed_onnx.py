@@ -53,27 +53,56 @@ class OnnxBert:
               max_len: int | None = None, cache: str | Path | None = None) -> OnnxBert | None:
         """Export (once per cache) or load the ONNX graph of `bert`, checked against it; None on any failure."""
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - is it installed?
         except ImportError as e:
             log.info("onnxruntime not installed (%s): MiniLM runs on PyTorch", e)
             return None
         path = graph_path(model_dir, cache)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, threads)
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
         for attempt in (0, 1):  # a cached file that fails to load or check is exported again, once
             try:
                 if attempt or not path.exists():
                     _export(bert, tok, path)
-                onnx = cls(ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"]))
+                onnx = cls.load(path, threads)
                 _check(onnx, bert, tok, max_len)
                 return onnx
             except Exception as e:  # noqa: BLE001 - any export/runtime problem: re-export, then PyTorch
                 log.warning("MiniLM ONNX graph %s unusable (%s)%s", path, e,
                             ": exporting it again" if not attempt else ": MiniLM runs on PyTorch")
         return None
+
+    @classmethod
+    def load(cls, path: Path, threads: int = 1) -> OnnxBert:
+        """An ONNX Runtime session over the graph file `path` (CPU, `threads` intra-op threads)."""
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = max(1, threads)
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        return cls(ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"]))
+
+
+def int8_graph(graph: Path) -> Path:
+    """The dynamically quantised copy of an exported graph (int8 weights per output channel, int8
+    activations quantised per call), made once beside it (temporary file, then rename)."""
+    out = graph.with_name(f"{graph.stem}-int8.onnx")
+    if out.exists():
+        return out
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic advises pre-processing on the root logger
+    try:
+        quantize_dynamic(graph, tmp, weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(tmp, out)
+    finally:
+        root.setLevel(level)
+        Path(tmp).unlink(missing_ok=True)
+    return out
 
 
 def graph_path(model_dir: Path, cache: str | Path | None = None) -> Path:

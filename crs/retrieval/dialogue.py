@@ -38,20 +38,22 @@ if TYPE_CHECKING:
 MAX_PHRASES = 8
 """Newest preference phrases kept in the query."""
 MAX_PHRASE_CHARS = 300
-MAX_QUERY_CHARS = 400
-"""The query is cut to this length, newest words kept: one MiniLM encoding per turn costs ~30 ms CPU
-at 300 characters and ~125 ms at 1,500 on this machine (and a 10 MB message costs no more)."""
+MAX_QUERY_CHARS = 250
+"""The query is cut to this length, newest words kept (and a 10 MB message costs no more): one int8 MiniLM
+encoding of ~58 word pieces per turn (~19 ms CPU; the float graph at 400 characters ~30 ms, at 1,500
+~125 ms). 250 kept dev half A's recall of 400; 160 and 200 lost some (docs/retrieval-and-ranking.md)."""
 REQUEST_WORDS = frozenset(
-    """like likes liked love loved loving enjoy enjoyed something anything ones one movie movies film films
-    flick flicks show shows want wanted wanting need looking look please recommend recommended
-    recommendation recommendations suggest suggestion suggestions watch watched watching seen saw see
-    maybe perhaps really also kind sort type thing things good great nice cool awesome fun else any
-    thanks thank hi hello hey yes yeah ok okay sure well got get give mood lately""".split()  # noqa: SIM905
+    """like likes liked enjoyed something anything ones one movie movies film films flick flicks want
+    wanted wanting need looking look please recommend recommended recommendation recommendations
+    suggest suggestion suggestions watch watched watching seen saw see maybe perhaps really also kind
+    sort type thing things else any thanks thank hi hello hey yes yeah ok okay sure well got get give
+    mood lately""".split()  # noqa: SIM905
 )
 """Words of the request itself ("any good movies like ..."), not of what is wanted: left out of the BM25
 query, where they matched titles ("any recent ones like 2018" → "Think Like a Man", "something with ..." →
-"There's Something About Mary") on a catalog whose item text is little more than a title. The dense
-query keeps every word."""
+"There's Something About Mary") on a catalog whose item text is little more than a title. Words that
+can describe a film ("love", "fun", "good") stay: a longer list (them included) cost the ReDial profile
+simulation 3 of 300 episodes, this one 2 (within noise). The dense query keeps every word."""
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
 PROJECTION_NAME = "retriever-projection.npz"
 

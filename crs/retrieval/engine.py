@@ -76,7 +76,7 @@ class SearchEngine:
             from crs.embed import shared_encoder
 
             self._encoder = shared_encoder()
-        vec = self.dense.check_query(self._encoder.encode_one(key))
+        vec = self.dense.check_query(self._encoder.encode_query(key))
         vec.setflags(write=False)
         return self._qcache.put(key, vec)
 
@@ -90,7 +90,7 @@ class SearchEngine:
             from crs.embed import shared_encoder
 
             self._encoder = shared_encoder()
-        vecs = self._encoder.encode(new, batch_size=batch_size)
+        vecs = self._encoder.encode_queries(new, batch_size=batch_size)
         self._qcache.size = max(self._qcache.size, len(self._qcache) + len(new))
         for t, v in zip(new, vecs):
             v = self.dense.check_query(v)

