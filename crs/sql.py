@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS reviews (
 CREATE INDEX IF NOT EXISTS turns_session ON turns(session_id, turn);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, updated);
 CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated);
+CREATE INDEX IF NOT EXISTS sessions_recent ON sessions(updated, user_id, id);
 CREATE INDEX IF NOT EXISTS feedback_user ON feedback(user_id);
 CREATE INDEX IF NOT EXISTS reviews_item ON reviews(item_id);
 """

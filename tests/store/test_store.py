@@ -115,3 +115,22 @@ def test_exclusive_turns_refuse_a_stale_turn(tmp_path):
     assert [t.turn for t in a.turns(s.session_id)] == [1, 2] and [t.turn for t in a.turns(s.session_id, since=1)] == [2]
     a.close()
     b.close()
+
+
+def test_recent_accepted_sees_other_connections_updates(tmp_path):
+    """Look-alike scans decode only sessions updated since the last scan, and still see every change
+    another process makes (two connections on one file, as two API workers)."""
+    from dataclasses import replace
+
+    path = tmp_path / "crs.db"
+    a, b = Store(path), Store(path)
+    s1, s2 = a.new_session("u1"), a.new_session("u2")
+    a.save_turn(replace(_state(s1.session_id, 1), accepted=("10",)), "x", "y", "recommend")
+    a.save_turn(replace(_state(s2.session_id, 1), user_id="u2", accepted=("20",)), "x", "y", "recommend")
+    assert a.recent_accepted("nobody", 10) == [("u2", ("20",)), ("u1", ("10",))]
+    b.save_turn(replace(_state(s1.session_id, 2), accepted=("10", "11")), "x", "y", "recommend")  # the other worker
+    assert a.recent_accepted("nobody", 10) == [("u1", ("10", "11")), ("u2", ("20",))]
+    assert a.recent_accepted("u1", 10) == [("u2", ("20",))]
+    assert a.recent_accepted("nobody", 1) == [("u1", ("10", "11"))]
+    a.close()
+    b.close()
