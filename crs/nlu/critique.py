@@ -98,7 +98,9 @@ class CritiqueRules:
                 scopes: Sequence[tuple[int, int]] = ()) -> CritiqueResult | None:
         """The critique of `text`, or None. A rule matched after a negation cue of `scopes` is read
         as negated ("I don't like newer movies": a relative bound turns round, includes and excludes
-        are dropped); one right after "not"/"nothing" ("not too scary") keeps only its preference."""
+        are dropped); one right after "not"/"nothing" ("not too scary") keeps only its preference, and a
+        relative one there ("not too long") is left to the absolute reading of its word under the
+        negation (`runtime < 140`), except on the year ("not too old" stays a soft wish)."""
         items = [lk for lk in links if lk.kind == "item" and lk.entity in self.catalog]
         against = [lk for lk in items if _LESS_LIKE.search(text[: lk.span[0]].lower())]
         toward = [lk for lk in items if lk not in against and _MORE_LIKE.search(text[: lk.span[0]].lower())]
@@ -116,6 +118,9 @@ class CritiqueRules:
                 before = text[max(0, m.start() - 30):m.start()]
                 moderated = MODERATED.search(before) is not None or (
                     _DEGREE.match(m.group(0)) is not None and _NEGATION_BEFORE.search(before) is not None)
+                if moderated and rule.relative and rule.relative[0] != "year":
+                    continue  # "not too long" = not long: the absolute word under the negation (runtime < 140, as
+                    # "I don't want anything long"); "not too old" stays a soft wish (vague year words set no range)
                 negated = not moderated and any(s < m.start() < e for s, e in scopes)
                 got = [] if moderated or negated else [Constraint(a, "include", v) for a, v in rule.include]
                 got += [] if moderated or negated else [Constraint(a, "exclude", v) for a, v in rule.exclude]

@@ -299,3 +299,12 @@ def test_people_on_a_catalog_without_cast(agent) -> None:  # type: ignore[no-unt
     else:  # the default catalog has no cast: said so, and the name's words match no titles
         assert "no cast or crew information" in said and "Tom Hanks" in said
         assert not any({"tom", "something"} & set(it.title.lower().split()) for it in shown(agent, state))
+
+
+def test_not_too_long_is_a_runtime_bound_not_a_soft_word(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I loved Inception, anything similar?", "not too long please")
+    if "runtime" in agent.catalog.schema:  # "not too long" = not long (the lexicon's long: 140 minutes and up)
+        assert ("runtime", "lt", "140") in cons(state)
+        items = shown(agent, state)
+        assert items and all(0 < float(it.attributes["runtime"]) < 140 for it in items)  # type: ignore[arg-type]
+    assert not any(a == "genres" for a, _, _ in cons(state))
