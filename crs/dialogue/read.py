@@ -62,6 +62,10 @@ _LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|(sounds|looks) (really
 _ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
                   r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",
                   re.IGNORECASE)
+_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|was|does|did|has|will|would|are|were)\s+"
+                            r"(?:it|this|that|they|those|these|this one|that one|the (?:first|second|third|last|other) one)"
+                            r"\b[^?.!]{0,80}\?+\s*$", re.IGNORECASE)
+"""One yes/no question about the film(s) on the table, the whole message ("is it too long?")."""
 _ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
                      r"love it|that works|yes)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century)\b",
@@ -260,8 +264,19 @@ def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     return parsed if len(add) == len(parsed.add) else replace(parsed, add=add)
 
 
+def item_question(parsed: ParsedTurn, text: str, state: DialogueState) -> ParsedTurn:
+    """A yes/no question about the film on the table ("is it scary?", "does it have a happy ending?")
+    asks about that film: its words are not wishes (no constraint, preference or critique from them;
+    "is it scary?" used to add horror and steer the next films)."""
+    if not (state.recommended and _ITEM_QUESTION.match(text)):
+        return parsed
+    return replace(parsed, intent="ask_about_item", add=(), remove=(), preferences=(), critique=None,
+                   mentions=tuple(m for m in parsed.mentions if m.kind == "item"))
+
+
 def _parse(text: str, state: DialogueState, nlu: NLU, elicitor: Elicitor) -> ParsedTurn:
     parsed = drop_vague_years(nlu.parse(text, state), text) if text else ParsedTurn(text="", intent="empty")
+    parsed = item_question(parsed, text, state)
     last = state.last_action
     asked = last.said if last is not None else None  # an answer's follow-up question counts
     parsed = elicitor.reattribute(parsed, asked)

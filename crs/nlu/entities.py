@@ -134,10 +134,15 @@ class EntityLinker:
         taken = [lk.span for lk in found]
         candidates = [(lk, rank) for rank, finder in enumerate((self._titles_exact, self._people_exact, self._surnames_exact,
                                                                 self._attributes)) for lk in finder(text)]
+        words = {lk.span for lk in found if lk.kind == "attribute"}
         for lk, _ in sorted(candidates, key=lambda c: (c[0].span[0] - c[0].span[1], c[1], c[0].span)):
-            if not any(_overlap(lk.span, s) for s in taken):
+            if lk.kind == "attribute" and lk.span in words:  # one phrase, several values ("rom-com": romance, comedy)
+                found.append(lk)
+            elif not any(_overlap(lk.span, s) for s in taken):
                 found.append(lk)
                 taken.append(lk.span)
+                if lk.kind == "attribute":
+                    words.add(lk.span)
         return sorted(found, key=lambda lk: lk.span)
 
     def unknown_titles(self, text: str, links: list[Link]) -> list[tuple[tuple[int, int], str]]:

@@ -308,3 +308,18 @@ def test_not_too_long_is_a_runtime_bound_not_a_soft_word(agent) -> None:  # type
         items = shown(agent, state)
         assert items and all(0 < float(it.attributes["runtime"]) < 140 for it in items)  # type: ignore[arg-type]
     assert not any(a == "genres" for a, _, _ in cons(state))
+
+
+def test_a_question_about_the_film_is_not_a_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    for question in ("is it scary?", "is it violent?", "does it have a happy ending?"):
+        state, _ = talk(agent, "recommend a comedy")
+        before, prefs = cons(state), state.preferences
+        film = agent.catalog.item(state.last_action.items[0])
+        state, reply = agent.step(state, question)
+        assert cons(state) == before and state.preferences == prefs, question  # no horror, no wish from its words
+        assert reply.action == "answer" and film.title in reply.text, question
+
+
+def test_rom_coms_are_romance_and_comedy(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "my wife likes rom coms")
+    assert {"romance", "comedy"} <= genre_includes(state)
