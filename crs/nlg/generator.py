@@ -109,8 +109,10 @@ class TemplateGenerator:
         if said:
             parts.append(pick("preference_confirmation", seed, prefs=join_words(said, "and")))
             strategies += ("preference_confirmation",)
+        flipped = {(c.attribute, str(c.value).lower()) for c in ctx.changes if c.op in ("include", "exclude")}
         dropped = list(dict.fromkeys(str(c.value) if c.op in ("include", "exclude") else describe_constraint(c)
-                                     for c in ctx.removed if str(c.value) != "*"))
+                                     for c in ctx.removed if str(c.value) != "*"  # "no Drama" already says it
+                                     and (c.attribute, str(c.value).lower()) not in flipped))
         if dropped:
             parts.append(f"Okay, I'll forget about {join_words(dropped, 'and')}.")
             strategies += ("acknowledgment",)

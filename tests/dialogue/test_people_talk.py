@@ -323,3 +323,10 @@ def test_a_question_about_the_film_is_not_a_wish(agent) -> None:  # type: ignore
 def test_rom_coms_are_romance_and_comedy(agent) -> None:  # type: ignore[no-untyped-def]
     state, _ = talk(agent, "my wife likes rom coms")
     assert {"romance", "comedy"} <= genre_includes(state)
+
+
+def test_a_flipped_genre_is_acknowledged_once(agent) -> None:  # type: ignore[no-untyped-def]
+    state, replies = talk(agent, "give me a drama", "no that's too sad")
+    text = replies[-1].text.lower()
+    if ("genres", "exclude", "drama") in cons(state):  # "no Drama it is", not also "I'll forget about Drama"
+        assert "forget about drama" not in text
