@@ -110,7 +110,9 @@ def read(text: str, state: DialogueState, nlu: NLU, catalog: Catalog, elicitor: 
     parsed, clarify = resolve_references(text, parsed, state, catalog)
     if clarify is None:
         parsed, clarify = _contradiction(parsed)
-    question = question_attribute(text, catalog.schema) if text else None
+    titles = [m.span for m in parsed.mentions if m.kind == "item" and m.span[1] > m.span[0]]
+    unnamed = "".join(" " if any(a <= i < b for a, b in titles) else ch for i, ch in enumerate(text)) if titles else text
+    question = question_attribute(unnamed, catalog.schema) if text else None  # "Toy Story" asks for no plot
     intent: Intent = "clarify" if clarify is not None else _intent(text, parsed, state, question)
     return Reading(text, parsed, intent, question, clarify)
 
@@ -314,8 +316,10 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
         return kind
     has_item = bool(parsed.mentions) or bool(state.recommended)
     answered = state.last_action is not None and state.last_action.said.kind == "ask" and bool(parsed.add)
-    if has_item and not answered and (question or name == "ask_about_item"):
-        return "question"  # (a reply to our question that names what the user wants is an answer)
+    guessed = name == "ask_about_item" and not parsed.add and not _REQUEST.search(text)
+    if has_item and not answered and (question or guessed):  # the model's guess yields to "what else could
+        return "question"  # they watch?" and to new constraints ("they are 6 and 8"); a reply to our question
+    # that names what the user wants is an answer
     informative = parsed.mentions or parsed.add or parsed.remove or parsed.preferences or parsed.critique
     if _REQUEST.search(text) or (name == "ask_rec" and not informative):
         return "request"

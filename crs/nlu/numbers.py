@@ -31,6 +31,11 @@ _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
 _NUM = r"(\d{1,3}(?:\.\d)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)"
 _AGE = re.compile(r"\b" + _NUM + r"[\s-]*(?:years?|yrs?|yo)[\s-]*olds?\b|\b(?:aged?|ages)\s+(\d{1,2})\b|\b(\d{1,2})\s*yo\b",
                   re.IGNORECASE)
+_AGES_OF = re.compile(r"\b(?:(?:my|our|the)\s+)?(?:kids?|children|sons?|daughters?|boys?|girls?|grandkids|grandchildren|"
+                      r"nephews?|nieces?|they|he|she)\s*(?:'re|'s|are|is)\s+(?:only\s+|just\s+)?(\d{1,2})"
+                      r"(?:\s*(?:,|and|&)\s*(\d{1,2}))?(?![\d/%.])(?!\s*(?:hours?|hrs?|h\b|minutes?|mins?|stars?|out of))",
+                      re.IGNORECASE)
+"""Ages said of people ("my kids are 6 and 8", "they're 6 and 8", "she is 10"): the youngest counts."""
 _HOURS = re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:hours?|hrs?|h)\b(?:\s*(?:and\s+)?(?:(a half)|(\d{1,2})\s*(?:minutes?|mins?|m)\b))?"
                     r"|\b(half an hour)\b|\b(\d{2,3})\s*(?:minutes?|mins?)\b", re.IGNORECASE)
 _APPROX = re.compile(r"(about|around|roughly|approximately|ish|~|or so)\W*$", re.IGNORECASE)
@@ -88,11 +93,13 @@ def read_numbers(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]],
     prefs: list[str] = []
     consumed: list[tuple[int, int]] = []
     schema = catalog.schema
-    for m in _AGE.finditer(text):
-        if inside(m.span(), list(items)):
+    ages = [(m.span(), _value(m.group(1) or m.group(2) or m.group(3))) for m in _AGE.finditer(text)]
+    ages += [(m.span(), min(int(g) for g in m.groups() if g)) for m in _AGES_OF.finditer(text)
+             if not any(s < m.end() and m.start() < e for s, e in (a for a, _ in ages))]
+    for span, age in ages:
+        if inside(span, list(items)):
             continue
-        age = _value(m.group(1) or m.group(2) or m.group(3))
-        consumed.append(m.span())
+        consumed.append(span)
         if age >= TEEN_AGE:
             continue
         mild = ("PG-13", "R", "NC-17") if age < CHILD_AGE else ("R", "NC-17")
