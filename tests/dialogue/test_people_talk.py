@@ -335,7 +335,7 @@ def test_a_flipped_genre_is_acknowledged_once(agent) -> None:  # type: ignore[no
 def test_what_else_after_a_liked_title_is_a_request_and_ages_count(agent) -> None:  # type: ignore[no-untyped-def]
     state, replies = talk(agent, "my kids loved Toy Story, what else could they watch?")
     assert replies[-1].action == "recommend"  # the title's word "Story" is no question about its plot
-    state, reply = agent.step(state, "they are 6 and 8")
+    state, _ = agent.step(state, "they are 6 and 8")
     assert genre_includes(state) & {"children", "family"}
     if "mpaa" in agent.catalog.schema:
         assert {("mpaa", "exclude", v) for v in ("r", "nc-17", "pg-13")} <= cons(state)
