@@ -66,6 +66,9 @@ _ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|wa
                             r"(?:it|this|that|they|those|these|this one|that one|the (?:first|second|third|last|other) one)"
                             r"\b[^?.!]{0,80}\?+\s*$", re.IGNORECASE)
 """One yes/no question about the film(s) on the table, the whole message ("is it too long?")."""
+_WH_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|what) about\b)(?:how|what|who|when|which|where)\b[^?.!]{0,40}"
+                               r"\b(?:it|this|that|this one|that one|they|those)\b[^?.!]{0,20}\?+\s*$", re.IGNORECASE)
+"""One wh-question about the film(s) on the table ("how long is it?", "what is it rated?")."""
 _ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
                      r"love it|that works|yes)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century)\b",
@@ -270,7 +273,7 @@ def item_question(parsed: ParsedTurn, text: str, state: DialogueState) -> Parsed
     """A yes/no question about the film on the table ("is it scary?", "does it have a happy ending?")
     asks about that film: its words are not wishes (no constraint, preference or critique from them;
     "is it scary?" used to add horror and steer the next films)."""
-    if not (state.recommended and _ITEM_QUESTION.match(text)):
+    if not (state.recommended and (_ITEM_QUESTION.match(text) or _WH_ITEM_QUESTION.match(text))) or _REQUEST.search(text):
         return parsed
     return replace(parsed, intent="ask_about_item", add=(), remove=(), preferences=(), critique=None,
                    mentions=tuple(m for m in parsed.mentions if m.kind == "item"))

@@ -190,10 +190,16 @@ def record_system(state: DialogueState, action: Action, shown_items: Sequence[st
 
 
 def last_top(state: DialogueState) -> str | None:
-    """The top item of the most recent recommendation (the one "it" refers to)."""
+    """The film "it" refers to: the top of the most recent recommendation or answer, else the film the
+    user took up last if that came after the last films shown ("the second one sounds good" → "who is
+    in it?" asks about the second), else the top of the last films shown."""
     if state.last_action is not None and state.last_action.kind in ("recommend", "answer") and state.last_action.items:
         return state.last_action.items[0]
-    shown = [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.SYSTEM]
+    films = [m for m in state.mentions if m.kind == "item"]
+    newest = next((m for m in reversed(films) if m.speaker is Speaker.SYSTEM or m.polarity >= 0), None)
+    if newest is not None and newest.speaker is not Speaker.SYSTEM:
+        return newest.entity
+    shown = [m for m in films if m.speaker is Speaker.SYSTEM]
     if shown:
         last_turn = shown[-1].turn
         return next(m.entity for m in shown if m.turn == last_turn)

@@ -47,7 +47,7 @@ REQUEST_WORDS = frozenset(
     wanted wanting need looking look please recommend recommended recommendation recommendations
     suggest suggestion suggestions watch watched watching seen saw see maybe perhaps really also kind
     sort type thing things else any thanks thank hi hello hey yes yeah ok okay sure well got get give
-    mood lately""".split()  # noqa: SIM905
+    mood lately tonight today fine""".split()  # noqa: SIM905
 )
 """Words of the request itself ("any good movies like ..."), not of what is wanted: left out of the BM25
 query, where they matched titles ("any recent ones like 2018" → "Think Like a Man", "something with ..." →

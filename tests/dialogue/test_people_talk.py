@@ -340,3 +340,13 @@ def test_what_else_after_a_liked_title_is_a_request_and_ages_count(agent) -> Non
     if "mpaa" in agent.catalog.schema:
         assert {("mpaa", "exclude", v) for v in ("r", "nc-17", "pg-13")} <= cons(state)
         assert all(it.attributes.get("mpaa") in (None, "PG", "G") for it in shown(agent, state))
+
+
+def test_it_is_the_film_the_user_took_and_how_long_is_no_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend me a comedy")
+    second = agent.catalog.item(state.last_action.items[1])
+    before = cons(state)
+    state, _ = agent.step(state, "the second one sounds good")
+    state, reply = agent.step(state, "how long is it?")
+    assert reply.action == "answer" and second.title in reply.text  # "it": the film just taken, not the first shown
+    assert cons(state) == before  # "long" in a question is no runtime wish
