@@ -113,11 +113,19 @@ def read(text: str, state: DialogueState, nlu: NLU, catalog: Catalog, elicitor: 
     parsed, clarify = resolve_references(text, parsed, state, catalog)
     if clarify is None:
         parsed, clarify = _contradiction(parsed)
-    titles = [m.span for m in parsed.mentions if m.kind == "item" and m.span[1] > m.span[0]]
-    unnamed = "".join(" " if any(a <= i < b for a, b in titles) else ch for i, ch in enumerate(text)) if titles else text
-    question = question_attribute(unnamed, catalog.schema) if text else None  # "Toy Story" asks for no plot
+    titles = [m.span for m in parsed.mentions if m.kind == "item"]
+    question = question_attribute(_blank(text, titles), catalog.schema) if text else None  # "Toy Story": no plot question
     intent: Intent = "clarify" if clarify is not None else _intent(text, parsed, state, question)
     return Reading(text, parsed, intent, question, clarify)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the characters of `spans` replaced by spaces (offsets kept)."""
+    chars = list(text)
+    for a, b in spans:
+        a, b = max(0, a), min(len(chars), b)
+        chars[a:b] = " " * max(0, b - a)
+    return "".join(chars)
 
 
 def resolve_references(text: str, parsed: ParsedTurn, state: DialogueState,
@@ -270,9 +278,9 @@ def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
 
 
 def item_question(parsed: ParsedTurn, text: str, state: DialogueState) -> ParsedTurn:
-    """A yes/no question about the film on the table ("is it scary?", "does it have a happy ending?")
+    """One question about the film on the table, yes/no ("is it scary?") or wh- ("how long is it?"),
     asks about that film: its words are not wishes (no constraint, preference or critique from them;
-    "is it scary?" used to add horror and steer the next films)."""
+    "is it scary?" used to add horror and steer the next films). A request cue ("what else") wins."""
     if not (state.recommended and (_ITEM_QUESTION.match(text) or _WH_ITEM_QUESTION.match(text))) or _REQUEST.search(text):
         return parsed
     return replace(parsed, intent="ask_about_item", add=(), remove=(), preferences=(), critique=None,
@@ -319,10 +327,11 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
         return kind
     has_item = bool(parsed.mentions) or bool(state.recommended)
     answered = state.last_action is not None and state.last_action.said.kind == "ask" and bool(parsed.add)
+    # the model's item-question guess yields to "what else could they watch?" and to new constraints
+    # ("they are 6 and 8"); a reply to our question that names what the user wants is an answer
     guessed = name == "ask_about_item" and not parsed.add and not _REQUEST.search(text)
-    if has_item and not answered and (question or guessed):  # the model's guess yields to "what else could
-        return "question"  # they watch?" and to new constraints ("they are 6 and 8"); a reply to our question
-    # that names what the user wants is an answer
+    if has_item and not answered and (question or guessed):
+        return "question"
     informative = parsed.mentions or parsed.add or parsed.remove or parsed.preferences or parsed.critique
     if _REQUEST.search(text) or (name == "ask_rec" and not informative):
         return "request"
