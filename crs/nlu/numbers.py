@@ -95,7 +95,7 @@ def read_numbers(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]],
     schema = catalog.schema
     ages = [(m.span(), _value(m.group(1) or m.group(2) or m.group(3))) for m in _AGE.finditer(text)]
     ages += [(m.span(), min(int(g) for g in m.groups() if g)) for m in _AGES_OF.finditer(text)
-             if not any(s < m.end() and m.start() < e for s, e in (a for a, _ in ages))]
+             if not _overlaps(m.span(), [span for span, _ in ages])]
     for span, age in ages:
         if inside(span, list(items)):
             continue
