@@ -74,3 +74,27 @@ def test_a_corrupt_int8_graph_is_quantised_again(tmp_path: Path, monkeypatch: py
     assert enc.query_graph() is not None and int8.stat().st_size > 1_000_000
     text = "a film about time travel"
     assert np.abs(enc.encode_query(text) - shared_encoder().encode_query(text)).max() < 1e-6
+
+
+def test_item_vectors_come_from_the_int8_graph_and_are_cached_per_graph(tmp_path: Path) -> None:
+    """Items are encoded as queries are (int8, one text per forward): the index and the query share one
+    space; the cache file names the graph, and the float path (no ONNX) writes its own file."""
+    from crs.embed import item_vectors
+    from crs.types import Catalog
+
+    full = load_catalog("default")
+    small = Catalog("default-small", full.items[:10], full.schema, None, meta={})
+    enc = shared_encoder()
+    vecs = item_vectors(small, encoder=enc, cache=tmp_path, progress=False)
+    for i, item in enumerate(small.items):
+        text = item_text(item)
+        assert np.abs(vecs[i] - enc.encode_query(text)).max() < 1e-5
+        assert float(vecs[i] @ enc.encode_one(text)) < 1.0 - 1e-7  # not the float vector
+    files = sorted(p.name for p in (tmp_path / "vectors").iterdir())
+    assert len(files) == 1 and files[0].startswith("default-small-int8-")
+    assert np.array_equal(item_vectors(small, encoder=Encoder(backend="torch"), cache=tmp_path, progress=False),
+                          vecs)  # read back from the int8 file, not re-encoded
+    other = tmp_path / "torch"
+    plain = item_vectors(small, encoder=Encoder(backend="torch"), cache=other, progress=False)
+    assert [p.name.split("-")[2] for p in (other / "vectors").iterdir()] == ["float"]
+    assert np.abs(plain - enc.encode([item_text(it) for it in small.items])).max() < 1e-5
