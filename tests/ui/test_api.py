@@ -46,6 +46,7 @@ def test_session_flow_reply_cards_state_feedback_history(client):  # type: ignor
     assert d["state"]["session_id"] == sid and d["state"]["user_id"] == "alice"
     assert any(c["attribute"] == "genres" and c["value"] == "Comedy" for c in d["state"]["constraints"])
     assert r.headers["server-timing"].startswith("turn;dur=")
+    assert r.headers["connection"] == "close"  # each request goes to whichever worker accepts it next
     r = client.post(f"/sessions/{sid}/messages", json={"text": "just give me something"})
     cards = r.json()["recommendations"]
     assert r.json()["action"] == "recommend" and cards and all(c["id"] and c["title"] for c in cards)
@@ -167,6 +168,30 @@ def test_two_workers_on_one_session_lose_no_turn(agent, tmp_path):  # type: igno
     for w in (0, 1):  # each worker's messages in the order it sent them
         mine = [t["user"] for t in turns if t["user"].startswith(f"worker {w} ")]
         assert mine == [f"worker {w} message {n} comedy" for n in range(8)]
+
+
+def test_turn_slots_go_to_waiters_in_arrival_order() -> None:
+    import time
+
+    from ui.api.app import FifoGate
+
+    gate, entered, threads = FifoGate(1), [], []
+    gate.__enter__()  # the slot is taken: everyone below waits
+    for i in range(8):
+        def run(i: int = i) -> None:
+            with gate:
+                entered.append(i)
+                time.sleep(0.002)  # a newcomer arriving now must queue behind the waiters
+        threads.append(threading.Thread(target=run))
+        threads[-1].start()
+        while len(gate._waiters) < i + 1:  # wait until thread i is queued
+            time.sleep(0.001)
+    gate.__exit__(None, None, None)
+    late = threading.Thread(target=lambda: gate.__enter__() or entered.append(99) or gate.__exit__(None, None, None))
+    late.start()
+    for t in [*threads, late]:
+        t.join(10)
+    assert entered == [0, 1, 2, 3, 4, 5, 6, 7, 99]
 
 
 def test_the_api_needs_an_exclusive_store(agent):  # type: ignore[no-untyped-def]

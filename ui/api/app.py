@@ -27,6 +27,7 @@ import random
 import threading
 import time
 import weakref
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,6 +55,10 @@ class ApiConfig:
     conflict_retries: int = 50
     """How often a turn refused as stale (another worker answered first) is run again, after a short
     random pause that grows with each try (every refusal means another turn of the session was stored)."""
+    keep_alive: bool = False
+    """Keep a client's connection open between requests. Off: every reply closes its connection, so
+    each request is accepted by whichever worker takes it next (kept-alive connections stay with the
+    worker that accepted them, and a burst of new clients lands mostly on one worker)."""
     turns_at_once: int = 1
     """Turns one worker process runs at the same time. A turn is CPU-bound Python: more threads in
     one process only share the GIL (every reply slower, none sooner); queue them instead and use
@@ -103,7 +108,10 @@ def build_app(agent: Agent, config: ApiConfig | None = None) -> FastAPI:
         size = request.headers.get("content-length")
         if size is not None and (not size.isdigit() or int(size) > cfg.max_body):
             return _error(413, f"request body too large (limit {cfg.max_body} bytes)")
-        return await call_next(request)
+        response = await call_next(request)
+        if not cfg.keep_alive:
+            response.headers["Connection"] = "close"
+        return response
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, e: ApiError) -> JSONResponse:
@@ -166,7 +174,7 @@ class _Sessions:
         self.agent, self.store, self.cfg = agent, store, cfg
         self._locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._guard = threading.Lock()
-        self._gate = threading.BoundedSemaphore(cfg.turns_at_once)
+        self._gate = FifoGate(cfg.turns_at_once)
 
     def load(self, session_id: str) -> DialogueState:
         try:
@@ -210,6 +218,35 @@ class _Sessions:
             raise ApiError(409, f"turn {turn} of session {session_id[:80]!r} was already answered "
                                 "(with another message)")
         return {"session_id": session_id, "turn": turn, **stored.payload, "notices": [], "replayed": True}
+
+
+class FifoGate:
+    """At most `slots` holders at once; waiters get a slot in the order they asked for it (a freed slot
+    is handed to the longest waiter, never taken by a newcomer), so no request waits behind later ones."""
+
+    def __init__(self, slots: int) -> None:
+        if slots < 1:
+            raise CRSError(f"turns_at_once must be at least 1, got {slots}")
+        self._lock = threading.Lock()
+        self._free = slots
+        self._waiters: deque[threading.Lock] = deque()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the holder that hands its slot to this waiter
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._free += 1
 
 
 def _state_view(state: DialogueState) -> dict[str, Any]:
