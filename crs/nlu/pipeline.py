@@ -220,6 +220,7 @@ class NLUPipeline:
         explicit = {c.attribute for c in numbers.add if c.op in _NUMERIC}  # "this century" beats "too old"
         out = [c for c in out if not (c.attribute in explicit and c.op in _NUMERIC)]
         skip = consumed + removal_windows(text)
+        banned: set[tuple[int, int]] = set()  # spans of attribute phrases already turned into a ban
         for lk in links:
             if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) or _compared(text, lk):
                 continue
@@ -228,6 +229,10 @@ class NLUPipeline:
                 continue
             if negated and _kind_of_wanted(lk, wanted or {}):
                 continue  # "a scary movie" ... "not slasher stuff": a kind of the wanted genre, not a ban of it
+            if negated and lk.kind == "attribute" and lk.span in banned:
+                continue  # "no rom-coms" bans romance (the phrase's first value), not every comedy
+            if negated and lk.kind == "attribute":
+                banned.add(lk.span)
             out.append(Constraint(lk.attribute, "exclude" if negated else "include", lk.value))
         out += list(numbers.add) + list(content.add)
         taken = {c.attribute for c in out if c.op in _NUMERIC}

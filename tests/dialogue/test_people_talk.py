@@ -323,6 +323,10 @@ def test_a_question_about_the_film_is_not_a_wish(agent) -> None:  # type: ignore
 def test_rom_coms_are_romance_and_comedy(agent) -> None:  # type: ignore[no-untyped-def]
     state, _ = talk(agent, "my wife likes rom coms")
     assert {"romance", "comedy"} <= genre_includes(state)
+    for text in ("no romcoms, a thriller", "a thriller, but no rom-coms please"):
+        state, _ = talk(agent, text)  # a ban of rom-coms is a ban of romance, not of every comedy
+        assert ("genres", "exclude", "romance") in cons(state), text
+        assert ("genres", "exclude", "comedy") not in cons(state) and "thriller" in genre_includes(state), text
 
 
 def test_a_flipped_genre_is_acknowledged_once(agent) -> None:  # type: ignore[no-untyped-def]
