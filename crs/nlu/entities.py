@@ -38,6 +38,8 @@ _DECADE_WORDS = {"twenties": "2", "thirties": "3", "forties": "4", "fifties": "5
                  "eighties": "8", "nineties": "9"}
 _QUOTED = re.compile(r"\"([^\"]{2,80})\"|(?<![a-z])'([^']{2,80})'(?![a-z])")
 _CAPS_RUN = re.compile(r"\b(?:[A-Z][\w'’:-]*|\d+)(?:\s+(?:of|the|and|a|in|on|to|at|for|from|&|[A-Z][\w'’:-]*|\d+)){1,7}")
+_CUED = re.compile(r"\b(?:like|loved?|liked|enjoyed|seen|watched|similar to|as good as)\s+$", re.I)
+"""Words right before a title that make a lower-case "the X" a reference to the film."""
 _COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
 
 
@@ -220,6 +222,8 @@ class EntityLinker:
             return True
         if len(words) == 2 and not any(w in _COMMON for w in words):
             return True
+        if len(words) == 2 and words[0] == "the" and words[1] not in _COMMON and _CUED.search(text[: toks[0][1]]):
+            return True  # "something like the notebook", "I loved the matrix": a cued "the X" in lower case
         surface = [text[s:e] for _, s, e in toks]
         content = [w for w in surface if w.lower() not in ("of", "the", "and", "a", "an", "in", "on", "to")]
         caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)

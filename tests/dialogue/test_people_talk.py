@@ -354,3 +354,14 @@ def test_it_is_the_film_the_user_took_and_how_long_is_no_wish(agent) -> None:  #
     state, reply = agent.step(state, "how long is it?")
     assert reply.action == "answer" and second.title in reply.text  # "it": the film just taken, not the first shown
     assert cons(state) == before  # "long" in a question is no runtime wish
+
+
+def test_a_cued_lower_case_title_is_the_film(agent) -> None:  # type: ignore[no-untyped-def]
+    for text, title in (("something like the notebook but less sappy", "notebook"),
+                        ("I loved the matrix, anything similar?", "matrix")):
+        state, _ = talk(agent, text)
+        named = {agent.catalog.item(m.entity).title.lower() for m in state.mentions
+                 if m.kind == "item" and m.speaker is Speaker.USER}
+        assert any(title in t for t in named), (text, named)
+    state, _ = talk(agent, "I would like the movie to be funny")  # no cue right before "the X": no title
+    assert not [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
