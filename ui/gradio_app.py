@@ -127,6 +127,17 @@ def build_demo(agent: Agent) -> Any:
     return blocks.queue(default_concurrency_limit=CONCURRENCY)  # several sessions' turns at once
 
 
+def settle_web_stack() -> None:
+    """Resolve matplotlib's backend to Agg once, before the first visitor. Gradio asks matplotlib for
+    its backend and switches it around every event; unresolved, the first events import pyplot and
+    probe GUI backends (~0.3-1 s each under load: a fresh demo's first 20 messages waited ~1 s)."""
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    matplotlib.use("agg")
+
+
 _DEMO: Any = None
 
 

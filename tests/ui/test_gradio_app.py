@@ -62,9 +62,39 @@ def test_chat_panel_cards_and_feedback(served, ui_agent):
 
 
 def test_demo_load_client_counts_answers_errors_and_leaks(served, ui_agent):  # type: ignore[no-untyped-def]
-    """`crs bench demo`'s client: concurrent gradio_client sessions, hostile messages answered, no leaks."""
+    """`crs bench demo`'s clients (the browser protocol and gradio_client): concurrent sessions, hostile
+    messages answered, no leaks, the same replies from both."""
     from ui.demo_load import run_demo_load
 
-    r = run_demo_load(served, sessions=3, turns=4, titles=[it.title for it in ui_agent.catalog.items[:20]], seed=1)
-    assert r["requests"] == 12 and r["answered"] == 12 and r["errors"] == 0 and r["leaks"] == 0
-    assert r["p50_ms"] is not None and r["p99_ms"] >= r["p50_ms"] and r["messages_per_s"] > 0
+    titles = [it.title for it in ui_agent.catalog.items[:20]]
+    reports = [run_demo_load(served, sessions=3, turns=4, titles=titles, seed=1, client=c)
+               for c in ("browser", "gradio_client")]
+    for r in reports:
+        assert r["requests"] == 12 and r["answered"] == 12 and r["errors"] == 0 and r["leaks"] == 0, r
+        assert r["p50_ms"] is not None and r["p99_ms"] >= r["p50_ms"] and r["messages_per_s"] > 0
+    assert reports[0]["own_marker_seen"] == reports[1]["own_marker_seen"]
+
+
+def test_browser_protocol_keeps_each_sessions_state(served):  # type: ignore[no-untyped-def]
+    """The browser client's messages of one session hash share the demo's `View` state; another hash
+    starts fresh."""
+    import asyncio
+
+    import httpx
+
+    from ui.demo_load import _ask, respond_endpoint
+
+    async def talk() -> tuple[str, str]:
+        async with httpx.AsyncClient(base_url=served, timeout=60) as http:
+            prefix, fn, n = respond_endpoint((await http.get("config")).json())
+            await _ask(http, prefix, fn, n, "session-a", "I want a comedy")
+            a = await _ask(http, prefix, fn, n, "session-a", "from the 90s")
+            b = await _ask(http, prefix, fn, n, "session-b", "from the 90s")
+            return str(a[3]), str(b[3])  # the side panel
+
+    def constraints(panel: str) -> str:
+        return panel.split("### Constraints", 1)[1].split("###", 1)[0].lower()
+
+    panel_a, panel_b = asyncio.run(talk())
+    assert "comedy" in constraints(panel_a) and "1990s" in constraints(panel_a)
+    assert "comedy" not in constraints(panel_b) and "1990s" in constraints(panel_b)

@@ -57,7 +57,7 @@ def demo(
     """Prepare the catalog and launch the chat demo (Gradio, http://127.0.0.1:PORT)."""
     from crs.config import serving_threads
     from crs.dialogue.build import AgentConfig, build_agent
-    from ui.gradio_app import build_demo
+    from ui.gradio_app import build_demo, settle_web_stack
 
     err_console.print(f"loading the {catalog} catalog and building indexes (first run: a few minutes)…")
     agent = build_agent(AgentConfig(catalog=catalog, data_dir=str(data_dir) if data_dir else None,
@@ -67,6 +67,7 @@ def demo(
     if agent.policy_notice:
         err_console.print(agent.policy_notice)
     err_console.print(f"ready: {len(agent.catalog):,} items, policy {agent.policy.name}; open http://127.0.0.1:{port}")
+    settle_web_stack()
     build_demo(agent).launch(server_name="127.0.0.1", server_port=port, show_error=True)
 
 

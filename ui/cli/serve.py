@@ -167,10 +167,12 @@ def bench_serve(
 def bench_demo(
     catalog: str = CatalogOpt,
     data_dir: Optional[Path] = DataDirOpt,
-    sessions: int = typer.Option(20, "--sessions", help="Concurrent browser sessions (one gradio_client each)."),
+    sessions: int = typer.Option(20, "--sessions", help="Concurrent browser sessions."),
     turns: int = typer.Option(10, "--turns", help="Messages per session (about 1 in 4 hostile)."),
     url: Optional[str] = typer.Option(None, "--url", help="A running demo to drive (else `crs demo` is started)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the session scripts."),
+    client: str = typer.Option("browser", "--client", help="browser (Gradio's queue protocol, as a page speaks it; "
+                                                           "light) | gradio_client (one Client per session; heavy)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Load through the Gradio demo's /respond: messages/s, p50/p99 ms, errors, leaks."""
@@ -179,10 +181,12 @@ def bench_demo(
 
     if sessions < 1 or turns < 1:
         raise CRSError("--sessions and --turns must be at least 1")
+    if client not in ("browser", "gradio_client"):
+        raise CRSError(f"--client must be browser or gradio_client, got {client!r}")
     cat = load_catalog(catalog, data_dir)
     titles = [it.title for it in sorted(cat.items, key=lambda i: -i.popularity)[:300]]
     if url:
-        report = run_demo_load(url, sessions, turns, titles, seed)
+        report = run_demo_load(url, sessions, turns, titles, seed, client)
     else:
         port = free_port()
         cmd = [sys.executable, "-m", "ui.cli", "demo", "--catalog", catalog, "--port", str(port)]
@@ -191,7 +195,7 @@ def bench_demo(
         server = Server(subprocess.Popen(cmd, stdout=2), f"http://127.0.0.1:{port}/")
         try:
             wait_until_up(server, server.url)
-            report = run_demo_load(server.url, sessions, turns, titles, seed)
+            report = run_demo_load(server.url, sessions, turns, titles, seed, client)
         finally:
             server.stop()
     report.update(catalog=catalog, cpus=os.cpu_count(), load_avg=round(os.getloadavg()[0], 2))
