@@ -16,6 +16,7 @@ from typing import Any
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import newest_year
+from crs.nlu.text import open_to
 from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, Item
 
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
@@ -113,8 +114,8 @@ class CritiqueRules:
         consumed: list[tuple[int, int]] = []
         for rule in self.rules:
             for m in rule.pattern.finditer(text):
-                if rule.relative and _THAN_NUMBER.match(text, m.end()):
-                    continue
+                if (rule.relative and _THAN_NUMBER.match(text, m.end())) or open_to(text, m.start()):
+                    continue  # "older than 2000" is a number; "open to older movies" is accepted, not asked for
                 before = text[max(0, m.start() - 30):m.start()]
                 moderated = MODERATED.search(before) is not None or (
                     _DEGREE.match(m.group(0)) is not None and _NEGATION_BEFORE.search(before) is not None)

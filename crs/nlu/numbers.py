@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from crs.nlu.text import inside
+from crs.nlu.text import inside, open_to
 from crs.types import Catalog, Constraint
 
 _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -171,7 +171,9 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
         out.append(Constraint("year", op, start))
         consumed.append(m.span())
     recent = RECENT.search(text)
-    if recent and not _overlaps(recent.span(), consumed) and not _overlaps(recent.span(), items) and not any(c.op in ("ge", "gt", "eq") for c in out):
+    if recent and open_to(text, recent.start()):  # "I will also watch new films": accepted, not asked for
+        consumed.append(recent.span())
+    elif recent and not _overlaps(recent.span(), consumed) and not _overlaps(recent.span(), items) and not any(c.op in ("ge", "gt", "eq") for c in out):
         out.append(Constraint("year", "lt" if inside(recent.span(), list(scopes)) else "ge", newest - RECENT_YEARS))
         consumed.append(recent.span())
     return out

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import newest_year
-from crs.nlu.text import inside
+from crs.nlu.text import inside, open_to
 from crs.types import Catalog, Constraint, DialogueState
 
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
@@ -27,8 +27,8 @@ def absolute_constraints(text: str, lexicon: SchemaLexicon, catalog: Catalog, sc
         if attr not in catalog.schema:
             continue
         for m in re.finditer(rule["pattern"], text, re.IGNORECASE):
-            if inside(m.span(), list(consumed)):
-                continue
+            if inside(m.span(), list(consumed)) or open_to(text, m.start()):
+                continue  # "open to older movies": accepted, not asked for
             value = rule.get("value")
             if "relative_to_max" in rule:
                 newest = newest_year(catalog)

@@ -126,6 +126,17 @@ def _clause_end(low: str, start: int, breakers: re.Pattern[str]) -> int:
     return end
 
 
+_OPEN_TO = re.compile(r"\b(?:(?:i'?m|am|we'?re|are)\s+(?:(?!not\b|never\b)\w+\s+)?open to|(?:will|would|'ll)?\s*also\s+(?:watch|like|enjoy|take)|"
+                      r"(?:do not|don'?t|wouldn'?t|would not) mind|(?:i'?m|am)\s+(?:fine|ok|okay|happy) with)"
+                      r"\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
+
+
+def open_to(text: str, start: int) -> bool:
+    """Whether the phrase at `start` is something the user accepts, not asks for: "I'm definitely open to
+    older movies", "I like classics, but I will also watch new films", "I don't mind old ones"."""
+    return _OPEN_TO.search(text[max(0, start - 45):start]) is not None
+
+
 def inside(span: tuple[int, int], scopes: list[tuple[int, int]]) -> bool:
     """Whether a span starts inside any of the scopes."""
     return any(s <= span[0] < e for s, e in scopes)

@@ -365,3 +365,12 @@ def test_a_cued_lower_case_title_is_the_film(agent) -> None:  # type: ignore[no-
         assert any(title in t for t in named), (text, named)
     state, _ = talk(agent, "I would like the movie to be funny")  # no cue right before "the X": no title
     assert not [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
+
+
+def test_openness_to_old_or_new_films_sets_no_year_range(agent) -> None:  # type: ignore[no-untyped-def]
+    for text in ("I'm definitely open to older movies! Any good thriller?", "a thriller, I don't mind old ones"):
+        state, _ = talk(agent, text)
+        assert not [c for c in state.constraints if c.attribute == "year"], text
+        assert "thriller" in genre_includes(state), text
+    state, _ = talk(agent, "a thriller, something older please")  # asked for, not just accepted
+    assert [c for c in state.constraints if c.attribute == "year"]

@@ -38,3 +38,14 @@ def test_spans_the_linker_took_are_left_alone() -> None:
 def test_notice_names_everyone_once() -> None:
     said = no_people_notice(["Tom Hanks", "Meg Ryan", "Tom Hanks"])
     assert "no cast or crew information" in said and said.count("Tom Hanks") == 1 and "Meg Ryan" in said
+
+
+def test_what_the_user_is_open_to_is_accepted_not_asked_for() -> None:
+    from crs.nlu.text import open_to
+
+    for text, phrase in (("I'm definitely open to older movies!", "older"), ("I like classics, but I will also watch new films", "new"),
+                         ("I don't mind old ones", "old"), ("we're open to recent stuff", "recent")):
+        assert open_to(text, text.index(phrase)), text
+    for text, phrase in (("I'm not open to older movies", "older"), ("something older please", "older"),
+                         ("I want new films", "new"), ("I would watch something recent", "recent")):
+        assert not open_to(text, text.index(phrase)), text
