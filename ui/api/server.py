@@ -2,8 +2,8 @@
 
 The parent builds and warms the agent once, closes its store connection, binds the socket and
 forks `workers` children; each child reopens the store (a connection must not cross a fork),
-builds the FastAPI app and runs uvicorn on the shared socket, so the kernel spreads connections
-over the workers. The parent only supervises: a worker that dies (even `kill -9`) is replaced by
+builds the FastAPI app and serves it with uvicorn's HTTP protocol on the shared socket, accepting a
+connection only while no other worker has fewer open (`ui.api.balance`: join the shortest queue). The parent only supervises: a worker that dies (even `kill -9`) is replaced by
 a new fork of the warm parent, and SIGTERM / SIGINT stop every worker. Every turn is committed
 with its session state before the reply is sent, so a killed worker loses no committed turn and
 any other worker continues the session.
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from crs.dialogue.agent import Agent
 from crs.errors import CRSError
 from ui.api.app import ApiConfig, build_app
+from ui.api.balance import BalancedServer, Loads
 
 
 @dataclass(frozen=True)
@@ -69,46 +70,49 @@ class Supervisor:
 
     def __init__(self, agent: Agent, sock: socket.socket, config: ServeConfig, log: Callable[[str], None]) -> None:
         self.agent, self.sock, self.config, self.log = agent, sock, config, log
-        self.children: dict[int, float] = {}  # pid -> start time
+        self.children: dict[int, tuple[float, int]] = {}  # pid -> (start time, slot in `loads`)
+        self.loads = Loads(config.workers)  # shared with the workers: made before they are forked
         self.stopping = False
         self.quick_deaths = 0
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        for _ in range(self.config.workers):
-            self._spawn()
+        for slot in range(self.config.workers):
+            self._spawn(slot)
         self.log(f"workers {sorted(self.children)} on http://{self.config.host}:{self.sock.getsockname()[1]}")
         while self.children:
             try:
                 pid, status = os.wait()
             except ChildProcessError:
                 break
-            started = self.children.pop(pid, None)
-            if started is None or self.stopping:
+            child = self.children.pop(pid, None)
+            if child is None or self.stopping:
                 continue
+            started, slot = child
+            self.loads.vacate(slot)
             self.log(f"worker {pid} died ({_describe(status)}); starting another")
             self.quick_deaths = self.quick_deaths + 1 if time.monotonic() - started < 2.0 else 0
             if self.quick_deaths > 5:
                 self._stop()
                 raise CRSError("workers keep dying at start; see the errors above")
-            self._spawn()
+            self._spawn(slot)
         self.sock.close()
 
-    def _spawn(self) -> None:
+    def _spawn(self, slot: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # the worker
             code = 0
             try:
-                run_worker(self.agent, self.sock, self.config)
+                run_worker(self.agent, self.sock, self.config, self.loads, slot)
             except BaseException:  # noqa: BLE001 - a worker reports and exits, the parent replaces it
                 traceback.print_exc()
                 code = 1
             finally:
                 os._exit(code)
-        self.children[pid] = time.monotonic()
+        self.children[pid] = (time.monotonic(), slot)
 
     def _stop(self, *_: object) -> None:
         self.stopping = True
@@ -119,8 +123,9 @@ class Supervisor:
                 pass
 
 
-def run_worker(agent: Agent, sock: socket.socket, config: ServeConfig) -> None:
-    """One worker process: its own store connection, the app, uvicorn on the shared socket."""
+def run_worker(agent: Agent, sock: socket.socket, config: ServeConfig, loads: Loads, slot: int) -> None:
+    """One worker process: its own store connection, the app, uvicorn on the shared socket, accepting
+    while it is the least loaded worker (`ui.api.balance`)."""
     import uvicorn
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -132,8 +137,8 @@ def run_worker(agent: Agent, sock: socket.socket, config: ServeConfig) -> None:
     serving_threads(config.threads)
     app = build_app(agent, config.api)
     # asyncio and h11 named: uvicorn's "auto" would switch to uvloop / httptools once installed (ray[serve] brings them)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio",
-                                  http="h11", timeout_keep_alive=30)).run(sockets=[sock])
+    BalancedServer(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio",
+                                  http="h11", timeout_keep_alive=30), loads, slot).run(sockets=[sock])
 
 
 def _describe(status: int) -> str:
