@@ -57,8 +57,8 @@ class ApiConfig:
     random pause that grows with each try (every refusal means another turn of the session was stored)."""
     keep_alive: bool = False
     """Keep a client's connection open between requests. Off: every reply closes its connection, so
-    each request is accepted by whichever worker takes it next (kept-alive connections stay with the
-    worker that accepted them, and a burst of new clients lands mostly on one worker)."""
+    each request is accepted anew, by the least loaded worker (`ui.api.balance`); a kept-alive
+    connection stays with the worker that accepted it, whatever that worker's queue."""
     turns_at_once: int = 1
     """Turns one worker process runs at the same time. A turn is CPU-bound Python: more threads in
     one process only share the GIL (every reply slower, none sooner); queue them instead and use
