@@ -229,9 +229,9 @@ class NLUPipeline:
                 continue
             if negated and _kind_of_wanted(lk, wanted or {}):
                 continue  # "a scary movie" ... "not slasher stuff": a kind of the wanted genre, not a ban of it
-            if negated and lk.kind == "attribute" and lk.span in banned:
-                continue  # "no rom-coms" bans romance (the phrase's first value), not every comedy
             if negated and lk.kind == "attribute":
+                if lk.span in banned:
+                    continue  # "no rom-coms" bans romance (the phrase's first value), not every comedy
                 banned.add(lk.span)
             out.append(Constraint(lk.attribute, "exclude" if negated else "include", lk.value))
         out += list(numbers.add) + list(content.add)
