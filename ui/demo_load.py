@@ -48,6 +48,44 @@ def _flat(x: Any) -> str:
     return ""
 
 
+class _Tally:
+    """What the sessions of one load run saw: latencies, errors, answers, own markers and leaks
+    (thread-safe: the gradio_client sessions run in threads)."""
+
+    def __init__(self, sessions: int, seed: int) -> None:
+        self.markers = [f"zq{i:04d}x{random.Random(seed * 7919 + i).getrandbits(24):06x}" for i in range(sessions)]
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.counts = {"leaks": 0, "own_marker_seen": 0, "answered": 0}
+        self._lock = threading.Lock()
+
+    def answer(self, session: int, out: Any, started: float) -> None:
+        found = set(MARKER.findall(_flat(out)))
+        marker = self.markers[session]
+        with self._lock:
+            self.latencies.append(time.perf_counter() - started)
+            self.counts["answered"] += 1
+            self.counts["own_marker_seen"] += marker in found
+            self.counts["leaks"] += bool(found - {marker})
+
+    def error(self, message: str, times: int = 1) -> None:
+        with self._lock:
+            self.errors.extend([message] * times)
+
+    def report(self, url: str, sessions: int, turns: int, wall: float, client: str) -> dict[str, Any]:
+        lat = np.asarray(self.latencies) * 1000
+        return {"url": url, "sessions": sessions, "turns": turns, "requests": sessions * turns,
+                "messages_per_s": round(self.counts["answered"] / wall, 2) if wall > 0 else 0.0,
+                "wall_s": round(wall, 2),
+                "p50_ms": round(float(np.percentile(lat, 50)), 1) if lat.size else None,
+                "p99_ms": round(float(np.percentile(lat, 99)), 1) if lat.size else None,
+                "errors": len(self.errors), "error_examples": self.errors[:3], **self.counts, "client": client}
+
+
+def _failure(e: Exception) -> str:
+    return f"{type(e).__name__}: {str(e)[:120]}"
+
+
 def run_demo_load(url: str, sessions: int, turns: int, titles: Sequence[str] = (), seed: int = 0,
                   client: str = "browser") -> dict[str, Any]:
     """`sessions` concurrent sessions, each sending `turns` messages to `/respond` one after another."""
@@ -57,34 +95,23 @@ def run_demo_load(url: str, sessions: int, turns: int, titles: Sequence[str] = (
         raise CRSError(f"unknown demo load client {client!r} (browser | gradio_client)")
     from gradio_client import Client
 
-    markers = _markers(sessions, seed)
-    latencies: list[float] = []
-    errors: list[str] = []
-    counts = {"leaks": 0, "own_marker_seen": 0, "answered": 0}
-    lock = threading.Lock()
+    tally = _Tally(sessions, seed)
 
     def session(i: int) -> None:
-        steps = script(random.Random(seed * 100_003 + i), markers[i], turns, titles)
+        steps = script(random.Random(seed * 100_003 + i), tally.markers[i], turns, titles)
         try:
             client = Client(url, verbose=False)
         except Exception as e:  # noqa: BLE001 - a session that cannot connect counts as errors
-            with lock:
-                errors.extend([f"connect: {type(e).__name__}"] * len(steps))
+            tally.error(f"connect: {type(e).__name__}", len(steps))
             return
         for step in steps:
             t0 = time.perf_counter()
             try:
                 out = client.predict(_text(step.body), api_name="/respond")
             except Exception as e:  # noqa: BLE001 - counted, the session goes on
-                with lock:
-                    errors.append(f"{type(e).__name__}: {str(e)[:120]}")
+                tally.error(_failure(e))
                 continue
-            found = set(MARKER.findall(_flat(out)))
-            with lock:
-                latencies.append(time.perf_counter() - t0)
-                counts["answered"] += 1
-                counts["own_marker_seen"] += markers[i] in found
-                counts["leaks"] += bool(found - {markers[i]})
+            tally.answer(i, out, t0)
 
     start = time.perf_counter()
     threads = [threading.Thread(target=session, args=(i,), daemon=True) for i in range(sessions)]
@@ -92,11 +119,7 @@ def run_demo_load(url: str, sessions: int, turns: int, titles: Sequence[str] = (
         t.start()
     for t in threads:
         t.join()
-    return _report(url, sessions, turns, time.perf_counter() - start, latencies, errors, counts)
-
-
-def _markers(sessions: int, seed: int) -> list[str]:
-    return [f"zq{i:04d}x{random.Random(seed * 7919 + i).getrandbits(24):06x}" for i in range(sessions)]
+    return tally.report(url, sessions, turns, time.perf_counter() - start, "gradio_client")
 
 
 def respond_endpoint(config: dict[str, Any]) -> tuple[str, int, int]:
@@ -131,10 +154,7 @@ async def _ask(http: Any, prefix: str, fn: int, n_inputs: int, session: str, tex
 async def _browser_load(url: str, sessions: int, turns: int, titles: Sequence[str], seed: int) -> dict[str, Any]:
     import httpx
 
-    markers = _markers(sessions, seed)
-    latencies: list[float] = []
-    errors: list[str] = []
-    counts = {"leaks": 0, "own_marker_seen": 0, "answered": 0}
+    tally = _Tally(sessions, seed)
     limits = httpx.Limits(max_connections=2 * sessions + 4)
     async with httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits) as http:
         r = await http.get("config")
@@ -142,31 +162,17 @@ async def _browser_load(url: str, sessions: int, turns: int, titles: Sequence[st
         prefix, fn, n_inputs = respond_endpoint(r.json())
 
         async def session(i: int) -> None:
-            steps = script(random.Random(seed * 100_003 + i), markers[i], turns, titles)
+            steps = script(random.Random(seed * 100_003 + i), tally.markers[i], turns, titles)
             session_hash = uuid.UUID(int=random.Random(seed * 31 + i).getrandbits(128)).hex[:12]
             for step in steps:
                 t0 = time.perf_counter()
                 try:
                     out = await _ask(http, prefix, fn, n_inputs, session_hash, _text(step.body))
                 except Exception as e:  # noqa: BLE001 - counted, the session goes on
-                    errors.append(f"{type(e).__name__}: {str(e)[:120]}")
+                    tally.error(_failure(e))
                     continue
-                found = set(MARKER.findall(_flat(out)))
-                latencies.append(time.perf_counter() - t0)
-                counts["answered"] += 1
-                counts["own_marker_seen"] += markers[i] in found
-                counts["leaks"] += bool(found - {markers[i]})
+                tally.answer(i, out, t0)
 
         start = time.perf_counter()
         await asyncio.gather(*(session(i) for i in range(sessions)))
-    return _report(url, sessions, turns, time.perf_counter() - start, latencies, errors, counts, client="browser")
-
-
-def _report(url: str, sessions: int, turns: int, wall: float, latencies: list[float], errors: list[str],
-            counts: dict[str, int], client: str = "gradio_client") -> dict[str, Any]:
-    lat = np.asarray(latencies) * 1000
-    return {"url": url, "sessions": sessions, "turns": turns, "requests": sessions * turns,
-            "messages_per_s": round(counts["answered"] / wall, 2) if wall > 0 else 0.0, "wall_s": round(wall, 2),
-            "p50_ms": round(float(np.percentile(lat, 50)), 1) if lat.size else None,
-            "p99_ms": round(float(np.percentile(lat, 99)), 1) if lat.size else None,
-            "errors": len(errors), "error_examples": errors[:3], **counts, "client": client}
+    return tally.report(url, sessions, turns, time.perf_counter() - start, "browser")
