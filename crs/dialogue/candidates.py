@@ -26,8 +26,8 @@ from crs.nlu.entities import same_title_items
 from crs.protocols import Ranker, Reviews
 from crs.ranking.retrieve import retrieve_and_score, retriever_for
 from crs.ranking.variants import enrich
+from crs.retrieval.dialogue import meaningful
 from crs.retrieval.engine import SearchEngine
-from crs.retrieval.text import tokenize
 from crs.types import Catalog, Constraint, DialogueState, Speaker
 
 _NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
@@ -178,11 +178,6 @@ def ranking_state(engine: SearchEngine, state: DialogueState) -> DialogueState:
     """The state the ranker scores: constraints removed (already in the mask) and preference
     phrases (cut to `MAX_PREF_CHARS`) kept only if at least half of their words (3+ letters) are
     in the catalog's vocabulary: gibberish has nothing to retrieve and would cost an encoding."""
-    vocab = engine.lexical.term_id
+    vocab = engine.lexical.words
     return replace(state, constraints=(), preferences=tuple(
-        p[:MAX_PREF_CHARS] for p in state.preferences if _meaningful(p[:MAX_PREF_CHARS], vocab)))
-
-
-def _meaningful(phrase: str, vocab: dict[str, int]) -> bool:
-    words = [t for t in tokenize(phrase) if len(t) >= 3]
-    return bool(words) and sum(t in vocab for t in words) * 2 >= len(words)
+        p[:MAX_PREF_CHARS] for p in state.preferences if meaningful(p[:MAX_PREF_CHARS], vocab)))

@@ -174,7 +174,7 @@ class FusionRanker:
             return {}
         out: dict[str, np.ndarray] = {}
         if self.weights.lexical:
-            terms = r.lexical_terms(text)
+            terms = r.lexical_query(state)
             if rows is None:
                 out["lexical"] = zscore(r.engine.lexical.get_scores(terms))
             else:  # the rows' scores, z-normalised over the catalog without a catalog-sized vector

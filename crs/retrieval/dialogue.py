@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crs.retrieval.errors import RetrievalError
-from crs.retrieval.text import tokenize
+from crs.retrieval.text import TITLE_MARK, tokenize
 from crs.types import Catalog, DialogueState
 
 if TYPE_CHECKING:
@@ -60,7 +60,14 @@ PROJECTION_NAME = "retriever-projection.npz"
 
 def dialogue_query(catalog: Catalog, state: DialogueState, max_phrases: int = MAX_PHRASES) -> str:
     """The retrieval query of a dialogue state, newest first (see module doc); "" when nothing is known."""
-    parts: list[str] = [p.strip()[:MAX_PHRASE_CHARS] for p in reversed(state.preferences[-max_phrases:]) if p.strip()]
+    return ". ".join(text for _, text in query_parts(catalog, state, max_phrases))[:MAX_QUERY_CHARS]
+
+
+def query_parts(catalog: Catalog, state: DialogueState, max_phrases: int = MAX_PHRASES) -> list[tuple[str, str]]:
+    """The parts of the dialogue query, newest first, as (kind, text): kind "phrase" (a preference
+    phrase), "title" (the display title of a film either speaker mentioned, disliked ones left out) or
+    "name" (another entity mentioned positively: a genre, a person)."""
+    parts = [("phrase", p.strip()[:MAX_PHRASE_CHARS]) for p in reversed(state.preferences[-max_phrases:]) if p.strip()]
     disliked = {m.entity for m in state.mentions if m.kind == "item" and m.polarity < 0} | set(state.rejected)
     seen: set[str] = set()
     for m in reversed(state.mentions):
@@ -69,11 +76,28 @@ def dialogue_query(catalog: Catalog, state: DialogueState, max_phrases: int = MA
         seen.add(m.entity)
         if m.kind == "item":
             if m.entity in catalog and m.entity not in disliked:
-                parts.append(catalog.item(m.entity).display)
+                parts.append(("title", catalog.item(m.entity).display))
         elif m.polarity >= 0:  # an attribute value ("genres=horror") or a person ("person:Name")
             name = m.text or m.entity.split("=", 1)[-1].split(":", 1)[-1]
-            parts.append(name.strip()[:MAX_PHRASE_CHARS])
-    return ". ".join(p for p in parts if p)[:MAX_QUERY_CHARS]
+            parts.append(("name", name.strip()[:MAX_PHRASE_CHARS]))
+    return [(kind, text) for kind, text in parts if text]
+
+
+def lexical_query(catalog: Catalog, state: DialogueState) -> list[str]:
+    """The BM25 tokens of the dialogue query (the same `MAX_QUERY_CHARS` of it): the words of phrases
+    and names less stop words and `REQUEST_WORDS`, searched in the item text; the words of the titles
+    of mentioned films searched in the title field as well (`title_terms`), so "funny" finds funny
+    films and a named film still finds its sequels."""
+    terms: list[str] = []
+    start = 0
+    for kind, text in query_parts(catalog, state):
+        if start >= MAX_QUERY_CHARS:
+            break
+        words = tokenize(text[:MAX_QUERY_CHARS - start])
+        start += len(text) + 2  # the ". " that joins the parts
+        plain = [t for t in words if t not in REQUEST_WORDS]
+        terms += plain if kind != "title" else plain + [TITLE_MARK + t for t in words]
+    return terms
 
 
 @dataclass(frozen=True)
@@ -159,14 +183,12 @@ class DialogueRetriever:
     def query(self, state: DialogueState) -> str:
         return dialogue_query(self.catalog, state)
 
-    @staticmethod
-    def lexical_terms(text: str) -> list[str]:
-        """The BM25 query tokens of a dialogue query: its words less stop words and `REQUEST_WORDS`."""
-        return [t for t in tokenize(text) if t not in REQUEST_WORDS]
+    def lexical_query(self, state: DialogueState) -> list[str]:
+        return lexical_query(self.catalog, state)
 
     def vector(self, text: str) -> np.ndarray | None:
         """The (projected) query vector of a dialogue query; None for an empty or vocabulary-free query."""
-        if not meaningful(text, self.engine.lexical.term_id):
+        if not meaningful(text, self.engine.lexical.words):
             return None
         q = self.engine.encode_query(text)
         return self.projection(q) if self.projection is not None else q
@@ -179,7 +201,7 @@ class DialogueRetriever:
         vec = self.vector(text)
         if vec is not None:  # both lists under the filter; their scores are fused by the ranker's learned weights
             parts.append(np.asarray(engine.dense.search(vec, self.depth, allow).ids, dtype=np.int64))
-            parts.append(np.asarray(engine.lexical.search(self.lexical_terms(text), self.n_lexical, allow).ids, dtype=np.int64))
+            parts.append(np.asarray(engine.lexical.search(self.lexical_query(state), self.n_lexical, allow).ids, dtype=np.int64))
         if liked:
             c = engine.vectors[np.asarray(liked, dtype=np.int64)].mean(axis=0)
             if float(np.linalg.norm(c)) > 0:
@@ -205,7 +227,7 @@ class DialogueRetriever:
         return np.concatenate(out)[:k].astype(np.int64) if out else np.zeros(0, np.int64)
 
 
-def meaningful(text: str, vocab: dict[str, int]) -> bool:
+def meaningful(text: str, vocab: Container[str]) -> bool:
     """At least half of the query's words (3+ letters) are in the catalog's vocabulary: gibberish
     has nothing to retrieve and would cost an encoding."""
     words = [t for t in tokenize(text[:MAX_QUERY_CHARS]) if len(t) >= 3]

@@ -24,6 +24,7 @@ from crs.retrieval.filters import compile_constraints
 from crs.retrieval.fusion import rrf
 from crs.retrieval.lexical import BM25Index
 from crs.retrieval.persist import fingerprint
+from crs.retrieval.text import item_tokens
 from crs.retrieval.topk import top_k
 from crs.types import Catalog, Constraint, Results
 
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "lexical", "dense")
 FUSE_DEPTH = 100
-BM25_VERSION = "bm25-okapi-v1"
+BM25_VERSION = "bm25-okapi-v2-title-field"
 SIMILAR_DEPTH = 300
 SIMILAR_FACET_WEIGHT = 0.5
 FACET_MAX_VALUES = 64
@@ -206,7 +207,8 @@ class SearchEngine:
 
 def build_engine(catalog: Catalog, cache: str | Path | None = None, vectors: np.ndarray | None = None,
                  encoder: Encoder | None = None, progress: bool = True) -> SearchEngine:
-    """Engine over a catalog: BM25 over `crs.embed.item_text`, dense over `crs.embed.item_vectors`
+    """Engine over a catalog: BM25 over `crs.embed.item_text` (title words in a field of their own,
+    `item_tokens`), dense over `crs.embed.item_vectors`
     (or the `vectors` given), attribute columns; indexes loaded from the cache dir when valid."""
     from crs.config import cache_dir
     from crs.embed import item_text, item_vectors
@@ -217,7 +219,7 @@ def build_engine(catalog: Catalog, cache: str | Path | None = None, vectors: np.
     lex_path = root / f"{catalog.name}-{lex_fp}-bm25.npz"
     lexical = BM25Index.load(lex_path, lex_fp)
     if lexical is None:
-        lexical = BM25Index.from_texts([item_text(it) for it in catalog.items])
+        lexical = BM25Index.from_tokens([item_tokens(it.title, item_text(it)) for it in catalog.items])
         lexical.save(lex_path, lex_fp)
     if vectors is None:
         vectors = item_vectors(catalog, encoder=encoder, cache=cache, progress=progress)

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from crs.lru import LRU
 from crs.retrieval.errors import check_k
 from crs.retrieval.persist import load_arrays, save_arrays
-from crs.retrieval.text import tokenize
+from crs.retrieval.text import TITLE_MARK, title_terms, tokenize
 from crs.retrieval.topk import top_k
 from crs.types import Results
 
@@ -33,6 +33,8 @@ class BM25Index:
         self.doc_len = doc_len
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self._acc: LRU[tuple[np.ndarray, np.ndarray]] = LRU(4)
+        self.words = frozenset(t.removeprefix(TITLE_MARK) for t in self.vocab)
+        """Every word the index knows, in the text or a title (the gibberish check of a query)."""
 
     @property
     def n_docs(self) -> int:
@@ -76,7 +78,9 @@ class BM25Index:
 
     # --- querying -------------------------------------------------------------------------
     def query_terms(self, query: str | Sequence[str]) -> Counter[int]:
-        tokens = tokenize(query) if isinstance(query, str) else list(query)
+        """Term counts of a query: free text searches the title field and the text with each word
+        (`title_terms`); a token list is taken as it is (marked tokens search titles only)."""
+        tokens = title_terms(tokenize(query)) if isinstance(query, str) else list(query)
         return Counter(self.term_id[t] for t in tokens if t in self.term_id)
 
     def get_scores(self, query: str | Sequence[str]) -> np.ndarray:

@@ -374,3 +374,13 @@ def test_openness_to_old_or_new_films_sets_no_year_range(agent) -> None:  # type
         assert "thriller" in genre_includes(state), text
     state, _ = talk(agent, "a thriller, something older please")  # asked for, not just accepted
     assert [c for c in state.constraints if c.attribute == "year"]
+
+
+@pytest.mark.parametrize("message,word", [("I would like the movie to be funny", "funny"),
+                                          ("a feel good movie for a rainy sunday", "sunday")])
+def test_a_wish_word_finds_films_described_by_it_not_named_by_it(agent, message, word) -> None:  # type: ignore[no-untyped-def]
+    """Title words are a field of their own in the BM25 index: "funny" showed *Funny Face*, *Funny
+    People* and *She's Funny That Way*, "a rainy sunday" *Sunday Bloody Sunday* on the default catalog."""
+    state, _ = talk(agent, message, "just recommend something")
+    titles = [it.title.lower() for it in shown(agent, state)]
+    assert titles and not any(word in t for t in titles), titles

@@ -75,7 +75,28 @@ def test_candidates_respect_the_filter_and_follow_the_dialogue(redial_catalog, r
 def test_gibberish_and_empty_queries_fall_back_to_popular(redial_catalog, redial_engine) -> None:  # type: ignore[no-untyped-def]
     r = DialogueRetriever(redial_catalog, redial_engine)
     allow = np.ones(len(redial_catalog), dtype=bool)
-    assert not meaningful("xqzv blorf wugga", redial_engine.lexical.term_id)
+    assert not meaningful("xqzv blorf wugga", redial_engine.lexical.words)
     for prefs in (("xqzv blorf wugga",), ()):
         rows = r.candidates(DialogueState(preferences=prefs), allow)
         assert np.array_equal(rows, np.sort(r.popular(allow, r.n_popular)))
+
+
+def test_title_words_are_a_field_searched_with_the_titles_the_user_named(redial_catalog, redial_engine) -> None:  # type: ignore[no-untyped-def]
+    from crs.retrieval.dialogue import lexical_query
+    from crs.retrieval.text import TITLE_MARK, item_tokens, tokenize
+
+    assert item_tokens("Toy Story", "Toy Story (1995). Toys come alive.") == ["t:toy", "t:story", "1995", "toys", "come", "alive"]
+    lex = redial_engine.lexical
+    # a free word of a wish searches the item text only: every hit has the word outside its title
+    hits = lex.search(lexical_query(redial_catalog, DialogueState(preferences=("I want something funny",))), k=20)
+    bodies = [set(item_tokens(it.title, it.text or it.display)) for it in (redial_catalog.items[int(i)] for i in hits.ids)]
+    assert len(bodies) == 20 and all("funny" in b for b in bodies)
+    # a film the user named searches the title field too: its sequels come back
+    toy = next(it for it in redial_catalog.items if it.title == "Toy Story")
+    terms = lexical_query(redial_catalog, DialogueState(mentions=(Mention(toy.id, "item", 1, Speaker.USER, 1),)))
+    assert TITLE_MARK + "toy" in terms and "toy" in terms
+    titles = {redial_catalog.items[int(i)].title for i in lex.search(terms, k=8).ids}
+    assert {"Toy Story 2", "Toy Story 3"} <= titles
+    # free text given to the engine searches both fields (a search box finds titles)
+    assert "Toy Story" in {redial_catalog.items[int(i)].title for i in redial_engine.search("toy story", 5, mode="lexical").ids}
+    assert all(w in lex.words for w in tokenize("toy story funny"))
