@@ -62,10 +62,12 @@ _LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|(sounds|looks) (really
 _ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
                   r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",
                   re.IGNORECASE)
-_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|was|does|did|has|will|would|are|were)\s+"
+_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|was|does|did|has|will|would|are|were|"
+                            r"(?:have|did|do) you (?:ever )?(?:seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved))\s+"
                             r"(?:it|this|that|they|those|these|this one|that one|the (?:first|second|third|last|other) one)"
                             r"\b[^?.!]{0,80}\?+\s*$", re.IGNORECASE)
-"""One yes/no question about the film(s) on the table, the whole message ("is it too long?")."""
+"""One yes/no question about the film(s) on the table, the whole message ("is it too long?", "have you
+seen it?")."""
 _WH_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|what) about\b)(?:how|what|who|when|which|where)\b[^?.!]{0,40}"
                                r"\b(?:it|this|that|this one|that one|they|those)\b[^?.!]{0,20}\?+\s*$", re.IGNORECASE)
 """One wh-question about the film(s) on the table ("how long is it?", "what is it rated?")."""
@@ -200,6 +202,8 @@ def _merge(same: list[Mention], stated: list[bool]) -> Mention:
 
 
 _CLAUSE = re.compile(r"[.!?;]+|,\s*(?=but\b|though\b|and\b)|\s+but\s+|\s+though\s+|\s+however\s+", re.IGNORECASE)
+_ASKS_THE_BOT = re.compile(r"\b(have|did|do) you (ever )?(seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)\b",
+                           re.IGNORECASE)
 _UNSEEN = re.compile(r"\b(haven'?t|have not|never|not) (yet )?(seen|watched)\b", re.IGNORECASE)
 _POSITIVE = re.compile(r"\b(good|great|loved?|liked?|enjoy(ed)?|awesome|amazing|funny|hilarious|favou?rite|best|fantastic|"
                        r"excellent|fun|cool|nice|solid)\b", re.IGNORECASE)
@@ -220,6 +224,8 @@ def _clause(text: str, span: tuple[int, int]) -> str:
 def _stance(clause: str, polarity: int) -> tuple[str, int, str]:
     """(intent, polarity, tag) of what a clause says about the film in it; the NLU's polarity when
     the clause says nothing explicit."""
+    if _ASKS_THE_BOT.search(clause):  # "have you seen it?", "did you like the second one?": not the user's stance
+        return "ask_about_item", 0, ""
     if _NOT_NOW.search(clause):
         return "not_now", 0, "(not now)"
     if _UNSEEN.search(clause):

@@ -15,7 +15,8 @@ _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
 _REMOVE = re.compile(r"\b(forget|never ?mind|drop|ignore|scratch|remove|doesn'?t matter|don'?t care about|fine with|ok with|okay with)\b", re.IGNORECASE)
 CORRECTION = re.compile(r"\b(actually|instead|rather|make it|change (it|that) to|switch (it )?to|(go )?back to|"
                         r"on second thought|scratch that|no wait|changed my mind)\b", re.IGNORECASE)
-_STOP = frozenset(["loved", "love", "liked", "enjoyed", "saw", "seen", "watched", "hmm", "ok", "okay", "thanks", "so", "i", "me", "my", "a", "an", "the", "and", "or", "to", "of", "for", "with", "in", "on", "is", "it", "that", "this", "something", "some", "movie", "movies", "film", "films", "want", "would", "like", "please", "can", "you", "could", "maybe", "anything", "really", "just", "one", "any", "also", "show", "me", "give", "find", "see", "watch"])
+_STOP = frozenset(["loved", "love", "liked", "enjoyed", "saw", "seen", "watched", "hmm", "ok", "okay", "thanks", "so", "i", "me", "my", "a", "an", "the", "and", "or", "to", "of", "for", "with", "in", "on", "is", "it", "that", "this", "something", "some", "movie", "movies", "film", "films", "want", "would", "like", "please", "can", "you", "could", "maybe", "anything", "really", "just", "one", "any", "also", "show", "me", "give", "find", "see", "watch",
+                   "i've", "i'm", "i'd", "already", "have", "has", "had", "yet", "still", "again", "what", "else"])
 
 
 def absolute_constraints(text: str, lexicon: SchemaLexicon, catalog: Catalog, scopes: list[tuple[int, int]],

@@ -384,3 +384,22 @@ def test_a_wish_word_finds_films_described_by_it_not_named_by_it(agent, message,
     state, _ = talk(agent, message, "just recommend something")
     titles = [it.title.lower() for it in shown(agent, state)]
     assert titles and not any(word in t for t in titles), titles
+
+
+def test_less_sappy_is_a_tone_not_a_romance_ban(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "something like the notebook but less sappy")
+    assert not [c for c in state.constraints if c.op == "exclude"], state.constraints
+    assert any("not sentimental" in p for p in state.preferences), state.preferences
+
+
+def test_have_you_seen_it_asks_the_bot_about_the_film(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend a crime movie")
+    first = state.last_action.items[0]
+    state, reply = agent.step(state, "have you seen it?")
+    assert reply.action == "answer" and agent.catalog.item(first).title in reply.text
+    assert first not in state.rejected and not [m for m in state.mentions if m.entity == first and m.polarity != 0]
+
+
+def test_seen_it_already_leaves_no_filler_in_the_query(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend a western", "I've seen it already")
+    assert not [p for p in state.preferences if "already" in p], state.preferences
