@@ -20,14 +20,22 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from crs.dialogue.candidates import Shortlist, candidate_mask, newly_relaxed, relax_notice, shortlist
+from crs.dialogue.candidates import (
+    Shortlist,
+    candidate_mask,
+    combine,
+    constraint_masks,
+    newly_relaxed,
+    relax_notice,
+    shortlist,
+)
 from crs.dialogue.decide import decide, label_of
 from crs.dialogue.elicit import Elicitor
-from crs.dialogue.observe import Observer, ValueCounts, value_counts
+from crs.dialogue.observe import Observer, ValueCounter, ValueCounts, value_counts
 from crs.dialogue.read import Reading, clean_text, read
 from crs.dialogue.reply import TurnReply, render_context, turn_payload
 from crs.dialogue.signals import turn_signals
@@ -92,6 +100,8 @@ class Agent:
     """Shown with the first reply of a session when the default policy fell back to a rule."""
     review_query: bool = False
     """Enrich the ranking query with aligned reviews of the liked films (`AgentConfig.review_query`)."""
+    counter: ValueCounter = field(default_factory=ValueCounter, compare=False)
+    """Value counts of the candidate set, memoised per constraint set (shared by `replace` copies)."""
 
     # --- sessions -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -99,6 +109,7 @@ class Agent:
         build the same-title groups the first named film needs (~15 s at 1M items)."""
         replace(self, store=None).step(DialogueState(session_id="warm-up", user_id="warm-up"),
                                        "something fun and exciting")
+        self.engine.encode_query("something fun and exciting")  # the query graph, when the catalog's words differ
         same_title_items(self.catalog, ())
 
     def new_session(self, user_id: str = "") -> DialogueState:
@@ -148,7 +159,7 @@ class Agent:
         rec_ids = short.ids
         fresh = newly_relaxed(self.catalog, self.engine, state, relaxed, self.k)
         notices += (relax_notice(fresh, self.noun),) if fresh else ()
-        counts = value_counts(self.engine.columns, self.askable, mask)
+        counts = self._counts(new, mask, relaxed)
         signals = turn_signals(state, new, reading, short, self.catalog, self.elicitor, self.k)
         opens = tuple((a, self.elicitor.cover(a), self.elicitor.is_people(a)) for a in self.elicitor.open_units(new))
         obs = self.observer(new, mask, counts, rec_ids, tuple(relaxed), signals, opens)
@@ -169,6 +180,16 @@ class Agent:
                               notices=p.notices + tuple(p.reading.parsed.notices),
                               policy=self.policy.name, q_values=tuple(choice.alternatives),
                               follow_up=label_of(action.follow) if action.follow is not None else "")
+
+    def _counts(self, state: DialogueState, mask: np.ndarray, relaxed: tuple[Constraint, ...]) -> ValueCounts:
+        """`value_counts` of `mask` (= the kept constraints' rows less the rejected ones, `candidate_mask`)."""
+        cons = state.constraints
+        if len(set(cons)) != len(cons):  # a repeated constraint: relaxation by position, count directly
+            return value_counts(self.engine.columns, self.askable, mask)
+        kept = tuple(c for c in cons if c not in relaxed)
+        removed = np.asarray(sorted({self.catalog.row(i) for i in state.rejected if i in self.catalog}), dtype=np.int64)
+        return self.counter(self.engine.columns, self.askable, kept,
+                            lambda: combine(kept, constraint_masks(self.engine, kept), len(self.catalog)), removed)
 
     def candidate_mask(self, state: DialogueState) -> tuple[np.ndarray, tuple[Constraint, ...]]:
         """The candidate mask and the relaxed constraints for `state` (`crs.dialogue.candidates`)."""

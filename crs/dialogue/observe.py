@@ -20,11 +20,13 @@ attribute env and `crs.dialogue.chat_env` build the same space). Two observers:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
+from crs.lru import LRU
 from crs.policy.belief import Belief, BeliefConfig
 from crs.policy.observation import PolicyObservation, TurnSignals, observe
 from crs.policy.prior import CollaborativePrior
@@ -60,17 +62,46 @@ def evidence(state: DialogueState) -> int:
 
 def value_counts(columns: AttributeColumns, names: tuple[str, ...], mask: np.ndarray, top: int = 10) -> ValueCounts:
     """Most common values of the askable attributes among the allowed rows (one sparse mat-vec each)."""
-    out: ValueCounts = {}
     m = mask.astype(np.float32)
-    for name in names:
-        col = columns.sets.get(name)
-        if col is None:
-            continue
-        counts = np.asarray(col.by_value @ m).ravel()
-        nz = np.flatnonzero(counts)
-        order = nz[np.argsort(-counts[nz], kind="stable")][:top]
-        out[name] = [(col.values[i], int(counts[i])) for i in order]
-    return out
+    return {name: _top_values(col.values, np.asarray(col.by_value @ m).ravel(), top)
+            for name in names if (col := columns.sets.get(name)) is not None}
+
+
+def _top_values(values: tuple[str, ...], counts: np.ndarray, top: int) -> list[tuple[str, int]]:
+    nz = np.flatnonzero(counts)
+    order = nz[np.argsort(-counts[nz], kind="stable")][:top]
+    return [(values[i], int(counts[i])) for i in order]
+
+
+class ValueCounter:
+    """`value_counts` of a candidate mask (the rows the kept constraints allow, less the rejected
+    rows) from counts memoised per kept-constraint set: the sparse mat-vecs run only when the
+    constraints change, a rejection subtracts its rows' values (exact; at 1M items the mat-vecs cost
+    ~3.6 ms a turn)."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._memo: LRU[tuple[np.ndarray, dict[str, np.ndarray]]] = LRU(size)
+
+    def __call__(self, columns: AttributeColumns, names: tuple[str, ...], kept: tuple[Constraint, ...],
+                 allowed: Callable[[], np.ndarray], removed: np.ndarray, top: int = 10) -> ValueCounts:
+        """Counts among `allowed()` (the mask of `kept`, computed on a miss) less the rows `removed`."""
+        key = (id(columns), names, kept)
+        hit = self._memo.get(key)
+        if hit is None:
+            m = np.asarray(allowed(), dtype=bool)
+            f = m.astype(np.float32)
+            full = {name: np.asarray(col.by_value @ f).ravel()
+                    for name in names if (col := columns.sets.get(name)) is not None}
+            hit = self._memo.put(key, (m, full))
+        m, full = hit
+        rows = removed[m[removed]] if len(removed) else removed
+        out: ValueCounts = {}
+        for name, counts in full.items():
+            col = columns.sets[name]
+            if len(rows):
+                counts = counts - np.bincount(col.by_row[rows].indices, minlength=len(counts))
+            out[name] = _top_values(col.values, counts, top)
+        return out
 
 
 def _units(counts: ValueCounts, size: int, state: DialogueState,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,27 @@ from crs.retrieval.persist import load_arrays, save_arrays
 from crs.retrieval.text import TITLE_MARK, title_terms, tokenize
 from crs.retrieval.topk import top_k
 from crs.types import Results
+
+COMMON_MIN_DOCS = 100_000
+"""From this many documents on, the terms in at least `COMMON_SHARE` of them are summed as one dense
+vector per set of such terms, cached (`_common`): a dialogue query on a large corpus keeps naming a
+few words that half the corpus holds, and re-gathering their postings each turn dominated the search."""
+COMMON_SHARE = 1 / 16
+COMMON_TOP = 4_096
+"""Documents kept per cached common part, best first (the candidates no rarer query term touches)."""
+COMMON_CACHE_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class _Common:
+    """The common terms' summed scores over every document, their maximum, sum and sum of squares
+    (catalog statistics); `key` names the terms."""
+
+    key: tuple[tuple[int, int], ...]
+    scores: np.ndarray
+    max: float
+    total: float
+    total_sq: float
 
 
 class BM25Index:
@@ -33,6 +55,9 @@ class BM25Index:
         self.doc_len = doc_len
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self._acc: LRU[tuple[np.ndarray, np.ndarray]] = LRU(4)
+        self.common_min_docs = COMMON_MIN_DOCS
+        self._commons: LRU[_Common] = LRU(max(1, COMMON_CACHE_BYTES // (8 * max(1, self.n_docs))))
+        self._common_tops: LRU[np.ndarray] = LRU(16)
         self.words = frozenset(t.removeprefix(TITLE_MARK) for t in self.vocab)
         """Every word the index knows, in the text or a title (the gibberish check of a query)."""
 
@@ -92,8 +117,9 @@ class BM25Index:
 
     def scores_at(self, query: str | Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, float, float]:
         """BM25 scores of `rows`, with the mean and standard deviation of the scores of every document
-        (what z-normalising `get_scores` needs) computed from the touched documents alone."""
-        cand, scores = self._accumulate(self.query_terms(query))
+        (what z-normalising `get_scores` needs) computed from the touched documents alone (and the
+        cached common part on a large corpus: exact, no catalog-sized work per call)."""
+        cand, scores, common = self._split(self.query_terms(query))
         rows = np.asarray(rows, dtype=np.int64)
         out = np.zeros(len(rows))
         if len(cand):
@@ -101,21 +127,86 @@ class BM25Index:
             hit = cand[pos] == rows
             out[hit] = scores[pos[hit]]
         n = self.n_docs
-        mean = float(scores.sum()) / n
-        var = max(0.0, float(np.dot(scores, scores)) / n - mean * mean)
+        total, total_sq = float(scores.sum()), float(np.dot(scores, scores))
+        if common is not None:
+            out += common.scores[rows]
+            at = common.scores[cand]
+            total += common.total
+            total_sq += common.total_sq + 2.0 * float(np.dot(scores, at))
+        mean = total / n
+        var = max(0.0, total_sq / n - mean * mean)
         return out, mean, var ** 0.5
 
     def search(self, query: str | Sequence[str], k: int = 10, allow: np.ndarray | None = None) -> Results:
         """Top-k documents with a positive score among `allow` (exact with respect to the mask)."""
         k = check_k(k)
-        cand, scores = self._accumulate(self.query_terms(query))
-        if len(cand) == 0:
-            return Results(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        if allow is not None:
+        touched, scores, common = self._split(self.query_terms(query))
+        cand = touched
+        if common is not None:
+            scores = scores + common.scores[cand]
+        if len(cand) and allow is not None:
             keep = allow[cand]
             cand, scores = cand[keep], scores[keep]
         sel = top_k(scores, k)
-        return Results(cand[sel].astype(np.int64), scores[sel].astype(np.float32))
+        cand, scores = cand[sel], scores[sel]
+        if common is not None and (len(sel) < k or scores[-1] <= common.max):
+            # a document no rarer term touches may still compete by the common terms alone
+            extra = self._untouched_best(common, touched, k, allow)
+            cand = np.concatenate([cand, extra])
+            scores = np.concatenate([scores, common.scores[extra]])
+            order = np.lexsort((cand, -scores))[:k]
+            cand, scores = cand[order], scores[order]
+            positive = scores > 0
+            cand, scores = cand[positive], scores[positive]
+        return Results(cand.astype(np.int64), scores.astype(np.float32))
+
+    def _split(self, terms: Counter[int]) -> tuple[np.ndarray, np.ndarray, _Common | None]:
+        """(documents touched by the rarer terms, their scores from those terms, the common terms'
+        cached part or None). Below `common_min_docs` documents every term is accumulated."""
+        if self.n_docs < self.common_min_docs:
+            return (*self._accumulate(terms), None)
+        ptr = self.weights.indptr
+        floor = self.n_docs * COMMON_SHARE
+        common = Counter({t: c for t, c in terms.items() if ptr[t + 1] - ptr[t] >= floor})
+        if not common:
+            return (*self._accumulate(terms), None)
+        rare = Counter({t: c for t, c in terms.items() if t not in common})
+        return (*self._accumulate(rare), self._common(common))
+
+    def _common(self, terms: Counter[int]) -> _Common:
+        key = tuple(sorted(terms.items()))
+        hit = self._commons.get(key)
+        if hit is not None:
+            return hit
+        ptr, idx, data = self.weights.indptr, self.weights.indices, self.weights.data
+        vec = np.zeros(self.n_docs)
+        for t, c in terms.items():  # a term's documents are distinct: one scatter-add each, no temporary copies
+            w = data[ptr[t]:ptr[t + 1]]
+            vec[idx[ptr[t]:ptr[t + 1]]] += w if c == 1 else w.astype(np.float64) * c
+        vec.setflags(write=False)
+        return self._commons.put(key, _Common(key, vec, float(vec.max()), float(vec.sum()), float(np.dot(vec, vec))))
+
+    def _untouched_best(self, common: _Common, touched: np.ndarray, k: int, allow: np.ndarray | None) -> np.ndarray:
+        """The k best allowed documents outside `touched` by the common part alone (score descending,
+        id ascending): from its `COMMON_TOP` best documents (computed once per common part), else a
+        scan of the allowed documents when they are few."""
+        if allow is not None and np.count_nonzero(allow) * 4 <= self.n_docs:
+            return self._scan_untouched(common, touched, k, allow)
+        top = self._common_tops.get(common.key)
+        if top is None:
+            top = self._common_tops.put(common.key, top_k(common.scores, min(COMMON_TOP, self.n_docs)))
+        ok = np.ones(len(top), bool) if allow is None else allow[top].copy()
+        if len(touched):
+            pos = np.minimum(np.searchsorted(touched, top), len(touched) - 1)
+            ok &= touched[pos] != top
+        found = top[ok][:k]
+        return found if len(found) == k or len(top) == self.n_docs else self._scan_untouched(common, touched, k, allow)
+
+    def _scan_untouched(self, common: _Common, touched: np.ndarray, k: int, allow: np.ndarray | None) -> np.ndarray:
+        free = np.ones(self.n_docs, bool) if allow is None else allow.copy()
+        free[touched] = False
+        rows = np.flatnonzero(free)
+        return rows[top_k(common.scores[rows], k)]
 
     def _accumulate(self, terms: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
         """(touched documents in increasing order, their scores) of a query, kept for the next call

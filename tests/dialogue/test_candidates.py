@@ -73,3 +73,24 @@ def test_review_query_enriches_the_ranking_with_aligned_reviews(fast_agent):  # 
     tb = [c.title for c in b.cards]
     assert ta and tb and ta != tb, (ta, tb)
     assert any("Jurassic" in t for t in tb) and not any("Jurassic" in t for t in ta), (ta, tb)
+
+
+def test_value_counts_memoised_per_constraint_set_equal_the_direct_counts(fast_agent):  # type: ignore[no-untyped-def]
+    """The agent's value counts (`ValueCounter`: counts per kept-constraint set, less the rejected
+    rows) equal `value_counts` of the candidate mask, through relaxation and rejections."""
+    from dataclasses import replace as dc_replace
+
+    from crs.dialogue.observe import value_counts
+    from crs.types import DialogueState
+
+    agent, cat = fast_agent, fast_agent.catalog
+    states = [DialogueState(),
+              DialogueState(constraints=(Constraint("genres", "include", "comedy"),)),
+              DialogueState(constraints=(Constraint("genres", "include", "comedy"), Constraint("genres", "exclude", "romance")),
+                            rejected=tuple(it.id for it in cat.items[:400])),
+              DialogueState(constraints=(Constraint("year", "lt", 1930), Constraint("genres", "include", "sci-fi")),
+                            rejected=(cat.items[5].id, "not-an-id"))]
+    states.append(dc_replace(states[1], rejected=tuple(it.id for it in cat.items if "comedy" in it.values("genres"))[:30]))
+    for state in states + states:  # the second pass is served from the memo
+        mask, relaxed = agent.candidate_mask(state)
+        assert agent._counts(state, mask, relaxed) == value_counts(agent.engine.columns, agent.askable, mask)

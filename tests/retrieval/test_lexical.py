@@ -67,6 +67,31 @@ def test_scores_of_rows_z_normalise_like_the_full_vector(corpus):  # type: ignor
     assert idx.get_scores("christmas").any()
 
 
+def test_common_terms_summed_once_give_the_same_top_k_and_statistics(corpus):  # type: ignore[no-untyped-def]
+    """On a large corpus the terms of at least 1/16 of the documents are one cached dense part
+    (`COMMON_MIN_DOCS`, lowered here to the 3,000 real item texts): the top k under a filter, the rows'
+    scores and the catalog statistics stay those of the whole accumulation."""
+    full_idx = BM25Index.from_tokens(corpus)
+    idx = BM25Index.from_tokens(corpus)
+    idx.common_min_docs = 0
+    df = np.diff(idx.weights.indptr)
+    common_words = [w for w, t in idx.term_id.items() if df[t] >= len(corpus) / 16]
+    assert common_words  # the real texts have such words ("film", "genres", ...)
+    rng = np.random.default_rng(0)
+    masks = [None, rng.random(len(corpus)) < 0.5, rng.random(len(corpus)) < 0.002]
+    rows = np.array([0, 5, 17, 2999, 1234])
+    for q in QUERIES + [" ".join(common_words[:3]), f"{common_words[0]} christmas family"]:
+        for allow in masks:
+            want, got = full_idx.search(q, k=20, allow=allow), idx.search(q, k=20, allow=allow)
+            assert np.asarray(got.ids).tolist() == np.asarray(want.ids).tolist(), q
+            np.testing.assert_allclose(got.scores, want.scores, rtol=1e-6)
+        full = full_idx.get_scores(q)
+        vals, mean, sd = idx.scores_at(q, rows)
+        np.testing.assert_allclose(vals, full[rows], atol=1e-9)
+        assert mean == pytest.approx(full.mean(), abs=1e-9) and sd == pytest.approx(full.std(), rel=1e-6)
+    assert len(idx._commons) > 0  # the common part was used and cached
+
+
 def test_empty_and_unknown_queries_return_nothing(corpus):  # type: ignore[no-untyped-def]
     idx = BM25Index.from_tokens(corpus[:200])
     assert len(idx.search("", k=5)) == 0
