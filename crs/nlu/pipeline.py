@@ -101,7 +101,7 @@ class NLUPipeline:
         prefs += list(content.preferences) + [p for p in numbers.preferences if not _filtered(p, add)]
         if intent in ("ask_rec", "add_details", "critique"):
             cut = list(crit.consumed if crit else ()) + items + list(numbers.consumed) + list(content.consumed) \
-                + removal_windows(text) + [span for span, _ in people]
+                + removal_windows(text) + [span for span, _ in people] + [lk.span for lk in links if _panned(text, lk)]
             pos = positive_text(text, scopes, cut)
             if pos:
                 prefs.append(pos)
@@ -191,7 +191,7 @@ class NLUPipeline:
                     _qualified(text, lk) or _kind_of_wanted(lk, wanted or {}))):
                 pol = 0
             else:
-                pol = -1 if inside(lk.span, scopes) or lk.value in excluded else 1
+                pol = -1 if inside(lk.span, scopes) or lk.value in excluded or _panned(text, lk) else 1
             out.append(Mention(lk.entity, kind, state.turn, Speaker.USER, pol, lk.span, lk.text))
         return out, tuple(stances.items())
 
@@ -222,7 +222,8 @@ class NLUPipeline:
         skip = consumed + removal_windows(text)
         banned: set[tuple[int, int]] = set()  # spans of attribute phrases already turned into a ban
         for lk in links:
-            if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) or _compared(text, lk):
+            if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) \
+                    or _compared(text, lk) or _panned(text, lk):
                 continue
             negated = inside(lk.span, scopes)
             if negated and (_qualified(text, lk) or _moderated(text, lk)):  # "not grossout comedies", "nothing too silly"
@@ -316,10 +317,28 @@ def _compared(text: str, link: Link) -> bool:
     return link.kind == "attribute" and _THAN.search(text[max(0, link.span[0] - 12): link.span[0]]) is not None
 
 
+_PANNED = re.compile(r"^\s*(isn'?t|is not|wasn'?t|was not|ain'?t|can'?t act|cannot act|"
+                     r"(is|was) (so |really |pretty |just )?(annoying|terrible|awful|bad|overrated|the worst|not funny))\b",
+                     re.IGNORECASE)
+
+
+def _panned(text: str, link: Link) -> bool:
+    """A person the message says something against right after the name ("Owen Wilson isn't that
+    funny", "Nicolas Cage can't act"): not a wish for their films."""
+    return link.kind == "person" and _PANNED.search(text[link.span[1]: link.span[1] + 40]) is not None
+
+
+_WISHED_KIND = re.compile(r"\b(movies?|films?|flicks?|ones|something|anything|stuff)\s+(that|which)\s+(is|are|'s)\s+"
+                         r"(so\s+|very\s+|really\s+|pretty\s+|super\s+|quite\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
+"""The kind of film wished for, described in a relative clause ("movies that are hilarious")."""
+
+
 def _describes(text: str, link: Link) -> bool:
     """A genre adjective said of a film ("airplane was hilarious", "the first one is funny") describes
-    it; it is not a wish for that genre."""
-    return link.kind == "attribute" and bool(_PREDICATE.search(text[max(0, link.span[0] - 30): link.span[0]]))
+    it; it is not a wish for that genre. Said of the films wished for ("I'm looking for movies that
+    are hilarious") it is the wish."""
+    before = text[max(0, link.span[0] - 40): link.span[0]]
+    return link.kind == "attribute" and bool(_PREDICATE.search(before)) and not _WISHED_KIND.search(before)
 
 
 def _filtered(phrase: str, add: list[Constraint]) -> bool:

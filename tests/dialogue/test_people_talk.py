@@ -403,3 +403,20 @@ def test_have_you_seen_it_asks_the_bot_about_the_film(agent) -> None:  # type: i
 def test_seen_it_already_leaves_no_filler_in_the_query(agent) -> None:  # type: ignore[no-untyped-def]
     state, _ = talk(agent, "recommend a western", "I've seen it already")
     assert not [p for p in state.preferences if "already" in p], state.preferences
+
+
+def test_movies_that_are_hilarious_is_a_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    """A genre adjective in a relative clause about the films wished for is the wish (real ReDial
+    message); said of a film it describes the film ("airplane was hilarious")."""
+    state, _ = talk(agent, "I'm looking for movies that are hilarious")
+    assert genre_includes(state) == {"comedy"}
+    state, _ = talk(agent, "airplane was hilarious")
+    assert not genre_includes(state)
+
+
+def test_a_person_panned_right_after_the_name_is_no_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    """Real ReDial message: "Owen Wilson isn't that funny" asked for Owen Wilson's films."""
+    state, _ = talk(agent, "its a meh sort of film honestly. Owen Wilson isn't that funny")
+    assert not [c for c in state.constraints if c.op == "include" and "owen wilson" in str(c.value).lower()]
+    if "stars" in agent.catalog.schema:  # the default catalog has no cast: the name is only text there
+        assert not any("Owen Wilson" in p for p in state.preferences)
