@@ -328,9 +328,11 @@ def _panned(text: str, link: Link) -> bool:
     return link.kind == "person" and _PANNED.search(text[link.span[1]: link.span[1] + 40]) is not None
 
 
-_WISHED_KIND = re.compile(r"\b(movies?|films?|flicks?|ones|something|anything|stuff)\s+(that|which)\s+(is|are|'s)\s+"
+_WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|stuff)\s+(that|which)|"
+                         r"\b(genres?|favou?rites?|kinds?|types?|style)(\s+of\s+(movies?|films?))?)\s+(is|are|'s)\s+"
                          r"(so\s+|very\s+|really\s+|pretty\s+|super\s+|quite\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
-"""The kind of film wished for, described in a relative clause ("movies that are hilarious")."""
+"""The kind of film wished for, described in a relative clause ("movies that are hilarious") or named
+as the user's kind ("my favorite genre is comedy", "the kind of movies I like are ..." is not)."""
 
 
 def _describes(text: str, link: Link) -> bool:

@@ -410,6 +410,8 @@ def test_movies_that_are_hilarious_is_a_wish(agent) -> None:  # type: ignore[no-
     message); said of a film it describes the film ("airplane was hilarious")."""
     state, _ = talk(agent, "I'm looking for movies that are hilarious")
     assert genre_includes(state) == {"comedy"}
+    state, _ = talk(agent, "My favorite genre is mysteries or suspense movies.")
+    assert genre_includes(state) == {"mystery", "thriller"}
     state, _ = talk(agent, "airplane was hilarious")
     assert not genre_includes(state)
 
