@@ -202,8 +202,10 @@ def _merge(same: list[Mention], stated: list[bool]) -> Mention:
 
 
 _CLAUSE = re.compile(r"[.!?;]+|,\s*(?=but\b|though\b|and\b)|\s+but\s+|\s+though\s+|\s+however\s+", re.IGNORECASE)
-_ASKS_THE_BOT = re.compile(r"\b(have|did|do) you (ever )?(seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)\b",
-                           re.IGNORECASE)
+_ASKS_THE_BOT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|hmm|well),?\s+)?(have|did|do) you (ever )?"
+                           r"(seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)\b", re.IGNORECASE)
+"""A clause that is a question to the bot about a film (it starts with it: "have you seen it?"; "I
+didn't like it, have you liked those?" keeps the user's stance)."""
 _UNSEEN = re.compile(r"\b(haven'?t|have not|never|not) (yet )?(seen|watched)\b", re.IGNORECASE)
 _POSITIVE = re.compile(r"\b(good|great|loved?|liked?|enjoy(ed)?|awesome|amazing|funny|hilarious|favou?rite|best|fantastic|"
                        r"excellent|fun|cool|nice|solid)\b", re.IGNORECASE)
@@ -224,7 +226,7 @@ def _clause(text: str, span: tuple[int, int]) -> str:
 def _stance(clause: str, polarity: int) -> tuple[str, int, str]:
     """(intent, polarity, tag) of what a clause says about the film in it; the NLU's polarity when
     the clause says nothing explicit."""
-    if _ASKS_THE_BOT.search(clause):  # "have you seen it?", "did you like the second one?": not the user's stance
+    if _ASKS_THE_BOT.match(clause):  # "have you seen it?", "did you like the second one?": not the user's stance
         return "ask_about_item", 0, ""
     if _NOT_NOW.search(clause):
         return "not_now", 0, "(not now)"
