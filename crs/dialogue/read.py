@@ -18,6 +18,7 @@ Everything after this stage works on the `Reading`, never on the raw text.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -97,9 +98,11 @@ class Reading:
 
 
 def clean_text(text: object, max_chars: int = 2000) -> tuple[str, tuple[str, ...]]:
-    """Coerce to str, drop control/format characters, collapse whitespace, truncate."""
+    """Coerce to str, decode HTML entities, drop control/format characters, collapse whitespace, truncate."""
     s = text if isinstance(text, str) else ("" if text is None else str(text))
     s = s.encode("utf-8", "replace").decode("utf-8")
+    if "&" in s[: max_chars * 2]:  # text pasted from a web page: "I&quot;m", "Tom &amp; Jerry"
+        s = html.unescape(s[: max_chars * 2])
     s = "".join(ch if unicodedata.category(ch) not in _CONTROL else " " for ch in s[: max_chars * 2])
     s = " ".join(s.split())
     notices: tuple[str, ...] = ()

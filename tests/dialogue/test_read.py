@@ -20,3 +20,11 @@ def test_request_with_plural_movies():
     assert _REQUEST.search("recommend a few good movies")
     assert _REQUEST.search("can you suggest some films")
     assert not _REQUEST.search("I watched two movies yesterday")
+
+
+def test_html_entities_pasted_from_a_web_page_are_decoded() -> None:
+    """Real ReDial seeker text: "I also love scary movies, but I&quot;m a bit of a wimp"."""
+    from crs.dialogue.read import clean_text
+
+    assert clean_text("but I&quot;m a wimp, Tom &amp; Jerry &lt;3")[0] == 'but I"m a wimp, Tom & Jerry <3'
+    assert clean_text("&" * 10_000, max_chars=50)[0] == "&" * 50  # bounded, nothing lost before the cut
