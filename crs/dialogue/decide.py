@@ -163,7 +163,7 @@ def _override(action: Action, reading: Reading, rec_ids: tuple[str, ...], state:
     if intent in ("request", "reject") and action.kind != "recommend":
         return Action("recommend", items=rec_ids, score=1.0,
                       alternatives=((f"policy: {label_of(action)}", action.score), *action.alternatives[:2]))
-    if intent == "accept":
+    if intent in ("accept", "goodbye"):  # thanks for a film; a farewell gets no more films
         return Action("wait", score=1.0, alternatives=((f"policy: {label_of(action)}", action.score),))
     if action.kind == "recommend" and tuple(action.items) != rec_ids and rec_ids:
         return replace(action, items=rec_ids)  # same ranking the cards show, review evidence included

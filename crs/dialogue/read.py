@@ -35,7 +35,7 @@ from crs.reviews import Opinion, find_aspects, wish_opinion
 from crs.types import Catalog, Constraint, DialogueState, Mention, ParsedTurn, Speaker
 
 Intent = Literal["greet", "question", "request", "accept", "reject", "off_topic", "chitchat", "inform", "empty",
-                 "clarify"]
+                 "clarify", "goodbye"]
 """How the agent routes a turn (built on the NLU's IARD intent plus the surface cues below)."""
 
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
@@ -72,6 +72,16 @@ seen it?")."""
 _WH_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|what) about\b)(?:how|what|who|when|which|where)\b[^?.!]{0,40}"
                                r"\b(?:it|this|that|this one|that one|they|those)\b[^?.!]{0,20}\?+\s*$", re.IGNORECASE)
 """One wh-question about the film(s) on the table ("how long is it?", "what is it rated?")."""
+_GOODBYE = re.compile(r"\b(good\s?bye|bye+|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|evening|"
+                      r"weekend|one)|(nice|great|fun) (chatting|talking)|(thanks|thank you)\b[^?]{0,30}\b(help|chat|"
+                      r"chatting|talking|suggestions|recommendations)|that'?s all|i think (we'?re|i'?m) (good|done|set)|"
+                      r"(i'?m|we'?re) (all )?set|(i'?m|we'?re) (happy|good) with (that|those|these|the (selection|"
+                      r"suggestions|list)))\b", re.IGNORECASE)
+"""The user closes the conversation ("Thank you for your help! Have a good day", "I think we're good",
+"bye"): a farewell, not more films (real ReDial seekers end this way)."""
+_NOT_CLOSING = frozenset({"reject", "seen", "critique", "not_now", "ask_rec"})
+"""NLU intents that keep the conversation going whatever polite words come with them ("thanks for the
+suggestions but I've seen those")."""
 _ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
                      r"love it|that works|yes)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century)\b",
@@ -332,6 +342,9 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     name = (parsed.intent or "").lower()
     if name in ("seen", "not_now") and state.recommended:  # "I've seen the first one": show something else
         return "request"
+    if (_GOODBYE.search(text) and "?" not in text and not _REQUEST.search(text) and name not in _NOT_CLOSING
+            and not (parsed.add or parsed.remove or parsed.critique)):
+        return "goodbye"
     kind = intent_kind(name)
     last_rec = state.last_action is not None and state.last_action.kind in ("recommend", "answer")
     if kind and last_rec:

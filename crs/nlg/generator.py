@@ -198,6 +198,8 @@ class TemplateGenerator:
             return pick("clarify_contradiction", seed, value=ctx.clarify.value, noun=ctx.noun), ("transparency",), ()
         if ctx.clarify is not None:
             return pick("clarify_reference", seed, noun=ctx.noun), ("transparency",), ()
+        if ctx.intent == "goodbye":
+            return pick("goodbye", seed, noun=ctx.noun), ("acknowledgment",), ()
         if ctx.intent == "accept" and state.accepted:
             title = ctx.catalog.item(state.accepted[-1]).display if state.accepted[-1] in ctx.catalog else "it"
             text = pick("accept", seed, title=f"**{title}**") + " " + pick("accept_more", seed)

@@ -97,6 +97,10 @@ BANK: dict[str, tuple[str, ...]] = {
         "Great choice! Enjoy {title}.",
         "Awesome, I hope you love {title}!",
     ),
+    "goodbye": (
+        "Thanks for chatting! Enjoy your {noun}, and come back any time.",
+        "It was fun talking {noun}s with you. Enjoy, and see you next time!",
+    ),
     "accept_more": (
         "Want another suggestion?",
         "Shall I find you something else too?",

@@ -422,3 +422,16 @@ def test_a_person_panned_right_after_the_name_is_no_wish(agent) -> None:  # type
     assert not [c for c in state.constraints if c.op == "include" and "owen wilson" in str(c.value).lower()]
     if "stars" in agent.catalog.schema:  # the default catalog has no cast: the name is only text there
         assert not any("Owen Wilson" in p for p in state.preferences)
+
+
+@pytest.mark.parametrize("closing", ["Thank you for your help! Have a good day", "I think we're good. I'm happy with the selection.",
+                                     "It was nice chatting with you, you have great taste in movies"])
+def test_a_goodbye_gets_a_farewell_not_more_films(agent, closing) -> None:  # type: ignore[no-untyped-def]
+    """Real ReDial seekers end this way; the agent kept recommending three more films each time."""
+    state, _ = talk(agent, "recommend a comedy")
+    shown_before = state.recommended
+    state, reply = agent.step(state, closing)
+    assert reply.action == "wait" and ("next time" in reply.text or "come back" in reply.text), reply.text
+    assert state.recommended == shown_before
+    state, reply = agent.step(state, "thanks for the suggestions but I've seen those")  # polite, not a goodbye
+    assert reply.action == "recommend"
