@@ -187,7 +187,8 @@ class NLUPipeline:
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
                 anchor = pol > 0 and _ANCHOR.search(text[:lk.span[0]]) is not None  # "something like X but less violent"
                 stances[lk.entity] = stance.get(lk.span, pol) if pol > 0 and not anchor else pol
-            elif _moderated(text, lk) or _compared(text, lk) or (inside(lk.span, scopes) and lk.value not in excluded and (
+            elif _moderated(text, lk) or _compared(text, lk) or (kind == "person" and _describes(text, lk)) or (
+                    inside(lk.span, scopes) and lk.value not in excluded and (
                     _qualified(text, lk) or _kind_of_wanted(lk, wanted or {}))):
                 pol = 0
             else:
@@ -335,12 +336,21 @@ _WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|s
 as the user's kind ("my favorite genre is comedy", "the kind of movies I like are ..." is not)."""
 
 
+_OF_A_FILM = re.compile(r"^\s+(in|of)\s+(it|that|this|them|those|these)\b", re.IGNORECASE)
+_BOTS_TASTE = re.compile(r"\byou\s+(must|seem to|probably|also|really|sure|clearly)(\s+really)?\s+(like|love|enjoy)s?\s+$",
+                         re.IGNORECASE)
+
+
 def _describes(text: str, link: Link) -> bool:
-    """A genre adjective said of a film ("airplane was hilarious", "the first one is funny") describes
-    it; it is not a wish for that genre. Said of the films wished for ("I'm looking for movies that
-    are hilarious") it is the wish."""
+    """A genre adjective said of a film ("airplane was hilarious", "the first one is funny") or a
+    genre word naming a part of one ("I like the music in it") describes it; it is not a wish for that
+    genre. Said of the films wished for ("I'm looking for movies that are hilarious") it is the wish.
+    A person the user says the bot likes ("you must really like Leonardo DiCaprio") is no wish either."""
     before = text[max(0, link.span[0] - 40): link.span[0]]
-    return link.kind == "attribute" and bool(_PREDICATE.search(before)) and not _WISHED_KIND.search(before)
+    if link.kind == "person":
+        return _BOTS_TASTE.search(before) is not None
+    return link.kind == "attribute" and ((bool(_PREDICATE.search(before)) and not _WISHED_KIND.search(before))
+                                         or _OF_A_FILM.search(text[link.span[1]: link.span[1] + 20]) is not None)
 
 
 def _filtered(phrase: str, add: list[Constraint]) -> bool:

@@ -435,3 +435,14 @@ def test_a_goodbye_gets_a_farewell_not_more_films(agent, closing) -> None:  # ty
     assert state.recommended == shown_before
     state, reply = agent.step(state, "thanks for the suggestions but I've seen those")  # polite, not a goodbye
     assert reply.action == "recommend"
+
+
+def test_a_part_of_a_film_and_the_bots_taste_are_no_wishes(agent) -> None:  # type: ignore[no-untyped-def]
+    """Real ReDial messages: "I like the music in it" asked for music films; "You must really like
+    Leonardo DiCaprio" for DiCaprio's."""
+    state, _ = talk(agent, "It is a good movie and I like the music in it.")
+    assert not genre_includes(state)
+    state, _ = talk(agent, "You must really like Leonardo DiCaprio.")
+    assert not [c for c in state.constraints if c.op == "include"]
+    state, _ = talk(agent, "I like music movies")
+    assert genre_includes(state) == {"music"} or "music" not in {v.lower() for v in agent.catalog.schema.get("genres").values}
