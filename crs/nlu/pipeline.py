@@ -336,7 +336,8 @@ _WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|s
 as the user's kind ("my favorite genre is comedy", "the kind of movies I like are ..." is not)."""
 
 
-_OF_A_FILM = re.compile(r"^\s+(in|of)\s+(it|that|this|them|those|these)\b", re.IGNORECASE)
+_OF_A_FILM = re.compile(r"^\s+(in|of)\s+(it|that|this)\b", re.IGNORECASE)
+"""A part of one film ("the music in it"); "ones that have a little action in them" is a wish."""
 _BOTS_TASTE = re.compile(r"\byou\s+(must|seem to|probably|also|really|sure|clearly)(\s+really)?\s+(like|love|enjoy)s?\s+$",
                          re.IGNORECASE)
 

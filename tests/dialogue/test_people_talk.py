@@ -444,5 +444,7 @@ def test_a_part_of_a_film_and_the_bots_taste_are_no_wishes(agent) -> None:  # ty
     assert not genre_includes(state)
     state, _ = talk(agent, "You must really like Leonardo DiCaprio.")
     assert not [c for c in state.constraints if c.op == "include"]
+    state, _ = talk(agent, "I like ones that have a little action in them")
+    assert genre_includes(state) == {"action"}
     state, _ = talk(agent, "I like music movies")
     assert genre_includes(state) == {"music"} or "music" not in {v.lower() for v in agent.catalog.schema.get("genres").values}
