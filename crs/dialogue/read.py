@@ -63,8 +63,10 @@ _LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|(sounds|looks) (really
 _ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
                   r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",
                   re.IGNORECASE)
+_TO_THE_BOT = r"(?:have|did|do) you (?:ever )?(?:seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)"
+"""A question to the bot about its own viewing ("have you seen", "did you like")."""
 _ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|was|does|did|has|will|would|are|were|"
-                            r"(?:have|did|do) you (?:ever )?(?:seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved))\s+"
+                            + _TO_THE_BOT + r")\s+"
                             r"(?:it|this|that|they|those|these|this one|that one|the (?:first|second|third|last|other) one)"
                             r"\b[^?.!]{0,80}\?+\s*$", re.IGNORECASE)
 """One yes/no question about the film(s) on the table, the whole message ("is it too long?", "have you
@@ -215,8 +217,7 @@ def _merge(same: list[Mention], stated: list[bool]) -> Mention:
 
 
 _CLAUSE = re.compile(r"[.!?;]+|,\s*(?=but\b|though\b|and\b)|\s+but\s+|\s+though\s+|\s+however\s+", re.IGNORECASE)
-_ASKS_THE_BOT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|hmm|well),?\s+)?(have|did|do) you (ever )?"
-                           r"(seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)\b", re.IGNORECASE)
+_ASKS_THE_BOT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|hmm|well),?\s+)?" + _TO_THE_BOT + r"\b", re.IGNORECASE)
 """A clause that is a question to the bot about a film (it starts with it: "have you seen it?"; "I
 didn't like it, have you liked those?" keeps the user's stance)."""
 _UNSEEN = re.compile(r"\b(haven'?t|have not|never|not) (yet )?(seen|watched)\b", re.IGNORECASE)

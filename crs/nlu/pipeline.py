@@ -333,7 +333,7 @@ _WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|s
                          r"\b(genres?|favou?rites?|kinds?|types?|style)(\s+of\s+(movies?|films?))?)\s+(is|are|'s)\s+"
                          r"(so\s+|very\s+|really\s+|pretty\s+|super\s+|quite\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
 """The kind of film wished for, described in a relative clause ("movies that are hilarious") or named
-as the user's kind ("my favorite genre is comedy", "the kind of movies I like are ..." is not)."""
+as the user's kind right before the verb ("my favorite genre is comedy", "my favourites are comedies")."""
 
 
 _OF_A_FILM = re.compile(r"^\s+(in|of)\s+(it|that|this)\b", re.IGNORECASE)
