@@ -47,6 +47,7 @@ from crs.policy.observation import PolicyObservation
 from crs.protocols import NLU, Policy, Ranker, Reviews
 from crs.retrieval.engine import SearchEngine
 from crs.retrieval.store import CandidateStore
+from crs.reviews import is_opinion
 from crs.store import Store
 from crs.types import Action, Catalog, Constraint, DialogueState
 
@@ -197,8 +198,8 @@ class Agent:
 
     # --- pieces ---------------------------------------------------------------------------
     def _record_opinions(self, state: DialogueState, reading: Reading) -> None:
-        if len(reading.text.split()) < MIN_OPINION_WORDS:
-            return
+        if len(reading.text.split()) < MIN_OPINION_WORDS or not is_opinion(reading.text):
+            return  # "thanks, that looks great", "something like Jaws but newer": nothing to quote to others
         for m in reading.parsed.mentions:
             if m.kind == "item" and m.polarity and m.entity in self.catalog:
                 self.reviews.add_opinion(m.entity, reading.text, m.polarity, state.user_id, state.session_id)

@@ -58,6 +58,8 @@ def render_context(catalog: Catalog, reviews: Reviews, state: DialogueState, rea
     for m in reading.parsed.mentions:  # "I hated how slow Drive was": someone who agrees, if anyone does
         # the review reader's stance (hears more dislikes); a polarity the read stage made negative stays so
         stance = stances.get(m.entity, m.polarity) if m.polarity > 0 else m.polarity
+        if stance < 0 < m.polarity and polarity_of(reading.text) >= 0:
+            continue  # "I watched Titanic": the readers disagree and the words say nothing against it
         if m.kind == "item" and stance and m.entity in catalog:
             best = [s for s in reviews.retrieve(m.entity, film_opinion(reading.text, stance), k=QUOTE_POOL)
                     if is_opinion(s.text)]

@@ -59,6 +59,26 @@ RECENT = re.compile(r"\b(recent|latest|newest|(?:came|come|coming) out (?:lately
                     r"recently released|released (?:lately|recently)|"
                     r"new (?:releases?|movies|films|ones)|newer (?:movies|films|ones))\b", re.IGNORECASE)
 """An explicit wish for recent films (not "recently watched"): year ≥ newest − `RECENT_YEARS`."""
+_WATCHED = re.compile(r"\b(?:seen|watched|saw|see|watch|watching|seeing|been to the movies)\b(?:\s+[\w']+){0,5}\s+$", re.IGNORECASE)
+
+
+def watched_lately(text: str, recent: re.Match[str]) -> bool:
+    """"Lately" / "these days" said of watching ("what have you seen lately?", "I haven't watched
+    anything good lately") is when the user watched, not when the films came out."""
+    return recent.group(1).lower() in ("lately", "these days") and \
+        _WATCHED.search(text[max(0, recent.start() - 60):recent.start()]) is not None
+
+
+_ONE_FILM = re.compile(r"\bthe\s+(?:most\s+)?$", re.IGNORECASE)
+
+
+def one_film(text: str, span: tuple[int, int]) -> bool:
+    """"the most recent one", "the new one", "the old movie": one film (of a series), not a wish for
+    recent or old films."""
+    return _ONE_FILM.search(text[max(0, span[0] - 10):span[0]]) is not None and \
+        re.match(r"\s+(?:one|film|movie)\b", text[span[1]:]) is not None
+
+
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
 CHILD_AGE = 13
 """Below this age a mild rating means no PG-13, R or NC-17; below `TEEN_AGE` no R or NC-17."""
@@ -171,8 +191,8 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
         out.append(Constraint("year", op, start))
         consumed.append(m.span())
     recent = RECENT.search(text)
-    if recent and open_to(text, recent.start()):  # "I will also watch new films": accepted, not asked for
-        consumed.append(recent.span())
+    if recent and (open_to(text, recent.start()) or watched_lately(text, recent) or one_film(text, recent.span())):
+        consumed.append(recent.span())  # "I will also watch new films": accepted; "seen anything good lately?": viewing time
     elif recent and not _overlaps(recent.span(), consumed) and not _overlaps(recent.span(), items) and not any(c.op in ("ge", "gt", "eq") for c in out):
         out.append(Constraint("year", "lt" if inside(recent.span(), list(scopes)) else "ge", newest - RECENT_YEARS))
         consumed.append(recent.span())

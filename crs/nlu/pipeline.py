@@ -20,7 +20,7 @@ from crs.nlu.numbers import Numbers, read_numbers
 from crs.nlu.people import no_people_notice, unlinked_people
 from crs.nlu.references import find_references
 from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals
-from crs.nlu.text import ScopeFinder, inside, normalise, sanitise
+from crs.nlu.text import ScopeFinder, inside, normalise, said_of_a_film, sanitise
 from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
 
 if TYPE_CHECKING:
@@ -281,10 +281,6 @@ def _kind_of_wanted(lk: Link, wanted: Mapping[tuple[str, str], set[str]]) -> boo
     return said is not None and surface[:4] != normalise(lk.value)[:4] and surface not in said
 
 
-_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems)\s+(so\s+|very\s+|really\s+|pretty\s+|super\s+|"
-                        r"quite\s+|too\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
-
-
 _FUNCTION = frozenset([
     "a", "an", "the", "any", "no", "not", "more", "much", "many", "really", "too", "so", "into", "of",
     "for", "like", "want", "watch", "see", "with", "about", "on", "in", "fan", "big", "huge", "some",
@@ -329,13 +325,6 @@ def _panned(text: str, link: Link) -> bool:
     return link.kind == "person" and _PANNED.search(text[link.span[1]: link.span[1] + 40]) is not None
 
 
-_WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|stuff)\s+(that|which)|"
-                         r"\b(genres?|favou?rites?|kinds?|types?|style)(\s+of\s+(movies?|films?))?)\s+(is|are|'s)\s+"
-                         r"(so\s+|very\s+|really\s+|pretty\s+|super\s+|quite\s+|kinda\s+|a bit\s+)?$", re.IGNORECASE)
-"""The kind of film wished for, described in a relative clause ("movies that are hilarious") or named
-as the user's kind right before the verb ("my favorite genre is comedy", "my favourites are comedies")."""
-
-
 _OF_A_FILM = re.compile(r"^\s+(in|of)\s+(it|that|this)\b", re.IGNORECASE)
 """A part of one film ("the music in it"); "ones that have a little action in them" is a wish."""
 _BOTS_TASTE = re.compile(r"\byou\s+(must|seem to|probably|also|really|sure|clearly)(\s+really)?\s+(like|love|enjoy)s?\s+$",
@@ -350,7 +339,7 @@ def _describes(text: str, link: Link) -> bool:
     before = text[max(0, link.span[0] - 40): link.span[0]]
     if link.kind == "person":
         return _BOTS_TASTE.search(before) is not None
-    return link.kind == "attribute" and ((bool(_PREDICATE.search(before)) and not _WISHED_KIND.search(before))
+    return link.kind == "attribute" and (said_of_a_film(text, link.span[0])
                                          or _OF_A_FILM.search(text[link.span[1]: link.span[1] + 20]) is not None)
 
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
-from crs.nlu.numbers import newest_year
-from crs.nlu.text import inside, open_to
+from crs.nlu.numbers import newest_year, one_film
+from crs.nlu.text import inside, open_to, said_of_a_film
 from crs.types import Catalog, Constraint, DialogueState
 
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
@@ -28,8 +28,9 @@ def absolute_constraints(text: str, lexicon: SchemaLexicon, catalog: Catalog, sc
         if attr not in catalog.schema:
             continue
         for m in re.finditer(rule["pattern"], text, re.IGNORECASE):
-            if inside(m.span(), list(consumed)) or open_to(text, m.start()):
-                continue  # "open to older movies": accepted, not asked for
+            if inside(m.span(), list(consumed)) or open_to(text, m.start()) or said_of_a_film(text, m.start()) \
+                    or one_film(text, m.span()):
+                continue  # "open to older movies": accepted; "it was just really long", "the new one": one film
             value = rule.get("value")
             if "relative_to_max" in rule:
                 newest = newest_year(catalog)
@@ -90,9 +91,17 @@ def removal_windows(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_SAID_OF_A_FILM = re.compile(r"\b(?:it|that|this|that one|this one|they|those)\s*(?:was|is|were|are|'s|seemed|looked)\b"
+                             r"(?!\s+been\b)[^,.;!?]*", re.IGNORECASE)
+_RELATIVE = re.compile(r"\b(?:something|anything|movies?|films?|ones|stuff)\s+$", re.IGNORECASE)
+"""Before "that is ...", a relative clause about the films wished for ("something that is a thriller")."""
+
+
 def positive_text(text: str, scopes: list[tuple[int, int]], consumed: Sequence[tuple[int, int]]) -> str:
-    """The message without negated or critiqued parts, for retrieval; '' when nothing content-ful is left."""
-    cut = sorted(list(scopes) + list(consumed))
+    """The message without negated or critiqued parts and without what it says of a film ("it was just
+    really long"), for retrieval; '' when nothing content-ful is left."""
+    said = [m.span() for m in _SAID_OF_A_FILM.finditer(text) if not _RELATIVE.search(text[max(0, m.start() - 20):m.start()])]
+    cut = sorted(list(scopes) + list(consumed) + said)
     keep, pos = [], 0
     for s, e in cut:
         if s > pos:

@@ -92,6 +92,8 @@ class ScopeFinder:
         if self.exceptions is not None:
             for m in self.exceptions.finditer(low):
                 masked.update(range(m.start(), m.end()))
+        for m in _REMARK.finditer(low):
+            masked.update(range(m.start(), m.end()))
         out: list[tuple[int, int]] = []
         for m in self.cues.finditer(low):
             if m.start() in masked:
@@ -102,9 +104,16 @@ class ScopeFinder:
         if self.short is not None:  # "less scary": the cue negates only the next word
             for m in self.short.finditer(low):
                 nxt = re.match(r"\s+[\w'-]+", low[m.end():])
-                if nxt and not any(s <= m.start() < e for s, e in out):
+                if nxt and m.start() not in masked and not any(s <= m.start() < e for s, e in out):
                     out.append((m.start(), m.end() + nxt.end()))
         return cue, sorted(out)
+
+
+_REMARK = re.compile(r"\b(?:(?:they|hollywood|studios|nobody|no one)\s+(?:don'?t|do not|doesn'?t|does not|didn'?t|never)\s+"
+                     r"(?:make|made|release|do|put out)|there\s+(?:aren'?t|are not|isn'?t|is not|'?s not|haven'?t been|"
+                     r"hasn'?t been|weren'?t|wasn'?t))(?:\s+(?:too many|too much|many|much|a lot of|enough|that many))?\b")
+"""A remark about what gets made ("they don't make too many fantasy movies anymore", "there aren't
+many good westerns"): no negation of the user's taste."""
 
 
 MAX_SCOPE_WORDS = 8
@@ -140,3 +149,24 @@ def open_to(text: str, start: int) -> bool:
 def inside(span: tuple[int, int], scopes: list[tuple[int, int]]) -> bool:
     """Whether a span starts inside any of the scopes."""
     return any(s <= span[0] < e for s, e in scopes)
+
+
+_DEGREES = r"(?:too\s+|(?:(?:so|very|really|pretty|super|quite|kinda|a bit|just|way)\s+){0,2})"
+"""Degree words before a trait. A lone "too" keeps the trait said of the film ("it was too silly": less
+of it, a soft wish, `crs.nlu.critique`); after another degree word ("a bit too dramatic", "way too
+romantic") the message criticises the trait itself, which bans the genre."""
+_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems|call(?:ed)?\s+(?:it|that|this|them))\s+(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
+"""A word said of something ("airplane was hilarious", "that is a funny one", "I wouldn't call that a thriller")."""
+_WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|stuff)\s+(that|which)|"
+                         r"\b(genres?|favou?rites?|kinds?|types?|style)(\s+of\s+(movies?|films?))?|"
+                         r"\b(looking for|want|need|mood for|after|thinking of|prefer)(\s+right now|\s+tonight|\s+now)?)\s+(is|are|'s)\s+"
+                         r"(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
+"""The kind of film wished for, described in a relative clause ("movies that are hilarious") or named
+as the user's kind right before the verb ("my favorite genre is comedy", "my favourites are comedies")."""
+
+
+def said_of_a_film(text: str, start: int) -> bool:
+    """Whether the word at `start` is said of a film ("airplane was hilarious", "it was just really
+    long") rather than of the films wished for ("movies that are hilarious", "what I want is a comedy")."""
+    before = text[max(0, start - 40):start]
+    return _PREDICATE.search(before) is not None and _WISHED_KIND.search(before) is None

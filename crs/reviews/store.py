@@ -184,8 +184,13 @@ _REQUESTY = re.compile(r"\b(looking for|recommend|suggest|something like|movies 
                        r"check out)\b|\?", re.IGNORECASE)
 
 
-_UNSEEN = re.compile(r"\b(haven'?t|have not|never|not yet|didn'?t|did not|hasn'?t) (yet |even |actually )?(seen|watched|see|watch)\b",
+_UNSEEN = re.compile(r"\b((haven'?t|have not|never|not yet|didn'?t|did not|hasn'?t) (yet |even |actually )?(seen|watched|see|watch)|"
+                     r"(looks|sounds) (really |so |very )?(great|good|interesting|fun|awesome|cool|amazing|nice)|"
+                     r"check (it|that|this|them)( \w+)? out|give (it|that|this|them)( one)? a (go|try|shot|watch)|"
+                     r"add (it|that|this|them) to my (list|queue)|(have|want|need|going) to (see|watch)|been meaning to)\b",
                      re.IGNORECASE)
+"""Said by someone who has not seen the film, or only reacts to its suggestion ("thanks, that looks
+great", "I will have to check that movie out"): no opinion of it to quote."""
 
 
 def is_opinion(text: str) -> bool:

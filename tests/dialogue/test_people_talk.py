@@ -13,58 +13,7 @@ import pytest
 
 from crs.nlu.numbers import newest_year
 from crs.types import Constraint, DialogueState, Speaker
-
-
-@pytest.fixture(scope="module")
-def default_fresh_agent(default_catalog, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """The default-catalog agent of a fresh clone: built with no data directory, learned (shipped) NLU.
-    Item vectors are hashed bag-of-words (as in test_agent.py) to keep the test fast on a cold cache."""
-    from crs.dialogue.build import AgentConfig, build_agent
-    from crs.retrieval import build_engine
-    from crs.store import Store
-    from tests.dialogue.test_agent import _hashed_vectors
-
-    tmp = tmp_path_factory.mktemp("fresh")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRS_DATA_DIR", str(tmp / "nonexistent"))
-        engine = build_engine(default_catalog, cache=tmp / "cache", vectors=_hashed_vectors(default_catalog),
-                              progress=False)
-        agent = build_agent(AgentConfig(catalog="default", nlu="learned", strict=True), catalog=default_catalog,
-                            store=Store(tmp / "chat.db"), engine=engine)
-    assert agent.nlu.models.intent is not None  # the shipped models load without a data directory
-    return agent
-
-
-@pytest.fixture(params=["default", "redial"])
-def agent(request, default_fresh_agent, redial_agent):  # type: ignore[no-untyped-def]
-    return default_fresh_agent if request.param == "default" else redial_agent
-
-
-def talk(agent, *messages: str):  # type: ignore[no-untyped-def]
-    state = agent.new_session("people-talk")
-    replies = []
-    for text in messages:
-        state, reply = agent.step(state, text)
-        replies.append(reply)
-    return state, replies
-
-
-def cons(state: DialogueState) -> set[tuple[str, str, str]]:
-    return {(c.attribute, c.op, str(c.value).lower()) for c in state.constraints}
-
-
-def genre_includes(state: DialogueState) -> set[str]:
-    return {v for a, op, v in cons(state) if a == "genres" and op == "include"}
-
-
-def shown(agent, state: DialogueState):  # type: ignore[no-untyped-def]
-    """The items of the last recommendation (empty when the agent asked or answered instead)."""
-    last = state.last_action
-    return [agent.catalog.item(i) for i in last.items] if last is not None and last.kind == "recommend" else []
-
-
-def genres_of(item) -> set[str]:  # type: ignore[no-untyped-def]
-    return {g.lower() for g in item.values("genres")}
+from tests.dialogue.people import cons, genre_includes, genres_of, shown, talk
 
 
 def test_scary_but_not_gory_keeps_horror_and_prefers_little_gore(agent) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,84 @@
+"""Remarks real ReDial seekers make that are not wishes, through `Agent.step` on both catalogs.
+
+Each message is taken from (or modelled word for word on) a ReDial train seeker message that the agent
+misread: a remark about what gets made, viewing time, a trait said of a film, a plain "I watched X",
+and a thank-you for a suggestion recorded as someone's review of the film.
+"""
+
+from __future__ import annotations
+
+from tests.dialogue.people import cons, genre_includes, talk
+
+
+def test_a_remark_about_what_gets_made_bans_nothing(agent) -> None:  # type: ignore[no-untyped-def]
+    """"they dont make too many fantasy movies anymore" banned fantasy."""
+    state, _ = talk(agent, "they dont make too many fantasy movies anymore")
+    assert not [c for c in cons(state) if c[1] == "exclude"], cons(state)
+    state, _ = talk(agent, "there aren't many good westerns")
+    assert not [c for c in cons(state) if c[1] == "exclude"], cons(state)
+    state, _ = talk(agent, "I don't want fantasy movies")  # the user's own dislike still bans
+    assert ("genres", "exclude", "fantasy") in cons(state)
+
+
+def test_lately_said_of_watching_sets_no_year(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "what have you seen lately? i like comedies")
+    assert genre_includes(state) == {"comedy"}
+    assert not [c for c in cons(state) if c[0] == "year"], cons(state)
+    state, _ = talk(agent, "I haven't watched anything good lately")
+    assert not [c for c in cons(state) if c[0] == "year"], cons(state)
+    state, _ = talk(agent, "any good comedies come out lately?")  # release time: a wish for recent films
+    assert [c for c in cons(state) if c[0] == "year" and c[1] == "ge"], cons(state)
+
+
+def test_a_trait_said_of_a_film_is_no_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    """"yes but that is a funny one" added comedy; "it was just really long" of a disliked film asked
+    for long films. Said of the films wished for, the same words are the wish."""
+    state, _ = talk(agent, "recommend a drama", "yes but that is a funny one")
+    assert "comedy" not in genre_includes(state)
+    state, _ = talk(agent, "I watched Titanic", "i didnt like it, it was just really long")
+    assert not [c for c in cons(state) if c[0] == "runtime" and c[1] in ("ge", "gt")], cons(state)
+    assert not [p for p in state.preferences if "long" in p and "short" not in p], state.preferences
+    state, _ = talk(agent, "what i am looking for is a funny movie")
+    assert genre_includes(state) == {"comedy"}
+
+
+def test_a_plain_i_watched_x_claims_no_agreement(agent) -> None:  # type: ignore[no-untyped-def]
+    """The review reader heard a dislike in "I watched Titanic" and quoted viewers who rated it low."""
+    _, replies = talk(agent, "I watched Titanic")
+    assert "agree with you" not in replies[-1].text, replies[-1].text
+    _, replies = talk(agent, "I watched Titanic, it was awful and boring")
+    assert replies[-1].text  # a dislike in words may still be echoed: only the silent case is checked
+
+
+def test_a_thank_you_for_a_suggestion_is_not_a_review(agent) -> None:  # type: ignore[no-untyped-def]
+    """"thanks, that looks great" was stored as a chat review of the shown film and quoted to others."""
+    state, _ = talk(agent, "recommend a comedy")
+    first = state.recommended[0]
+    before = [s.text for s in agent.reviews.for_item(first)]
+    state, _ = agent.step(state, "thanks, that one looks great")
+    state, _ = agent.step(state, "I will have to check that movie out")
+    assert [s.text for s in agent.reviews.for_item(first)] == before
+
+
+def test_despising_is_a_dislike_and_the_latest_one_is_a_film(agent) -> None:  # type: ignore[no-untyped-def]
+    """Real ReDial messages: "She's 9 and despises Disney." put "despises Disney" in the query; "I have
+    seen the first one, but not the most recent one." asked for films made before the last five years."""
+    state, _ = talk(agent, "She's 9 and despises Disney.")
+    assert not [p for p in state.preferences if "Disney" in p], state.preferences
+    for text in ("I have seen the first one, but not the most recent one.", "I haven't seen the new one yet"):
+        state, _ = talk(agent, text)
+        assert not [c for c in cons(state) if c[0] == "year"], (text, cons(state))
+
+
+def test_i_would_not_call_that_a_thriller_is_no_wish_and_no_ban(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend a drama", "Yes I wouldn't really call that a thriller though")
+    assert not [c for c in cons(state) if c[2] == "thriller"], cons(state)
+    state, _ = talk(agent, "I wouldn't mind a comedy")
+    assert genre_includes(state) == {"comedy"}
+
+
+def test_a_wimp_who_loves_scary_movies_gets_mild_horror(agent) -> None:  # type: ignore[no-untyped-def]
+    """Real ReDial message: "I also love scary movies, but I'm a bit of a wimp, lol." """
+    state, _ = talk(agent, "I also love scary movies, but I'm a bit of a wimp, lol.")
+    assert genre_includes(state) == {"horror"}
+    assert any("not too scary" in p for p in state.preferences), state.preferences
