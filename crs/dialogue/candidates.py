@@ -16,6 +16,7 @@ How the agent turns accumulated constraints into a candidate set and soft rankin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -168,7 +169,8 @@ def shortlist(catalog: Catalog, engine: SearchEngine, ranker: Ranker, reviews: R
     opinion = opinion_of(state, " ".join(state.preferences[-1:]))
     evidence = np.asarray(reviews.evidence(ids, opinion), dtype=np.float32)
     fused = scores[top] + REVIEW_WEIGHT * evidence
-    order = np.argsort(-fused, kind="stable")
+    order = diverse(np.argsort(-fused, kind="stable"), [catalog.item(i).title for i in ids], k,
+                    blocked_series(catalog, state))
     shown, rest = fused[order[:k]], fused[order[k:]]
     margin = float((shown.mean() - rest.mean()) / (float(scores.std()) + 1e-6)) if rest.size else 0.0
     return Shortlist(tuple(ids[i] for i in order[:k]), margin, float(evidence[order[:k]].mean()))
@@ -181,3 +183,43 @@ def ranking_state(engine: SearchEngine, state: DialogueState) -> DialogueState:
     vocab = engine.lexical.words
     return replace(state, constraints=(), preferences=tuple(
         p[:MAX_PREF_CHARS] for p in state.preferences if meaningful(p[:MAX_PREF_CHARS], vocab)))
+
+
+_SEQUEL = re.compile(r"(\s*(?:\d+(?:-d)?|[ivx]+|part\s+\w+|chapter\s+\w+|episode\s+\w+))+$")
+
+
+def series(title: str) -> str:
+    """The series a title belongs to: the part before a colon, a dash or "and the", less a trailing
+    number ("Jaws 2", "Jaws 3-D" → "jaws"; "Star Wars: Episode V - ..." → "star wars"; "Harry Potter
+    and the Chamber of Secrets" → "harry potter")."""
+    t = re.split(r":|\s-\s|\s+and the\s+", title.lower(), maxsplit=1)[0]
+    t = re.sub(r"\s*\(.*?\)", "", t).strip()
+    return _SEQUEL.sub("", t).strip() or t
+
+
+def blocked_series(catalog: Catalog, state: DialogueState) -> frozenset[str]:
+    """Series of films already shown that the user did not take, and of films they disliked: more of
+    the same series is not what they asked for (a series the user named or liked stays open)."""
+    liked = {m.entity for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER and m.polarity > 0}
+    liked |= set(state.accepted)
+    out = {series(catalog.item(i).title) for i in (*state.recommended, *state.rejected) if i in catalog and i not in liked}
+    out |= {series(catalog.item(m.entity).title) for m in state.mentions
+            if m.kind == "item" and m.polarity < 0 and m.entity in catalog}
+    return frozenset(out - {series(catalog.item(i).title) for i in liked if i in catalog})
+
+
+def diverse(order: np.ndarray, titles: Sequence[str], k: int, blocked: frozenset[str] = frozenset()) -> np.ndarray:
+    """`order` with its first k entries from k different series, none of them `blocked` (Jaws 2 and
+    Jaws 3-D after Jaws, or three Star Wars films in one list, say nothing new); the skipped entries
+    follow, so a list short of other films still fills up."""
+    first: list[int] = []
+    later: list[int] = []
+    taken = set(blocked)
+    for i in order:
+        key = series(titles[int(i)])
+        if len(first) < k and key not in taken:
+            first.append(int(i))
+            taken.add(key)
+        else:
+            later.append(int(i))
+    return np.asarray(first + later, dtype=np.int64)

@@ -17,6 +17,8 @@ from crs.reviews import Snippet
 from crs.types import Action, Catalog, Constraint, DialogueState, Item
 
 MAX_SNIPPET = 160
+MODEST_RATING = 6.5
+"""Below this IMDb rating the reply encourages modestly ("It may be worth a look.")."""
 YESNO = {"genres": "Are you in the mood for some {v}?", "decade": "Would you like a {noun} from the {v}?",
          "mpaa": "Should it be rated {v}?", "tags": "Would you like something “{v}”?"}
 
@@ -147,7 +149,8 @@ class TemplateGenerator:
             quote = replace(top_snip, text=cards[0].snippet).quote
             parts.append(quote[0].upper() + quote[1:])
             strategies.append("credibility")
-        parts.append(pick("encouragement", seed))
+        modest = isinstance(rating, (int, float)) and 0 < rating < MODEST_RATING  # no "I highly recommend" for a 5.3
+        parts.append(pick("encouragement_modest" if modest else "encouragement", seed))
         if len(cards) > 1:
             parts.append(pick("also", seed, others=join_words([f"**{cat.item(c.id).display}**" for c in cards[1:]],
                                                               "and")))

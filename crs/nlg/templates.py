@@ -77,6 +77,10 @@ BANK: dict[str, tuple[str, ...]] = {
         "I highly recommend it.",
         "Go ahead and give it a try!",
     ),
+    "encouragement_modest": (
+        "It may be worth a look.",
+        "Maybe give it a try.",
+    ),
     "similarity": (
         "Since you liked {liked}, {reason}.",
         "If you enjoyed {liked}, you'll probably like this too: {reason}.",

@@ -94,3 +94,24 @@ def test_value_counts_memoised_per_constraint_set_equal_the_direct_counts(fast_a
     for state in states + states:  # the second pass is served from the memo
         mask, relaxed = agent.candidate_mask(state)
         assert agent._counts(state, mask, relaxed) == value_counts(agent.engine.columns, agent.askable, mask)
+
+
+def test_series_of_real_titles():
+    from crs.dialogue.candidates import series
+
+    assert {series(t) for t in ("Jaws", "Jaws 2", "Jaws 3-D")} == {"jaws"}
+    assert series("Star Wars: Episode IV - A New Hope") == series("Star Wars: Episode VI - Return of the Jedi") == "star wars"
+    assert series("Harry Potter and the Chamber of Secrets") == series("Harry Potter and the Goblet of Fire")
+    assert series("Back to the Future Part III") == "back to the future"
+    assert series("Toy Story") != series("The Matrix")
+
+
+def test_one_film_per_series_in_a_list_and_none_of_a_series_passed_over():
+    from crs.dialogue.candidates import diverse
+
+    titles = ["Star Wars: Episode VII - The Force Awakens", "Star Wars: Episode VI - Return of the Jedi", "Jaws 2",
+              "The Matrix", "Alien"]
+    order = np.arange(5)
+    assert list(diverse(order, titles, 3)) == [0, 2, 3, 1, 4]
+    assert list(diverse(order, titles, 3, frozenset({"jaws"}))) == [0, 3, 4, 1, 2]
+    assert list(diverse(np.arange(2), titles[:2], 2)) == [0, 1]  # nothing else to show: the list still fills up

@@ -82,3 +82,20 @@ def test_a_wimp_who_loves_scary_movies_gets_mild_horror(agent) -> None:  # type:
     state, _ = talk(agent, "I also love scary movies, but I'm a bit of a wimp, lol.")
     assert genre_includes(state) == {"horror"}
     assert any("not too scary" in p for p in state.preferences), state.preferences
+
+
+def test_a_list_shows_one_film_per_series_and_no_sequel_of_a_film_passed_over(agent) -> None:  # type: ignore[no-untyped-def]
+    """On the default catalog "I loved Inception and Interstellar" showed three Star Wars films in a
+    row; after "any good horror films?" (The Silence of the Lambs, The Sixth Sense, Jaws) and a critique
+    came Jaws 2 and Jaws 3-D."""
+    from crs.dialogue.candidates import series
+
+    state, _ = talk(agent, "I loved Inception and Interstellar", "something a bit lighter maybe", "not a kids movie though")
+    lists = [state.recommended[i:i + 3] for i in range(0, len(state.recommended), 3)]
+    for films in lists:
+        keys = [series(agent.catalog.item(i).title) for i in films]
+        assert len(set(keys)) == len(keys), [agent.catalog.item(i).title for i in films]
+    state, _ = talk(agent, "any good horror films?", "show me some", "too gory, something more psychological")
+    first = {series(agent.catalog.item(i).title) for i in state.recommended[:3]}
+    later = [series(agent.catalog.item(i).title) for i in state.recommended[3:]]
+    assert not first & set(later), [agent.catalog.item(i).title for i in state.recommended]

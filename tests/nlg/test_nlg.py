@@ -93,3 +93,19 @@ def test_paraphrase_grounding_check(default_catalog):
     dropped = Paraphraser(EchoLLM("Watch something nice tonight."), default_catalog)(reply)
     assert not dropped.paraphrased
     assert not grounded("See “Not A Real Film 9”", reply, Paraphraser(EchoLLM(""), default_catalog).index)
+
+
+def test_a_poorly_rated_film_gets_modest_encouragement(default_catalog):
+    """Jaws 2 (IMDb 5.3) came with "I highly recommend it."."""
+    from crs.nlg.generator import MODEST_RATING
+    from crs.nlg.templates import BANK
+
+    low = [it for it in default_catalog.items if 0 < float(it.attributes.get("imdb_rating") or 0) < MODEST_RATING][:5]
+    high = [it for it in default_catalog.items if float(it.attributes.get("imdb_rating") or 0) >= 8][:5]
+    assert low and high
+    gen = TemplateGenerator()
+    for turn, it in enumerate(low + high):
+        r = gen.render(Action("recommend", items=(it.id,)), DialogueState("s", "u", turn), RenderContext(default_catalog))
+        bold = any(t in r.text for t in BANK["encouragement"])
+        modest = any(t in r.text for t in BANK["encouragement_modest"])
+        assert (modest and not bold) if it in low else (bold and not modest), r.text
