@@ -36,7 +36,12 @@ FILTER_EXPONENT = 0.25
 
 
 def clean_vectors(vectors: np.ndarray) -> np.ndarray:
-    """float32 C-contiguous (n, d); rows with NaN/inf are zeroed (they never match) with a warning."""
+    """float32 C-contiguous (n, d); rows with NaN/inf are zeroed (they never match) with a warning.
+    A memory-mapped array (`np.memmap`, float16 or float32) is kept as it is: it is never read whole."""
+    if isinstance(vectors, np.memmap):
+        if vectors.ndim != 2 or vectors.dtype not in (np.float16, np.float32):
+            raise InvalidQueryError(f"mapped item vectors must be 2-d float16/float32, got {vectors.dtype} {vectors.shape}")
+        return vectors
     v = np.ascontiguousarray(vectors, dtype=np.float32)
     if v.ndim != 2:
         raise InvalidQueryError(f"item vectors must be a 2-d array, got shape {v.shape}")
@@ -110,16 +115,16 @@ class DenseIndex:
         """Cost model in bytes touched: float32 rows of the allowed set vs the IVF codes scanned."""
         ivf = self._index
         scanned = self._nprobe(n_allowed) / ivf.nlist * len(self.vectors) * ivf.code_size
-        return n_allowed * self.dim * 4 <= scanned
+        return n_allowed * self.dim * self.vectors.itemsize <= scanned
 
     def exact(self, q: np.ndarray, k: int, allow: np.ndarray | None = None) -> Results:
         """Brute-force top-k (the reference for recall); over allowed rows only when masked."""
         if allow is not None and np.count_nonzero(allow) * 4 < len(allow):
             rows = np.flatnonzero(allow)
-            scores = self.vectors[rows] @ q
+            scores = _scores(self.vectors, q, rows)
         else:
             rows = None
-            scores = self.vectors @ q
+            scores = _scores(self.vectors, q)
             if allow is not None:
                 scores[~allow] = -np.inf
         sel = top_k(scores, k)
@@ -142,7 +147,7 @@ class DenseIndex:
         ids = ids[0]
         ids = ids[ids >= 0]
         del bits
-        scores = self.vectors[ids] @ q  # exact re-rank
+        scores = np.asarray(self.vectors[ids], dtype=np.float32) @ q  # exact re-rank (float16 rows of a mapped file)
         sel = top_k(scores, k)
         return Results(ids[sel].astype(np.int64), scores[sel].astype(np.float32))
 
@@ -168,21 +173,43 @@ class DenseIndex:
         return cls(vectors, kind="ivf", nprobe=nprobe, ivf=ivf)
 
 
+CHUNK = 1_000_000
+"""Rows per block when scoring every row (float32 copies of float16 mapped rows stay ~1.5 GB)."""
+HNSW_QUANTISER_MIN = 4_000_000
+"""From this size the IVF assigns vectors to lists through an HNSW graph over the centroids (adding 10M
+vectors against 4,096 flat centroids is ~16 TFLOP of distance computations)."""
+
+
+def _scores(vectors: np.ndarray, q: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Inner products with `q` of every row (or of `rows`), in float32 blocks of `CHUNK` rows."""
+    n = len(vectors) if rows is None else len(rows)
+    if vectors.dtype == np.float32 and not isinstance(vectors, np.memmap):
+        return vectors @ q if rows is None else vectors[rows] @ q
+    out = np.empty(n, np.float32)
+    for s in range(0, n, CHUNK):
+        block = vectors[s:s + CHUNK] if rows is None else vectors[rows[s:s + CHUNK]]
+        out[s:s + CHUNK] = np.asarray(block, dtype=np.float32) @ q
+    return out
+
+
 def build_ivf(vectors: np.ndarray, nlist: int | None = None, seed: int = 0,
               chunk: int = 200_000) -> faiss.IndexIVF:
-    """Train and fill an `IVF{nlist},PQ{d/2}x4fs` inner-product index (vectors added in chunks)."""
+    """Train and fill an `IVF{nlist},PQ{d/2}x4fs` inner-product index (vectors added in chunks, as
+    float32, so float16 mapped vectors work too)."""
     import faiss
 
     n, d = vectors.shape
     nlist = nlist or int(2 ** round(math.log2(max(16.0, math.sqrt(n)))))
     m = d // 2 if d % 2 == 0 else d
-    index = faiss.index_factory(d, f"IVF{nlist},PQ{m}x4fs", faiss.METRIC_INNER_PRODUCT)
+    coarse = f"IVF{nlist}_HNSW32" if n >= HNSW_QUANTISER_MIN else f"IVF{nlist}"
+    index = faiss.index_factory(d, f"{coarse},PQ{m}x4fs", faiss.METRIC_INNER_PRODUCT)
     if not isinstance(index, faiss.IndexIVF):  # index_factory returns the downcast IVF-PQ index
         raise TypeError(f"faiss built {type(index).__name__}, not an IVF index")
     rng = np.random.default_rng(seed)
-    sample = vectors[np.sort(rng.choice(n, size=min(n, max(40 * nlist, 20_000)), replace=False))]
+    sample = np.asarray(vectors[np.sort(rng.choice(n, size=min(n, max(40 * nlist, 20_000)), replace=False))], np.float32)
     index.cp.niter = 10
     index.train(sample)
+    del sample
     for s in range(0, n, chunk):
-        index.add(vectors[s:s + chunk])
+        index.add(np.ascontiguousarray(vectors[s:s + chunk], dtype=np.float32))
     return index

@@ -12,6 +12,10 @@
 - attributes: `genre` (multi, 1-3 of 20, topic-correlated), `decade` (categorical, 10), `language`
   (categorical, 30, Zipf), `year` (numeric), `rating` (numeric), plus log-normal popularity.
 Generation is chunked and seeded: the same (n, seed) gives the same catalog.
+
+`generate_mapped` builds the vectors and attributes only (no texts), writing float16 vectors chunk
+by chunk into a memory-mapped `.npy` file: the 10M-item benchmark never holds its 15 GB of float32
+vectors in memory (the draws differ from `generate`, the distribution is the same).
 """
 
 from __future__ import annotations
@@ -116,8 +120,11 @@ def _columns(rng: np.random.Generator, n: int, topics: np.ndarray, n_topics: int
     pref = rng.dirichlet(np.full(len(GENRES), 0.3), n_topics)  # topic → genre preference
     n_genres = rng.integers(1, 4, n)
     rows = np.repeat(np.arange(n), n_genres)
-    cum = np.cumsum(pref[topics[rows]], axis=1)
-    codes = np.minimum((cum < rng.random(len(rows))[:, None]).sum(axis=1), len(GENRES) - 1)
+    codes = np.empty(len(rows), np.int64)
+    for s in range(0, len(rows), 1_000_000):  # chunked: a (rows x genres) float64 block at 10M is 3 GB
+        cum = np.cumsum(pref[topics[rows[s:s + 1_000_000]]], axis=1)
+        draw = rng.random(len(cum))
+        codes[s:s + len(cum)] = np.minimum((cum < draw[:, None]).sum(axis=1), len(GENRES) - 1)
     year = np.clip(rng.normal(1995, 18, n).round(), 1930, 2029)
     decade = ((year - 1930) // 10).astype(np.int64)
     lang_p = 1.0 / np.arange(1, len(LANGUAGES) + 1) ** 1.2
@@ -154,4 +161,68 @@ def sample_queries(cat: SyntheticCatalog, count: int, seed: int = 1) -> list[Ben
         year = float(rng.choice([1970, 1980, 1990, 2000]))
         cons = (Constraint("genre", "include", genre), Constraint("year", "ge", year))
         out.append(BenchQuery(words, (vec / np.linalg.norm(vec)).astype(np.float32), cons))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class MappedCatalog:
+    """Vectors (float16, memory-mapped from `path`) and attributes of a synthetic catalog, no texts."""
+
+    n: int
+    path: str
+    vectors: np.ndarray  # np.memmap (n, 384) float16, read-only
+    columns: AttributeColumns
+
+
+def generate_mapped(n: int, path: str, seed: int = 0, chunk: int = 200_000) -> MappedCatalog:
+    """`generate`'s vectors and attributes for catalogs too large for memory; an existing file of the
+    right shape at `path` is reused (the same (n, seed) writes the same bytes)."""
+    import os
+
+    if n <= 0:
+        raise ValueError("n must be positive")
+    rng = np.random.default_rng(seed)
+    n_topics, n_sub = 64, max(64, min(20_000, n // 50))
+    topics_of_sub = rng.integers(0, n_topics, n_sub)
+    sub = rng.integers(0, n_sub, n)
+    mean = _unit(rng.standard_normal(DIM)) * MEAN_SCALE
+    topic_c = _unit(rng.standard_normal((n_topics, DIM))) * TOPIC_SCALE
+    sub_c = _unit(rng.standard_normal((n_sub, DIM))) * SUB_SCALE + topic_c[topics_of_sub]
+    spectrum = (1.0 / np.sqrt(np.arange(1, DIM + 1) ** 0.5)).astype(np.float32)
+    spectrum *= NOISE_SCALE / np.linalg.norm(spectrum)
+    first = np.full(n_sub, -1, np.int64)
+    first[sub[::-1]] = np.arange(n)[::-1]
+    variant = (rng.random(n) < FRANCHISE_SHARE) & (first[sub] != np.arange(n))
+    columns = _columns(rng, n, topics_of_sub[sub], n_topics)
+    ok = os.path.exists(path) and np.load(path, mmap_mode="r").shape == (n, DIM)
+    if not ok:
+        out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=(n, DIM))
+        for s in range(0, n, chunk):
+            e = min(n, s + chunk)
+            noise = rng.standard_normal((e - s, DIM), dtype=np.float32) * spectrum
+            v = _unit(mean + sub_c[sub[s:e]] + noise)
+            rows = np.flatnonzero(variant[s:e])  # franchise variants of their sub-topic's first item
+            src = first[sub[s + rows]]
+            here = src >= s
+            base = np.empty((len(rows), DIM), np.float32)
+            base[here] = v[src[here] - s]
+            base[~here] = out[src[~here]]
+            jitter = rng.standard_normal((len(rows), DIM), dtype=np.float32) * spectrum * FRANCHISE_NOISE
+            v[rows] = _unit(base + jitter)
+            out[s:e] = v
+        out.flush()
+        del out
+    return MappedCatalog(n, path, np.load(path, mmap_mode="r"), columns)
+
+
+def sample_vector_queries(vectors: np.ndarray, columns: AttributeColumns, count: int, seed: int = 1) -> list[BenchQuery]:
+    """`sample_queries` without words: a vector near an item and a filter (one of its genres + a year range)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for row in rng.integers(0, len(vectors), count):
+        vec = np.asarray(vectors[int(row)], np.float32) + rng.standard_normal(DIM).astype(np.float32) * 0.03
+        genre = GENRES[int(rng.choice(columns.sets["genre"].by_row[int(row)].indices))]
+        year = float(rng.choice([1970, 1980, 1990, 2000]))
+        cons = (Constraint("genre", "include", genre), Constraint("year", "ge", year))
+        out.append(BenchQuery([], (vec / np.linalg.norm(vec)).astype(np.float32), cons))
     return out

@@ -74,3 +74,27 @@ def test_cli_json_and_bad_sizes(capsys):  # type: ignore[no-untyped-def]
     for bad in ("abc", "10", ""):
         with pytest.raises(RetrievalError):
             parse_sizes(bad)
+
+
+def test_bench_mapped_keeps_vectors_in_a_float16_file(tmp_path):  # type: ignore[no-untyped-def]
+    """The 10M path at a small size: vectors written once to a mapped float16 file (reused on a second
+    run), the IVF built from it, dense search with and without a filter close to exact."""
+    from crs.retrieval.bench import bench_mapped
+    from crs.retrieval.dense import DenseIndex
+    from crs.retrieval.synthetic import generate_mapped
+
+    r = bench_mapped(30_000, n_queries=20, seed=2, workdir=str(tmp_path))
+    json.dumps(r)
+    files = list(tmp_path.glob("*.npy"))
+    assert len(files) == 1 and abs(r["vectors_file_gb"] * 2**30 - 30_000 * 384 * 2) < 4096
+    for key in ("dense", "dense_filtered"):
+        assert set(KEYS) <= set(r[key]) and r[key]["recall_at_100"] >= 0.9, r[key]
+    assert r["lexical"] is None and r["memory_after_build"]["anon_mb"] > 0
+    again = generate_mapped(30_000, str(files[0]), seed=2)
+    assert isinstance(again.vectors, np.memmap) and again.vectors.dtype == np.float16
+    v = np.asarray(again.vectors[:100], np.float32)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=2e-3)
+    index = DenseIndex(again.vectors, kind="ivf")  # the index reads the mapped rows, never copies them all
+    assert index.vectors is again.vectors
+    got = index.search(v[0], 10)
+    assert got.ids[0] == 0 and abs(float(got.scores[0]) - float(v[0] @ v[0])) < 1e-3
