@@ -92,7 +92,7 @@ def removal_windows(text: str) -> list[tuple[int, int]]:
 
 
 _SAID_OF_A_FILM = re.compile(r"\b(?:it|that|this|that one|this one|they|those)\s*(?:was|is|were|are|'s|seemed|looked)\b"
-                             r"(?!\s+been\b)[^,.;!?]*", re.IGNORECASE)
+                             r"(?!\s+been\b)(?:\s+[^\s,.;!?]+){0,6}", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:something|anything|movies?|films?|ones|stuff)\s+$", re.IGNORECASE)
 """Before "that is ...", a relative clause about the films wished for ("something that is a thriller")."""
 
