@@ -238,6 +238,8 @@ class NLUPipeline:
             out.append(Constraint(lk.attribute, "exclude" if negated else "include", lk.value))
         out += list(numbers.add) + list(content.add)
         taken = {c.attribute for c in out if c.op in _NUMERIC}
+        if any(c.attribute == "decade" and c.op == "include" for c in out):
+            taken.add("year")  # "classic settings of the 1920s": the named decade, not "classic" = before 1980
         out += [c for c in absolute_constraints(text, self.lexicon, self.catalog, scopes, consumed) if c.attribute not in taken]
         excluded = {(c.attribute, c.value) for c in out if c.op == "exclude"}
         out = [c for c in out if not (c.op == "include" and (c.attribute, c.value) in excluded)]

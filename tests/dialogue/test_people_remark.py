@@ -99,3 +99,10 @@ def test_a_list_shows_one_film_per_series_and_no_sequel_of_a_film_passed_over(ag
     first = {series(agent.catalog.item(i).title) for i in state.recommended[:3]}
     later = [series(agent.catalog.item(i).title) for i in state.recommended[3:]]
     assert not first & set(later), [agent.catalog.item(i).title for i in state.recommended]
+
+
+def test_a_named_decade_beats_a_vague_classic(agent) -> None:  # type: ignore[no-untyped-def]
+    """Tuning-half message: "classic" added year < 1980 beside the 1920s the user named."""
+    state, _ = talk(agent, "Classic or historical settings of the 1920s")
+    years = [c for c in state.constraints if c.attribute == "year"]
+    assert not [c for c in years if c.op in ("lt", "le") and float(c.value) >= 1930], years
