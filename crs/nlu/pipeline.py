@@ -224,7 +224,7 @@ class NLUPipeline:
         banned: set[tuple[int, int]] = set()  # spans of attribute phrases already turned into a ban
         for lk in links:
             if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) \
-                    or _compared(text, lk) or _panned(text, lk):
+                    or _compared(text, lk) or _panned(text, lk) or _praised(text, lk):
                 continue
             negated = inside(lk.span, scopes)
             if negated and (_qualified(text, lk) or _moderated(text, lk)):  # "not grossout comedies", "nothing too silly"
@@ -319,6 +319,23 @@ def _compared(text: str, link: Link) -> bool:
 _PANNED = re.compile(r"^\s*(isn'?t|is not|wasn'?t|was not|ain'?t|can'?t act|cannot act|"
                      r"(is|was) (so |really |pretty |just )?(annoying|terrible|awful|bad|overrated|the worst|not funny))\b",
                      re.IGNORECASE)
+
+
+_PRAISED = re.compile(r"^\s*(?:is|was|'s|are|were)\s+(?:so\s+|really\s+|very\s+|just\s+|such\s+|always\s+)?(?:an?\s+)?"
+                      r"(?:great|cute|good|amazing|awesome|funny|hilarious|hot|talented|brilliant|fantastic|excellent|"
+                      r"perfect|adorable|wonderful|gorgeous)\b", re.IGNORECASE)
+
+
+def _praised(text: str, link: Link) -> bool:
+    """A person praised right after the name ("Zac Efron is so cute!", "Macaulay Culkin is great in
+    those"): a comment on a film's cast, kept as a liked mention, not a wish for their films."""
+    return link.kind == "person" and _PRAISED.search(text[link.span[1]: link.span[1] + 40]) is not None \
+        and _THEIR_FILMS.search(text) is None
+
+
+_THEIR_FILMS = re.compile(r"\b(?:with|starring|by|from) (?:him|her|them)\b|\b(?:his|her|their) (?:other )?(?:movies|films|work)\b|"
+                          r"\bmore of (?:him|her|them)\b", re.IGNORECASE)
+"""A request for the praised person's films ("Tom Hanks is great, anything with him?"): a wish after all."""
 
 
 def _panned(text: str, link: Link) -> bool:

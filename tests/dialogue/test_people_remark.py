@@ -106,3 +106,14 @@ def test_a_named_decade_beats_a_vague_classic(agent) -> None:  # type: ignore[no
     state, _ = talk(agent, "Classic or historical settings of the 1920s")
     years = [c for c in state.constraints if c.attribute == "year"]
     assert not [c for c in years if c.op in ("lt", "le") and float(c.value) >= 1930], years
+
+
+def test_a_person_praised_in_passing_is_no_wish_unless_their_films_are_asked_for(agent) -> None:  # type: ignore[no-untyped-def]
+    """Tuning-half messages: "Zac Efron is so cute! I think I'll check it out." and "Macaulay Culkin is
+    great in those" asked for the actor's films."""
+    if "stars" not in agent.catalog.schema:  # the default catalog has no cast: names are text there
+        return
+    state, _ = talk(agent, "recommend a comedy", "Zac Efron is so cute! I think I'll check it out.")
+    assert not [c for c in cons(state) if c[0] == "stars"], cons(state)
+    state, _ = talk(agent, "Tom Hanks is great, anything with him?")
+    assert ("stars", "include", "tom hanks") in cons(state)
