@@ -92,7 +92,8 @@ class NLUPipeline:
             if lk.kind == "attribute" and not inside(lk.span, scopes):
                 wanted.setdefault((lk.attribute, lk.value.lower()), set()).add(normalise(lk.text))
         mentions, stances = self._mentions(text, links, scopes, crit, state, wanted)
-        add = self._constraints(text, links, scopes, crit, critique, numbers, content, wanted)
+        shown = state.last_action is not None and state.last_action.kind in ("recommend", "answer")
+        add = self._constraints(text, links, scopes, crit, critique, numbers, content, wanted, shown)
         remove = removals(text, links, add, state, self.lexicon.raw.get("attribute_words", {}))
         intent = self._intent(text, critique is not None, len(links), links)
         prefs = []
@@ -215,7 +216,9 @@ class NLUPipeline:
 
     def _constraints(self, text: str, links: list[Link], scopes: list[tuple[int, int]], crit: CritiqueResult | None,
                      critique: Critique | None, numbers: Numbers, content: Content,
-                     wanted: Mapping[tuple[str, str], set[str]] | None = None) -> list[Constraint]:
+                     wanted: Mapping[tuple[str, str], set[str]] | None = None, shown: bool = False) -> list[Constraint]:
+        """Hard constraints of the message; `shown`: a film is on the table (a person praised right
+        after their name comments on its cast, `_praised`)."""
         consumed = list(crit.consumed if crit else ()) + list(numbers.consumed)
         out: list[Constraint] = list(critique.add) if critique else []
         explicit = {c.attribute for c in numbers.add if c.op in _NUMERIC}  # "this century" beats "too old"
@@ -224,7 +227,7 @@ class NLUPipeline:
         banned: set[tuple[int, int]] = set()  # spans of attribute phrases already turned into a ban
         for lk in links:
             if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) \
-                    or _compared(text, lk) or _panned(text, lk) or _praised(text, lk):
+                    or _compared(text, lk) or _panned(text, lk) or (shown and _praised(text, lk)):
                 continue
             negated = inside(lk.span, scopes)
             if negated and (_qualified(text, lk) or _moderated(text, lk)):  # "not grossout comedies", "nothing too silly"
@@ -327,8 +330,9 @@ _PRAISED = re.compile(r"^\s*(?:is|was|'s|are|were)\s+(?:so\s+|really\s+|very\s+|
 
 
 def _praised(text: str, link: Link) -> bool:
-    """A person praised right after the name ("Zac Efron is so cute!", "Macaulay Culkin is great in
-    those"): a comment on a film's cast, kept as a liked mention, not a wish for their films."""
+    """A person praised right after the name while a film is on the table ("Zac Efron is so cute!",
+    "Macaulay Culkin is great in those"): a comment on its cast, kept as a liked mention, not a wish
+    for their films. Without a film shown ("Jack Black is funny" answering a question) it is one."""
     return link.kind == "person" and _PRAISED.search(text[link.span[1]: link.span[1] + 40]) is not None \
         and _THEIR_FILMS.search(text) is None
 
