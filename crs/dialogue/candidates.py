@@ -192,7 +192,7 @@ def series(title: str) -> str:
     """The series a title belongs to: the part before a colon, a dash or "and the", less a trailing
     number ("Jaws 2", "Jaws 3-D" → "jaws"; "Star Wars: Episode V - ..." → "star wars"; "Harry Potter
     and the Chamber of Secrets" → "harry potter")."""
-    t = re.split(r":|\s-\s|\s+and the\s+", title.lower(), maxsplit=1)[0]
+    t = re.split(r":|\s-\s|\s+and the\s+", title.lower().replace("&", "and"), maxsplit=1)[0]
     t = re.sub(r"\s*\(.*?\)", "", t).strip()
     return _SEQUEL.sub("", t).strip() or t
 

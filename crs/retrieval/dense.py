@@ -6,7 +6,7 @@
   max(32, nlist/16) lists scanned; the best RERANK (8) x k candidates are re-scored with the exact
   float32 vectors, so returned scores are exact inner products (PQ alone stalls at low recall).
 - from 4M items (HNSW_QUANTISER_MIN): an HNSW graph over the centroids assigns vectors to lists,
-  nprobe max(32, nlist/64), re-rank RERANK_LARGE (32) x k; the vectors may be a read-only
+  nprobe max(32, nlist/64), re-rank RERANK_LARGE (16) x k; the vectors may be a read-only
   `np.memmap` (float16 rows re-ranked from the file: `crs bench retrieval --items 10M`).
 - an allow-mask is applied inside the search: IVF gets a faiss `IDSelectorBitmap` and an nprobe
   scaled by selectivity^-1/4 (FILTER_EXPONENT); when reading the allowed rows' float32 vectors
@@ -42,12 +42,14 @@ vectors against 4,096 flat centroids is ~16 TFLOP of distance computations)."""
 
 EXACT_MAX = 50_000
 RERANK = 8
-RERANK_LARGE = 32
+RERANK_LARGE = 16
 """Re-rank depth (x k) from `HNSW_QUANTISER_MIN` items, with nprobe max(32, nlist/64): at 10M the 4-bit
 codes order the top too coarsely and more lists do not help. Sweep on the synthetic 10M catalog (120
 queries, CPU ms p50/p99, recall@100; filtered = genre + year, 6.5 % allowed, mask given): nprobe 64 x
 re-rank 8: 5.2/44.5, 0.917 and filtered 7.4/12.5, 0.926; x 16: 3.7/4.7, 0.953 and 7.2/10.7, 0.946; x 32:
-5.4/7.0, 0.964 and 8.7/10.7, 0.949; nprobe 128 x 32: 8.2/11.7, 0.965 and 12.9/63.2, 0.950."""
+5.4/7.0, 0.964 and 8.7/10.7, 0.949; nprobe 128 x 32: 8.2/11.7, 0.965 and 12.9/63.2, 0.950. 16, because
+the re-rank reads its rows from the mapped file: 3,200 random float16 rows cost 7.8 ms p50 from the page
+cache and 11 / 170 ms p50 / p99 when the kernel had evicted part of the file (`crs bench retrieval`)."""
 FILTER_EXPONENT = 0.25
 
 
