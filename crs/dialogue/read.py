@@ -76,7 +76,8 @@ _WH_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|wh
 """One wh-question about the film(s) on the table ("how long is it?", "what is it rated?")."""
 _GOODBYE = re.compile(r"\b(good\s?bye|bye+|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|evening|"
                       r"weekend|one)|(nice|great|fun) (chatting|talking)|(thanks|thank you)\b[^?]{0,30}\b(help|chat|"
-                      r"chatting|talking|suggestions|recommendations)|that'?s all|i think (we'?re|i'?m) (good|done|set)|"
+                      r"chatting|talking|suggestions|recommendations)|that'?s all|"
+                      r"i (really )?appreciate (your|the|all (of )?(your|the)) (help|suggestions|recommendations|time)|i think (we'?re|i'?m) (good|done|set)|"
                       r"(i'?m|we'?re) (all )?set|(i'?m|we'?re) (happy|good) with (that|those|these|the (selection|"
                       r"suggestions|list)))\b", re.IGNORECASE)
 """The user closes the conversation ("Thank you for your help! Have a good day", "I think we're good",

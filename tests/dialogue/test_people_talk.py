@@ -374,7 +374,8 @@ def test_a_person_panned_right_after_the_name_is_no_wish(agent) -> None:  # type
 
 
 @pytest.mark.parametrize("closing", ["Thank you for your help! Have a good day", "I think we're good. I'm happy with the selection.",
-                                     "It was nice chatting with you, you have great taste in movies"])
+                                     "It was nice chatting with you, you have great taste in movies",
+                                     "I appreciate your suggestions. Thank you so much!"])
 def test_a_goodbye_gets_a_farewell_not_more_films(agent, closing) -> None:  # type: ignore[no-untyped-def]
     """Real ReDial seekers end this way; the agent kept recommending three more films each time."""
     state, _ = talk(agent, "recommend a comedy")
