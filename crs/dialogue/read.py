@@ -28,7 +28,7 @@ from crs.dialogue.elicit import Elicitor
 from crs.dialogue.track import intent_kind, last_top
 from crs.nlg.questions import question_attribute
 from crs.nlg.reply import Clarification
-from crs.nlu.numbers import RECENT
+from crs.nlu.numbers import LAST_YEARS, RECENT
 from crs.nlu.references import find_references, shown_lists
 from crs.protocols import NLU
 from crs.reviews import Opinion, find_aspects, wish_opinion
@@ -77,7 +77,8 @@ _WH_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|wh
 _GOODBYE = re.compile(r"\b(good\s?bye|bye+|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|evening|"
                       r"weekend|one)|(nice|great|fun) (chatting|talking)|(thanks|thank you)\b[^?]{0,30}\b(help|chat|"
                       r"chatting|talking|suggestions|recommendations)|that'?s all|"
-                      r"i (really )?appreciate (your|the|all (of )?(your|the)) (help|suggestions|recommendations|time)|i think (we'?re|i'?m) (good|done|set)|"
+                      r"i (really )?appreciate (your|the|all (of )?(your|the)) (help|suggestions|recommendations|time)|"
+                      r"i (think )?i('ve)? found (what i (want|need|was looking for)|something to watch|my movie)|i think (we'?re|i'?m) (good|done|set)|"
                       r"(i'?m|we'?re) (all )?set|(i'?m|we'?re) (happy|good) with (that|those|these|the (selection|"
                       r"suggestions|list)))\b", re.IGNORECASE)
 """The user closes the conversation ("Thank you for your help! Have a good day", "I think we're good",
@@ -294,7 +295,7 @@ def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     releases"; not "we recently watched").
 
     A critique about an item ("something more recent than that") keeps its relative year."""
-    if parsed.critique is not None or _NUMBER.search(text) or RECENT.search(text):
+    if parsed.critique is not None or _NUMBER.search(text) or RECENT.search(text) or LAST_YEARS.search(text):
         return parsed
     add = tuple(c for c in parsed.add if not (c.attribute == "year" and c.op in _NUMERIC_OPS))
     return parsed if len(add) == len(parsed.add) else replace(parsed, add=add)

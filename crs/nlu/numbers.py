@@ -79,6 +79,11 @@ def one_film(text: str, span: tuple[int, int]) -> bool:
         re.match(r"\s+(?:one|film|movie)\b", text[span[1]:]) is not None
 
 
+LAST_YEARS = re.compile(r"\b(?:in |from |within )?(?:the )?(last|past)\s+(?:(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|"
+                         r"fifteen|twenty|few|couple(?: of)?)\s+years|(decade))\b", re.IGNORECASE)
+"""A span back from now: "from the last 10 years", "in the past few years", "the last decade" (year ≥ newest − n)."""
+_SPAN_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+               "fifteen": 15, "twenty": 20, "few": 3, "couple": 2, "couple of": 2}
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
 CHILD_AGE = 13
 """Below this age a mild rating means no PG-13, R or NC-17; below `TEEN_AGE` no R or NC-17."""
@@ -190,6 +195,12 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
             op = _INVERT[op]
         out.append(Constraint("year", op, start))
         consumed.append(m.span())
+    for m in LAST_YEARS.finditer(text):
+        span = (m.group(2) or m.group(3) or "decade").lower()
+        back = 10 if span == "decade" else int(span) if span.isdigit() else _SPAN_WORDS.get(span, 3)
+        if 1 <= back <= 100:
+            out.append(Constraint("year", "lt" if inside(m.span(), list(scopes)) else "ge", newest - back))
+            consumed.append(m.span())
     recent = RECENT.search(text)
     if recent and (open_to(text, recent.start()) or watched_lately(text, recent) or one_film(text, recent.span())):
         consumed.append(recent.span())  # "I will also watch new films": accepted; "seen anything good lately?": viewing time

@@ -117,3 +117,21 @@ def test_a_person_praised_in_passing_is_no_wish_unless_their_films_are_asked_for
     assert not [c for c in cons(state) if c[0] == "stars"], cons(state)
     state, _ = talk(agent, "Tom Hanks is great, anything with him?")
     assert ("stars", "include", "tom hanks") in cons(state)
+
+
+def test_the_last_ten_years_is_a_year_range(agent) -> None:  # type: ignore[no-untyped-def]
+    """Real ReDial message: "anything horror from the last 10 years" set no year range."""
+    from crs.nlu.numbers import newest_year
+
+    newest = newest_year(agent.catalog)
+    state, _ = talk(agent, "anything horror from the last 10 years")
+    assert ("year", "ge", str(newest - 10)) in cons(state), cons(state)
+    state, _ = talk(agent, "a comedy from the past few years")
+    assert ("year", "ge", str(newest - 3)) in cons(state), cons(state)
+
+
+def test_i_found_what_i_want_closes_the_conversation(agent) -> None:  # type: ignore[no-untyped-def]
+    """Real ReDial seeker: "No, i think i found what i want to watch" got three more films."""
+    state, _ = talk(agent, "recommend a comedy")
+    state, reply = agent.step(state, "No, i think i found what i want to watch")
+    assert reply.action == "wait" and ("next time" in reply.text or "come back" in reply.text), reply.text
