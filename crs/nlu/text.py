@@ -155,7 +155,8 @@ _DEGREES = r"(?:too\s+|(?:(?:so|very|really|pretty|super|quite|kinda|a bit|just|
 """Degree words before a trait. A lone "too" keeps the trait said of the film ("it was too silly": less
 of it, a soft wish, `crs.nlu.critique`); after another degree word ("a bit too dramatic", "way too
 romantic") the message criticises the trait itself, which bans the genre."""
-_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems|call(?:ed)?\s+(?:it|that|this|them))\s+(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
+_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems|call(?:ed)?\s+(?:it|that|this|them))\s+"
+                        r"(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
 """A word said of something ("airplane was hilarious", "that is a funny one", "I wouldn't call that a thriller")."""
 _WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|stuff)\s+(that|which)|"
                          r"\b(genres?|favou?rites?|kinds?|types?|style)(\s+of\s+(movies?|films?))?|"
