@@ -98,9 +98,12 @@ _RELATIVE = re.compile(r"\b(?:something|anything|movies?|films?|ones|stuff)\s+$"
 
 
 def positive_text(text: str, scopes: list[tuple[int, int]], consumed: Sequence[tuple[int, int]]) -> str:
-    """The message without negated or critiqued parts and without what it says of a film ("it was just
-    really long"), for retrieval; '' when nothing content-ful is left."""
-    said = [m.span() for m in _SAID_OF_A_FILM.finditer(text) if not _RELATIVE.search(text[max(0, m.start() - 20):m.start()])]
+    """The message without negated or critiqued parts, for retrieval; '' when nothing content-ful is
+    left. In a message with a negation, what it says of a film is the complaint ("i didnt like it, it
+    was just really long") and is cut too; in a liking one ("it was great, loved the twist") it stays:
+    cutting it there cost the replay of the dev dialogues 0.130 → 0.120 SR."""
+    said = [m.span() for m in _SAID_OF_A_FILM.finditer(text)
+            if scopes and not _RELATIVE.search(text[max(0, m.start() - 20):m.start()])]
     cut = sorted(list(scopes) + list(consumed) + said)
     keep, pos = [], 0
     for s, e in cut:
