@@ -70,13 +70,19 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
 
 
-def _vectors(rng: np.random.Generator, n: int, n_topics: int, n_sub: int, topics_of_sub: np.ndarray,
-             sub: np.ndarray, chunk: int) -> np.ndarray:
+def _centres(rng: np.random.Generator, n_topics: int, topics_of_sub: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(shared mean direction, sub-topic centres, noise spectrum) of the vector model (module doc)."""
     mean = _unit(rng.standard_normal(DIM)) * MEAN_SCALE
     topic_c = _unit(rng.standard_normal((n_topics, DIM))) * TOPIC_SCALE
-    sub_c = _unit(rng.standard_normal((n_sub, DIM))) * SUB_SCALE + topic_c[topics_of_sub]
+    sub_c = _unit(rng.standard_normal((len(topics_of_sub), DIM))) * SUB_SCALE + topic_c[topics_of_sub]
     spectrum = (1.0 / np.sqrt(np.arange(1, DIM + 1) ** 0.5)).astype(np.float32)
     spectrum *= NOISE_SCALE / np.linalg.norm(spectrum)
+    return mean, sub_c, spectrum
+
+
+def _vectors(rng: np.random.Generator, n: int, n_topics: int, n_sub: int, topics_of_sub: np.ndarray,
+             sub: np.ndarray, chunk: int) -> np.ndarray:
+    mean, sub_c, spectrum = _centres(rng, n_topics, topics_of_sub)
     out = np.empty((n, DIM), np.float32)
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
@@ -185,11 +191,7 @@ def generate_mapped(n: int, path: str, seed: int = 0, chunk: int = 200_000) -> M
     n_topics, n_sub = 64, max(64, min(20_000, n // 50))
     topics_of_sub = rng.integers(0, n_topics, n_sub)
     sub = rng.integers(0, n_sub, n)
-    mean = _unit(rng.standard_normal(DIM)) * MEAN_SCALE
-    topic_c = _unit(rng.standard_normal((n_topics, DIM))) * TOPIC_SCALE
-    sub_c = _unit(rng.standard_normal((n_sub, DIM))) * SUB_SCALE + topic_c[topics_of_sub]
-    spectrum = (1.0 / np.sqrt(np.arange(1, DIM + 1) ** 0.5)).astype(np.float32)
-    spectrum *= NOISE_SCALE / np.linalg.norm(spectrum)
+    mean, sub_c, spectrum = _centres(rng, n_topics, topics_of_sub)
     first = np.full(n_sub, -1, np.int64)
     first[sub[::-1]] = np.arange(n)[::-1]
     variant = (rng.random(n) < FRANCHISE_SHARE) & (first[sub] != np.arange(n))
