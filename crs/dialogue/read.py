@@ -30,6 +30,7 @@ from crs.nlg.questions import question_attribute
 from crs.nlg.reply import Clarification
 from crs.nlu.numbers import LAST_YEARS, RECENT
 from crs.nlu.references import find_references, shown_lists
+from crs.nlu.text import open_to
 from crs.protocols import NLU
 from crs.reviews import Opinion, find_aspects, wish_opinion
 from crs.types import Catalog, Constraint, DialogueState, Mention, ParsedTurn, Speaker
@@ -289,16 +290,39 @@ def opinion_of(state: DialogueState, text: str = "") -> Opinion:
     return wish_opinion((*state.preferences[-3:], text))
 
 
+_ERA = re.compile(r"\b(old|older|oldies|classics?|vintage|new|newer|recent|modern)\b", re.IGNORECASE)
+_FINE_TOO = re.compile(r"[\w\s',-]{0,20}?\b(either (?:is|one is|way is|works)|(?:is|are) (?:also )?(?:fine|ok|okay|good) too|"
+                       r"(?:is|are) also (?:fine|ok|okay|good))\b", re.IGNORECASE)
+
+
+def _era_welcome(text: str) -> bool:
+    """Whether an era is accepted rather than asked for: "I will also watch new films", "I'm open to
+    classics", "I don't mind older films", "newer ones are fine too", "classics or new ones, either is
+    fine" (`crs.nlu.text.open_to`)."""
+    return any(open_to(text, m.start()) or _FINE_TOO.match(text, m.end()) for m in _ERA.finditer(text))
+
+
 def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     """Drop year ranges the NLU derived from vague words ("new", "old", "classic") when the text names no
     year, decade or century and asks for no recent films (`crs.nlu.numbers.RECENT`: "lately", "new
-    releases"; not "we recently watched").
+    releases"; not "we recently watched"), or accepts an era beside the one it asks for ("I like classics,
+    but I will also watch new films", "I like old movies but newer ones are fine too": no era to filter by).
 
     A critique about an item ("something more recent than that") keeps its relative year."""
-    if parsed.critique is not None or _NUMBER.search(text) or RECENT.search(text) or LAST_YEARS.search(text):
+    if _NUMBER.search(text) or LAST_YEARS.search(text):
         return parsed
-    add = tuple(c for c in parsed.add if not (c.attribute == "year" and c.op in _NUMERIC_OPS))
-    return parsed if len(add) == len(parsed.add) else replace(parsed, add=add)
+    welcome = _era_welcome(text)
+    if (parsed.critique is not None and (parsed.critique.about_item or not welcome)) or \
+            (RECENT.search(text) and not welcome):
+        return parsed
+    def vague(c: Constraint) -> bool:
+        return c.attribute == "year" and c.op in _NUMERIC_OPS
+
+    add = tuple(c for c in parsed.add if not vague(c))
+    crit = parsed.critique
+    if crit is not None and any(vague(c) for c in crit.add):  # here only a critique about no film
+        crit = replace(crit, add=tuple(c for c in crit.add if not vague(c)))
+    return parsed if len(add) == len(parsed.add) and crit is parsed.critique else replace(parsed, add=add, critique=crit)
 
 
 def item_question(parsed: ParsedTurn, text: str, state: DialogueState) -> ParsedTurn:

@@ -135,3 +135,18 @@ def test_i_found_what_i_want_closes_the_conversation(agent) -> None:  # type: ig
     state, _ = talk(agent, "recommend a comedy")
     state, reply = agent.step(state, "No, i think i found what i want to watch")
     assert reply.action == "wait" and ("next time" in reply.text or "come back" in reply.text), reply.text
+
+
+def test_old_and_new_films_both_welcome_set_no_era(agent) -> None:  # type: ignore[no-untyped-def]
+    """"I like classics, but I will also watch new films" filtered to films before 1980, "I like old
+    movies but newer ones are fine too" to films since 2013. One era rejected still sets the other."""
+    def years(*messages: str) -> set[tuple[str, str, str]]:
+        state, _ = talk(agent, *messages)
+        return {c for c in cons(state) if c[0] == "year"}
+
+    assert not years("I like classics, but I will also watch new films")
+    assert not years("I like old movies but newer ones are fine too")
+    assert not years("classics or new ones, either is fine")
+    assert not years("something recent, though I don't mind older films")
+    assert {c[1] for c in years("I don't like old movies, I like new ones")} == {"ge"}
+    assert {c[1] for c in years("something recent please")} == {"ge"}
