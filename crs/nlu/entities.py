@@ -43,6 +43,14 @@ _CUED = re.compile(r"\b(?:like|loved?|liked|enjoyed|seen|watched|similar to|as g
 _COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
 
 
+
+def shouted(text: str) -> bool:
+    """Whether a message is written in capitals ("I WAS HOPING YOU COULD HELP SUGGEST A FEW GOOD FAMILY
+    MOVIES"): its capitals say nothing about which words are titles or names."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
 @dataclass(frozen=True)
 class Link:
     """One linked entity in the text."""
@@ -214,7 +222,8 @@ class EntityLinker:
         return out
 
     def _plausible(self, text: str, toks: list[tuple[str, int, int]]) -> bool:
-        """Short or common-word titles ("It", "Up", "Heat") must be Capitalised in the text."""
+        """Short or common-word titles ("It", "Up", "Heat") must be Capitalised in the text (or, in a
+        message written in capitals, come right after a cue such as "like")."""
         words = [t for t, _, _ in toks]
         if all(w.isdigit() for w in words):  # "my 9 year old", "the first 2": numbers, not the films "9" or "2"
             return False
@@ -224,6 +233,8 @@ class EntityLinker:
             return True
         if len(words) == 2 and words[0] == "the" and words[1] not in _COMMON and _CUED.search(text[: toks[0][1]]):
             return True  # "something like the notebook", "I loved the matrix": a cued "the X" in lower case
+        if shouted(text):  # capitals say nothing here: only a cue does ("I NEED A COMEDY LIKE SUPERBAD")
+            return _CUED.search(text[: toks[0][1]]) is not None
         surface = [text[s:e] for _, s, e in toks]
         content = [w for w in surface if w.lower() not in ("of", "the", "and", "a", "an", "in", "on", "to")]
         caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
@@ -263,10 +274,11 @@ class EntityLinker:
         "Spielberg's"); not at a sentence start ("Close enough") nor next to another capitalised
         word (an unknown title such as "Southern Comfort")."""
         toks = tokens(text)
+        loud = shouted(text)
 
         def capitalised(j: int) -> bool:
             s = toks[j][1]
-            return text[s:s + 1].isupper() and not (s == 0 or text[:s].rstrip()[-1:] in ".!?")
+            return text[s:s + 1].isupper() and not (s == 0 or text[:s].rstrip()[-1:] in ".!?") and not loud
 
         out = []
         for i, (t, start, end) in enumerate(toks):

@@ -36,7 +36,7 @@ _AGES_OF = re.compile(r"\b(?:(?:my|our|the)\s+)?(?:kids?|children|sons?|daughter
                       r"(?:\s*(?:,|and|&)\s*(\d{1,2}))?(?![\d/%.])(?!\s*(?:hours?|hrs?|h\b|minutes?|mins?|stars?|out of))",
                       re.IGNORECASE)
 """Ages said of people ("my kids are 6 and 8", "they're 6 and 8", "she is 10"): the youngest counts."""
-_HOURS = re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:hours?|hrs?|h)\b(?:\s*(?:and\s+)?(?:(a half)|(\d{1,2})\s*(?:minutes?|mins?|m)\b))?"
+_HOURS = re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:hours?|hrs?|(?<=\d)h)\b(?:\s*(?:and\s+)?(?:(a half)|(\d{1,2})\s*(?:minutes?|mins?|m)\b))?"
                     r"|\b(half an hour)\b|\b(\d{2,3})\s*(?:minutes?|mins?)\b", re.IGNORECASE)
 _APPROX = re.compile(r"(about|around|roughly|approximately|ish|~|or so)\W*$", re.IGNORECASE)
 _BUDGET = re.compile(r"\b(?:don'?t|do not|doesn'?t|haven'?t|only|just)\s+(?:have|got|get)(?:\s+got)?\s+(?:about\s+|around\s+|like\s+)?$",

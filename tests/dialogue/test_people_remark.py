@@ -7,6 +7,7 @@ and a thank-you for a suggestion recorded as someone's review of the film.
 
 from __future__ import annotations
 
+from crs.types import Speaker
 from tests.dialogue.people import cons, genre_includes, talk
 
 
@@ -150,3 +151,21 @@ def test_old_and_new_films_both_welcome_set_no_era(agent) -> None:  # type: igno
     assert not years("something recent, though I don't mind older films")
     assert {c[1] for c in years("I don't like old movies, I like new ones")} == {"ge"}
     assert {c[1] for c in years("something recent please")} == {"ge"}
+
+
+def test_a_message_in_capitals_names_no_film_by_its_capitals(agent) -> None:  # type: ignore[no-untyped-def]
+    """"I WAS HOPING YOU COULD HELP SUGGEST A FEW GOOD FAMILY MOVIES" linked "Help!" and "Family" as films
+    the user liked (their capitals) and lost the family wish; a cue still names a film in capitals."""
+    state, _ = talk(agent, "I WAS HOPING YOU COULD HELP SUGGEST A FEW GOOD FAMILY MOVIES.")
+    assert not [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER], state.mentions
+    assert "family" in genre_includes(state) or "children" in genre_includes(state), cons(state)
+    state, _ = talk(agent, "I NEED A GOOD COMEDY LIKE SUPERBAD")
+    assert [agent.catalog.item(m.entity).title for m in state.mentions
+            if m.kind == "item" and m.speaker is Speaker.USER] == ["Superbad"]
+
+
+def test_ah_is_no_hour(agent) -> None:  # type: ignore[no-untyped-def]
+    """"Ah! Yes I saw that on cable last night" read "Ah" as "a h(our)": a wish for films under 60 minutes."""
+    state, _ = talk(agent, "Ah! Yes I saw that on cable last night")
+    assert not [p for p in state.preferences if "minutes" in p], state.preferences
+    assert not [c for c in cons(state) if c[0] == "runtime"], cons(state)

@@ -31,6 +31,9 @@ def _scopes(nlu, text):  # type: ignore[no-untyped-def]
     ("a comedy from 2005 or later", {Constraint("year", "ge", 2005)}),
     ("anything from this century?", {Constraint("year", "ge", 2000)}),
     ("something from last century", {Constraint("year", "lt", 2000)}),
+    ("under 2h please", {Constraint("runtime", "le", 120)}),
+    ("Ah! Yes I saw that on cable last night", set()),  # "Ah" is no "a h(our)" (runtime ≤ 60)
+    ("Oh, a comedy would be fine", set()),
 ])
 def test_numbers_by_what_they_measure(default_nlu, default_catalog, text, expected) -> None:  # type: ignore[no-untyped-def]
     assert set(read_numbers(text, default_catalog, _scopes(default_nlu, text)).add) == expected
