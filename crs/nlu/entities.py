@@ -369,12 +369,17 @@ def _front_article(title: str) -> str:
     return f"{art}{m.group(1)}" if art.endswith("'") else f"{art} {m.group(1)}"
 
 
-_ROLE_CUES = (("director", re.compile(r"\b(direct(ed|or|s)?|by)\b")), ("writers", re.compile(r"\b(writ(ten|er|es)|screenplay)\b")),
+_ROLE_CUES = (("writers", re.compile(r"\b(writ(ten|er|es)|screenplay|(books?|novels?|stor(y|ies)|scripts?)\s+(by|from|of))\b")),
+              ("director", re.compile(r"\b(direct(ed|or|s)?|by)\b")), ("writers", re.compile(r"\b(based on)\b")),
               ("stars", re.compile(r"\b(starring|stars?|with|actor|actress|acted|plays?)\b")))
+_WRITER_AFTER = re.compile(r"^(?:'s)?\s+(?:books?|novels?|short stor(?:y|ies)|stor(?:y|ies)|adaptations?)\b", re.IGNORECASE)
 
 
 def _role_from_context(text: str, span: tuple[int, int], roles: frozenset[str]) -> str | None:
-    """The role named just before a person ("directed by X", "with X"), if the person has it."""
+    """The role named around a person ("directed by X", "with X", "a book by X", "a X novel"), if the
+    person has it."""
+    if "writers" in roles and _WRITER_AFTER.match(text[span[1]:span[1] + 20]):
+        return "writers"
     before = text[max(0, span[0] - 25): span[0]].lower()
     for role, cue in _ROLE_CUES:
         if role in roles and cue.search(before):

@@ -353,15 +353,28 @@ _OF_A_FILM = re.compile(r"^\s+(in|of)\s+(it|that|this)\b", re.IGNORECASE)
 _BOTS_TASTE = re.compile(r"\byou\s+(must|seem to|probably|also|really|sure|clearly)(\s+really)?\s+(like|love|enjoy)s?\s+$",
                          re.IGNORECASE)
 
+_PERSON_OF_A_FILM = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:based on|adapted from)\s+(?:an?\s+|the\s+)?"
+                               r"(?:(?:book|novel|story)\s+(?:by|from|of)\s+)?|(?:directed|written|produced)\s+by\s+|"
+                               r"by\s+|from\s+|with\s+|starring\s+)$", re.IGNORECASE)
+"""A person said of a film ("The Green Mile is based on a Stephen King novel, right?", "that was
+directed by Spielberg", "it's with Tom Hanks"): a fact about it, not a wish."""
+_LIKED_AFTER = re.compile(r"^[\s,.!]*(?:and\s+|but\s+)?i\s+(?:really\s+|just\s+)?(?:love|like|enjoy|adore)\s+(?:all\s+)?(?:his|her|their)\b",
+                          re.IGNORECASE)
+_WISHED_FILM = re.compile(r"\b(?:movies?|films?|something|anything|ones?|stuff)\s+(?:that|which)\s+(?:is|are|was|were)\b",
+                          re.IGNORECASE)
+
 
 def _describes(text: str, link: Link) -> bool:
     """A genre adjective said of a film ("airplane was hilarious", "the first one is funny") or a
     genre word naming a part of one ("I like the music in it") describes it; it is not a wish for that
     genre. Said of the films wished for ("I'm looking for movies that are hilarious") it is the wish.
-    A person the user says the bot likes ("you must really like Leonardo DiCaprio") is no wish either."""
+    A person the user says the bot likes ("you must really like Leonardo DiCaprio") or said of a film
+    ("it was directed by Spielberg") is no wish either."""
     before = text[max(0, link.span[0] - 40): link.span[0]]
     if link.kind == "person":
-        return _BOTS_TASTE.search(before) is not None
+        return _BOTS_TASTE.search(before) is not None or (
+            _PERSON_OF_A_FILM.search(before) is not None and _WISHED_FILM.search(before) is None
+            and _LIKED_AFTER.match(text[link.span[1]:link.span[1] + 40]) is None)  # "... by Spielberg and I love his films"
     return link.kind == "attribute" and (said_of_a_film(text, link.span[0])
                                          or _OF_A_FILM.search(text[link.span[1]: link.span[1] + 20]) is not None)
 

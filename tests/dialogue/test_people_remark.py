@@ -169,3 +169,17 @@ def test_ah_is_no_hour(agent) -> None:  # type: ignore[no-untyped-def]
     state, _ = talk(agent, "Ah! Yes I saw that on cable last night")
     assert not [p for p in state.preferences if "minutes" in p], state.preferences
     assert not [c for c in cons(state) if c[0] == "runtime"], cons(state)
+
+
+def test_a_person_said_of_a_film_is_no_wish(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"I think The Green Mile (1999) is based on a Stephen King novel, right?" asked for films directed
+    by Stephen King: a fact about a film (and a writer's role) is no wish. Asked for, the same words are."""
+    people = {c for c in cons(talk(redial_agent, "I think The Green Mile (1999) is based on a Stephen King novel, right?")[0])
+              if c[0] in ("director", "writers", "stars")}
+    assert not people, people
+    state, _ = talk(redial_agent, "that was directed by Steven Spielberg")
+    assert not [c for c in cons(state) if c[0] == "director"], cons(state)
+    state, _ = talk(redial_agent, "I want something based on a book by Stephen King")
+    assert ("writers", "include", "stephen king") in cons(state), cons(state)
+    state, _ = talk(redial_agent, "I loved Jaws. It was by Steven Spielberg and I love his movies")
+    assert ("director", "include", "steven spielberg") in cons(state), cons(state)
