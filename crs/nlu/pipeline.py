@@ -290,7 +290,7 @@ _FUNCTION = frozenset([
     "a", "an", "the", "any", "no", "not", "more", "much", "many", "really", "too", "so", "into", "of",
     "for", "like", "want", "watch", "see", "with", "about", "on", "in", "fan", "big", "huge", "some",
     "other", "another", "those", "these", "that", "this", "are", "is", "am", "be", "do", "does", "did",
-    "don't", "dont", "doesn't", "didn't", "can't", "cant", "stand", "hate", "love", "enjoy", "besides",
+    "don't", "dont", "doesn't", "didn't", "isn't", "aren't", "arent", "wasn't", "weren't", "can't", "cant", "stand", "hate", "love", "enjoy", "besides",
     "except", "than", "but", "or", "and", "nothing", "none", "never", "without", "avoid", "i", "me", "my",
     "watching", "seeing", "less", "fewer", "mood", "anything", "something", "movie", "movies", "film",
     "films", "genre", "kind", "type", "sort", "also", "even"
@@ -358,6 +358,7 @@ _PERSON_OF_A_FILM = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:based on|adapt
                                r"by\s+|from\s+|with\s+|starring\s+)$", re.IGNORECASE)
 """A person said of a film ("The Green Mile is based on a Stephen King novel, right?", "that was
 directed by Spielberg", "it's with Tom Hanks"): a fact about it, not a wish."""
+_HOUSEHOLD = re.compile(r"\b(?:my|our)\s+family\s+and\s+(?:i|me|we|myself)\b", re.IGNORECASE)
 _LIKED_AFTER = re.compile(r"^[\s,.!]*(?:and\s+|but\s+)?i\s+(?:really\s+|just\s+)?(?:love|like|enjoy|adore)\s+(?:all\s+)?(?:his|her|their)\b",
                           re.IGNORECASE)
 _WISHED_FILM = re.compile(r"\b(?:movies?|films?|something|anything|ones?|stuff)\s+(?:that|which)\s+(?:is|are|was|were)\b",
@@ -375,6 +376,8 @@ def _describes(text: str, link: Link) -> bool:
         return _BOTS_TASTE.search(before) is not None or (
             _PERSON_OF_A_FILM.search(before) is not None and _WISHED_FILM.search(before) is None
             and _LIKED_AFTER.match(text[link.span[1]:link.span[1] + 40]) is None)  # "... by Spielberg and I love his films"
+    if link.kind == "attribute" and _HOUSEHOLD.search(text[max(0, link.span[0] - 8):link.span[1] + 14]):
+        return True  # "my family and I love those": the user's family, not the genre
     return link.kind == "attribute" and (said_of_a_film(text, link.span[0])
                                          or _OF_A_FILM.search(text[link.span[1]: link.span[1] + 20]) is not None)
 

@@ -155,13 +155,14 @@ _DEGREES = r"(?:too\s+|(?:(?:so|very|really|pretty|super|quite|kinda|a bit|just|
 """Degree words before a trait. A lone "too" keeps the trait said of the film ("it was too silly": less
 of it, a soft wish, `crs.nlu.critique`); after another degree word ("a bit too dramatic", "way too
 romantic") the message criticises the trait itself, which bans the genre."""
-_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems|call(?:ed)?\s+(?:it|that|this|them))\s+"
-                        r"(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
-"""A word said of something ("airplane was hilarious", "that is a funny one", "I wouldn't call that a thriller")."""
-_WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones|something|anything|stuff)\s+(that|which)|"
+_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems|call(?:ed)?\s+(?:it|that|this|them))(?:n'?t)?\s+"
+                        r"(not\s+)?(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
+"""A word said of something ("airplane was hilarious", "that is a funny one", "I wouldn't call that a thriller",
+"it was not scary at all")."""
+_WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones?|something|anything|stuff|[a-z]+s)\s+(that|which)|"
                          r"\b(genres?|favou?rites?|kinds?|types?|style)(\s+of\s+(movies?|films?))?|"
-                         r"\b(looking for|want|need|mood for|after|thinking of|prefer)(\s+right now|\s+tonight|\s+now)?)\s+(is|are|'s)\s+"
-                         r"(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
+                         r"\b(looking for|want|need|mood for|after|thinking of|prefer)(\s+right now|\s+tonight|\s+now)?)\s*(is|are|'s)(?:n'?t)?\s+"
+                         r"(not\s+)?(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
 """The kind of film wished for, described in a relative clause ("movies that are hilarious") or named
 as the user's kind right before the verb ("my favorite genre is comedy", "my favourites are comedies")."""
 

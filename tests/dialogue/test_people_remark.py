@@ -183,3 +183,23 @@ def test_a_person_said_of_a_film_is_no_wish(redial_agent) -> None:  # type: igno
     assert ("writers", "include", "stephen king") in cons(state), cons(state)
     state, _ = talk(redial_agent, "I loved Jaws. It was by Steven Spielberg and I love his movies")
     assert ("director", "include", "steven spielberg") in cons(state), cons(state)
+
+
+def test_not_said_of_a_film_bans_nothing_and_said_of_the_wish_bans(agent) -> None:  # type: ignore[no-untyped-def]
+    """"the movie is not scary but gruesome" banned horror; "movies that aren't scary" added horror."""
+    def horror(*messages: str) -> set[str]:
+        state, _ = talk(agent, *messages)
+        return {op for a, op, v in cons(state) if a == "genres" and v == "horror"}
+
+    assert not horror("recommend a thriller", "the movie is not scary but gruesome")
+    assert not horror("recommend a thriller", "it isn't scary")
+    assert horror("movies that aren't scary") == {"exclude"}
+    assert horror("I want a movie that is not scary") == {"exclude"}
+    assert horror("something that's not scary") == {"exclude"}
+
+
+def test_my_family_and_i_are_people_and_a_kid_movie_is_for_children(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "my family and I love action movies")
+    assert genre_includes(state) == {"action"}, cons(state)
+    state, _ = talk(agent, "do you want to help me find a fun kid movie")
+    assert genre_includes(state) & {"children", "family"}, cons(state)
