@@ -66,13 +66,15 @@ _ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}ab
                   re.IGNORECASE)
 _TO_THE_BOT = r"(?:have|did|do) you (?:ever )?(?:seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)"
 """A question to the bot about its own viewing ("have you seen", "did you like")."""
-_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|was|does|did|has|will|would|are|were|"
+_SEEN_ANSWER = r"(?:(?:yes|yeah|yep|no|nope|not yet|i have|i haven'?t|i'?ve|i did|i didn'?t)\b[^.!?]{0,60}[.!]+\s+)?"
+"""An answer about having seen the films before the question ("No I haven't seen either. Are they horror films?")."""
+_ITEM_QUESTION = re.compile(r"^\s*" + _SEEN_ANSWER + r"(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|was|does|did|has|will|would|are|were|"
                             + _TO_THE_BOT + r")\s+"
                             r"(?:it|this|that|they|those|these|this one|that one|the (?:first|second|third|last|other) one)"
                             r"\b[^?.!]{0,80}\?+\s*$", re.IGNORECASE)
 """One yes/no question about the film(s) on the table, the whole message ("is it too long?", "have you
 seen it?")."""
-_WH_ITEM_QUESTION = re.compile(r"^\s*(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|what) about\b)(?:how|what|who|when|which|where)\b[^?.!]{0,40}"
+_WH_ITEM_QUESTION = re.compile(r"^\s*" + _SEEN_ANSWER + r"(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|what) about\b)(?:how|what|who|when|which|where)\b[^?.!]{0,40}"
                                r"\b(?:it|this|that|this one|that one|they|those)\b[^?.!]{0,20}\?+\s*$", re.IGNORECASE)
 """One wh-question about the film(s) on the table ("how long is it?", "what is it rated?")."""
 _GOODBYE = re.compile(r"\b(good\s?bye|bye+|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|evening|"
@@ -80,7 +82,7 @@ _GOODBYE = re.compile(r"\b(good\s?bye|bye+|see (you|ya)|have a (great|good|nice|
                       r"chatting|talking|suggestions|recommendations)|that'?s all|"
                       r"i (really )?appreciate (your|the|all (of )?(your|the)) (help|suggestions|recommendations|time)|"
                       r"i (think )?i('ve)? found (what i (want|need|was looking for)|something to watch|my movie)|i think (we'?re|i'?m) (good|done|set)|"
-                      r"(i'?m|we'?re) (all )?set|(i'?m|we'?re) (happy|good) with (that|those|these|the (selection|"
+                      r"(i'?m|we'?re) (all )?set|(you'?re|you are) (very |so |most )?welcome|(i'?m|we'?re) (happy|good) with (that|those|these|the (selection|"
                       r"suggestions|list)))\b", re.IGNORECASE)
 """The user closes the conversation ("Thank you for your help! Have a good day", "I think we're good",
 "bye"): a farewell, not more films (real ReDial seekers end this way)."""

@@ -203,3 +203,18 @@ def test_my_family_and_i_are_people_and_a_kid_movie_is_for_children(agent) -> No
     assert genre_includes(state) == {"action"}, cons(state)
     state, _ = talk(agent, "do you want to help me find a fun kid movie")
     assert genre_includes(state) & {"children", "family"}, cons(state)
+
+
+def test_a_question_about_the_films_after_a_seen_answer_is_no_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    """"No I haven't seen either.  Are they horror films?" added horror to the wishes."""
+    state, replies = talk(agent, "I want a thriller", "just recommend something",
+                          "No I haven't seen either.  Are they horror films?")
+    assert genre_includes(state) == {"thriller"}, cons(state)
+    assert replies[-1].action == "answer"
+    state, _ = talk(agent, "I want a thriller", "no. I want horror films")  # a wish after "no" still is one
+    assert "horror" in genre_includes(state)
+
+
+def test_you_are_welcome_closes_the_conversation(agent) -> None:  # type: ignore[no-untyped-def]
+    state, replies = talk(agent, "I want a thriller", "You are welcome! thanks so much!")
+    assert not replies[-1].cards and state.last_action is not None and state.last_action.kind == "wait"
