@@ -179,6 +179,10 @@ def test_a_person_said_of_a_film_is_no_wish(redial_agent) -> None:  # type: igno
     assert not people, people
     state, _ = talk(redial_agent, "that was directed by Steven Spielberg")
     assert not [c for c in cons(state) if c[0] == "director"], cons(state)
+    state, _ = talk(redial_agent, "Oh yeah! It's been awhile since I saw that, but I do remember liking it. It had Robin Williams, I believe.")
+    assert not [c for c in cons(state) if c[0] == "stars"], cons(state)
+    state, _ = talk(redial_agent, "something that stars Robin Williams")
+    assert ("stars", "include", "robin williams") in cons(state), cons(state)
     state, _ = talk(redial_agent, "I want something based on a book by Stephen King")
     assert ("writers", "include", "stephen king") in cons(state), cons(state)
     state, _ = talk(redial_agent, "I loved Jaws. It was by Steven Spielberg and I love his movies")
