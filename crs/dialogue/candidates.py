@@ -16,6 +16,7 @@ How the agent turns accumulated constraints into a candidate set and soft rankin
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -197,6 +198,23 @@ def series(title: str) -> str:
     return _SEQUEL.sub("", t).strip() or t
 
 
+_FILLER = frozenset(("the", "a", "an", "and", "of", "to", "in", "on"))
+
+
+def same_series(a: str, b: str) -> bool:
+    """Whether two `series` keys name one series: equal, or starting with the same two or more content
+    words, the last of them whole in one of the keys ("dumb and dumber" / "dumb and dumber to" / "dumb
+    and dumberer", "the dark knight" / "the dark knight rises"; "the dark tower", "up in the air" are
+    other films)."""
+    if a == b:
+        return True
+    p = os.path.commonprefix([a, b])
+    words = p.split()
+    if words and p[-1].isalnum() and not any(len(k) == len(p) or not k[len(p)].isalnum() for k in (a, b)):
+        words = words[:-1]  # the shared part ends inside a word in both keys
+    return len([w for w in words if w not in _FILLER]) >= 2
+
+
 def blocked_series(catalog: Catalog, state: DialogueState) -> frozenset[str]:
     """Series of films already shown that the user did not take, and of films they disliked: more of
     the same series is not what they asked for (a series the user named or liked stays open)."""
@@ -205,7 +223,8 @@ def blocked_series(catalog: Catalog, state: DialogueState) -> frozenset[str]:
     out = {series(catalog.item(i).title) for i in (*state.recommended, *state.rejected) if i in catalog and i not in liked}
     out |= {series(catalog.item(m.entity).title) for m in state.mentions
             if m.kind == "item" and m.polarity < 0 and m.entity in catalog}
-    return frozenset(out - {series(catalog.item(i).title) for i in liked if i in catalog})
+    kept = {series(catalog.item(i).title) for i in liked if i in catalog}
+    return frozenset(k for k in out if not any(same_series(k, o) for o in kept))
 
 
 def diverse(order: np.ndarray, titles: Sequence[str], k: int, blocked: frozenset[str] = frozenset()) -> np.ndarray:
@@ -214,12 +233,13 @@ def diverse(order: np.ndarray, titles: Sequence[str], k: int, blocked: frozenset
     follow, so a list short of other films still fills up."""
     first: list[int] = []
     later: list[int] = []
-    taken = set(blocked)
+    taken = list(blocked)
     for i in order:
-        key = series(titles[int(i)])
-        if len(first) < k and key not in taken:
-            first.append(int(i))
-            taken.add(key)
-        else:
-            later.append(int(i))
+        if len(first) < k:
+            key = series(titles[int(i)])
+            if not any(same_series(key, t) for t in taken):
+                first.append(int(i))
+                taken.append(key)
+                continue
+        later.append(int(i))
     return np.asarray(first + later, dtype=np.int64)

@@ -106,6 +106,20 @@ def test_series_of_real_titles():
     assert series("Toy Story") != series("The Matrix")
 
 
+def test_sequels_named_by_a_longer_title_are_one_series():
+    """"Dumb and Dumber To" and "Dumb and Dumberer" were shown together after "I loved Dumb and Dumber"."""
+    from crs.dialogue.candidates import diverse, same_series, series
+
+    keys = [series(t) for t in ("Dumb and Dumber", "Dumb and Dumber To", "Dumb and Dumberer: When Harry Met Lloyd")]
+    assert all(same_series(a, b) for a in keys for b in keys)
+    assert same_series(series("The Dark Knight"), series("The Dark Knight Rises"))
+    for a, b in [("The Dark Knight", "The Dark Tower"), ("Up", "Up in the Air"), ("American Pie", "American Psycho"),
+                 ("Star Wars", "Star Trek"), ("The Lord of the Rings", "The Lord of War")]:
+        assert not same_series(series(a), series(b)), (a, b)
+    titles = ["Dumb and Dumber To", "Dumb and Dumberer: When Harry Met Lloyd", "The Mask", "Liar Liar"]
+    assert list(diverse(np.arange(4), titles, 3)) == [0, 2, 3, 1]
+
+
 def test_one_film_per_series_in_a_list_and_none_of_a_series_passed_over():
     from crs.dialogue.candidates import diverse
 
