@@ -223,23 +223,24 @@ def blocked_series(catalog: Catalog, state: DialogueState) -> frozenset[str]:
     out = {series(catalog.item(i).title) for i in (*state.recommended, *state.rejected) if i in catalog and i not in liked}
     out |= {series(catalog.item(m.entity).title) for m in state.mentions
             if m.kind == "item" and m.polarity < 0 and m.entity in catalog}
-    kept = {series(catalog.item(i).title) for i in liked if i in catalog}
-    return frozenset(k for k in out if not any(same_series(k, o) for o in kept))
+    return frozenset(out - {series(catalog.item(i).title) for i in liked if i in catalog})
 
 
 def diverse(order: np.ndarray, titles: Sequence[str], k: int, blocked: frozenset[str] = frozenset()) -> np.ndarray:
-    """`order` with its first k entries from k different series, none of them `blocked` (Jaws 2 and
-    Jaws 3-D after Jaws, or three Star Wars films in one list, say nothing new); the skipped entries
-    follow, so a list short of other films still fills up."""
+    """`order` with its first k entries from k different series (`same_series`), none of them `blocked`
+    (Jaws 2 and Jaws 3-D after Jaws, or three Star Wars films in one list, say nothing new); the
+    skipped entries follow, so a list short of other films still fills up. A blocked series is
+    matched exactly: the looser `same_series` there cost profile SR (a passed-over "The Dark Knight"
+    blocked "The Dark Knight Rises")."""
     first: list[int] = []
     later: list[int] = []
-    taken = list(blocked)
+    chosen: list[str] = []
     for i in order:
         if len(first) < k:
             key = series(titles[int(i)])
-            if not any(same_series(key, t) for t in taken):
+            if key not in blocked and not any(same_series(key, t) for t in chosen):
                 first.append(int(i))
-                taken.append(key)
+                chosen.append(key)
                 continue
         later.append(int(i))
     return np.asarray(first + later, dtype=np.int64)
