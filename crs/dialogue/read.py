@@ -77,7 +77,12 @@ seen it?")."""
 _WH_ITEM_QUESTION = re.compile(r"^\s*" + _SEEN_ANSWER + r"(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|what) about\b)(?:how|what|who|when|which|where)\b[^?.!]{0,40}"
                                r"\b(?:it|this|that|this one|that one|they|those)\b[^?.!]{0,20}\?+\s*$", re.IGNORECASE)
 """One wh-question about the film(s) on the table ("how long is it?", "what is it rated?")."""
-_GOODBYE = re.compile(r"\b(good\s?bye|bye+|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|evening|"
+_FAREWELL = re.compile(r"\b(good\s?bye|bye+|good\s?night|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|"
+                       r"evening|weekend|one))\b", re.IGNORECASE)
+"""A leave-taking that ends the conversation whatever else the message says ("loved that one, thanks for
+the recommendations.  have a great day", "I will look into that movie with Tom Hanks. Thank you, and
+goodnight"), unless it asks for more."""
+_GOODBYE = re.compile(r"\b(good\s?bye|bye+|good\s?night|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|evening|"
                       r"weekend|one)|(nice|great|fun) (chatting|talking)|(thanks|thank you)\b[^?]{0,30}\b(help|chat|"
                       r"chatting|talking|suggestions|recommendations)|that'?s all|"
                       r"i (really )?appreciate (your|the|all (of )?(your|the)) (help|suggestions|recommendations|time)|"
@@ -369,10 +374,12 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     if not text:
         return "empty"
     name = (parsed.intent or "").lower()
+    closing = "?" not in text and not _REQUEST.search(text)
+    if closing and _FAREWELL.search(text):
+        return "goodbye"
     if name in ("seen", "not_now") and state.recommended:  # "I've seen the first one": show something else
         return "request"
-    if (_GOODBYE.search(text) and "?" not in text and not _REQUEST.search(text) and name not in _NOT_CLOSING
-            and not (parsed.add or parsed.remove or parsed.critique)):
+    if closing and _GOODBYE.search(text) and name not in _NOT_CLOSING and not (parsed.add or parsed.remove or parsed.critique):
         return "goodbye"
     kind = intent_kind(name)
     last_rec = state.last_action is not None and state.last_action.kind in ("recommend", "answer")

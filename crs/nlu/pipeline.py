@@ -356,11 +356,14 @@ _BOTS_TASTE = re.compile(r"\byou\s+(must|seem to|probably|also|really|sure|clear
 _PERSON_OF_A_FILM = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:based on|adapted from)\s+(?:an?\s+|the\s+)?"
                                r"(?:(?:book|novel|story)\s+(?:by|from|of)\s+)?|(?:directed|written|produced)\s+by\s+|"
                                r"by\s+|from\s+|with\s+|starring\s+)$|\b(?:it|this one|that one|(?:this|that|the) (?:movie|film|one))\s+"
-                               r"(?:had|has|starred|stars|featured|features)\s+$", re.IGNORECASE)
+                               r"(?:had|has|starred|stars|featured|features)\s+$|\b(?:that|this|the)\s+(?:movie|film|one)\s+"
+                               r"(?:with|starring)\s+$", re.IGNORECASE)
 """A person said of a film ("The Green Mile is based on a Stephen King novel, right?", "that was
-directed by Spielberg", "it's with Tom Hanks", "It had Robin Williams, I believe"): a fact about it, not a wish."""
+directed by Spielberg", "it's with Tom Hanks", "It had Robin Williams, I believe", "I will look into that
+movie with Tom Hanks"): a fact about it, not a wish."""
 _HOUSEHOLD = re.compile(r"\b(?:my|our)\s+family\s+and\s+(?:i|me|we|myself)\b", re.IGNORECASE)
-_LIKED_AFTER = re.compile(r"^[\s,.!]*(?:and\s+|but\s+)?i\s+(?:really\s+|just\s+)?(?:love|like|enjoy|adore)\s+(?:all\s+)?(?:his|her|their)\b",
+_LIKED_AFTER = re.compile(r"^[\s,.!?]*(?:and\s+|but\s+)?i\s+(?:really\s+|just\s+)?(?:love|like|enjoy|adore)\s+(?:all\s+)?"
+                          r"(?:his|her|their|him|them)\b",
                           re.IGNORECASE)
 _WISHED_FILM = re.compile(r"\b(?:movies?|films?|something|anything|ones?|stuff)\s+(?:that|which)\s+(?:is|are|was|were)\b",
                           re.IGNORECASE)

@@ -181,6 +181,8 @@ def test_a_person_said_of_a_film_is_no_wish(redial_agent) -> None:  # type: igno
     assert not [c for c in cons(state) if c[0] == "director"], cons(state)
     state, _ = talk(redial_agent, "Oh yeah! It's been awhile since I saw that, but I do remember liking it. It had Robin Williams, I believe.")
     assert not [c for c in cons(state) if c[0] == "stars"], cons(state)
+    state, _ = talk(redial_agent, "I will look into that movie with Tom Hanks")
+    assert not [c for c in cons(state) if c[0] == "stars"], cons(state)
     state, _ = talk(redial_agent, "something that stars Robin Williams")
     assert ("stars", "include", "robin williams") in cons(state), cons(state)
     state, _ = talk(redial_agent, "I want something based on a book by Stephen King")
@@ -222,3 +224,15 @@ def test_a_question_about_the_films_after_a_seen_answer_is_no_wish(agent) -> Non
 def test_you_are_welcome_closes_the_conversation(agent) -> None:  # type: ignore[no-untyped-def]
     state, replies = talk(agent, "I want a thriller", "You are welcome! thanks so much!")
     assert not replies[-1].cards and state.last_action is not None and state.last_action.kind == "wait"
+
+
+def test_a_farewell_closes_whatever_else_the_message_says(agent) -> None:  # type: ignore[no-untyped-def]
+    """"loved that one, thanks for the recommendations.  have a great day" (read as "seen") and "... I will
+    look into that movie with Tom Hanks. Thank you, and goodnight" (a new wish) got three more films."""
+    for last in ("loved that one, thanks for the recommendations.  have a great day",
+                 ("No, thank you for your suggestion though. I will look into that movie with Tom Hanks. "
+                  "Thank you, and goodnight"), "seen it, bye"):
+        state, replies = talk(agent, "I want a comedy", "just recommend something", last)
+        assert not replies[-1].cards and state.last_action is not None and state.last_action.kind == "wait", last
+    state, replies = talk(agent, "I want a comedy", "have a good day. any more?")  # asks for more
+    assert state.last_action is not None and state.last_action.kind != "wait"
