@@ -55,8 +55,8 @@ class Encoder:
         self._one: LRU[np.ndarray] = LRU(ONE_CACHE)
         # per thread count: None = not tried yet, False = unavailable (PyTorch), else the session
         self._onnx: dict[int, OnnxBert | Literal[False]] = {}
-        # int8 graphs per thread count: None = not tried yet, False = unusable (the float graph)
-        self._int8: dict[int, OnnxBert | Literal[False]] = {}
+        # the int8 graph (one intra-op thread): None = not tried yet, False = unusable (the float graph)
+        self._int8: OnnxBert | Literal[False] | None = None
 
     @property
     def model(self) -> SentenceTransformer:
@@ -135,7 +135,7 @@ class Encoder:
         same vectors. ~1.7x less CPU than the float graph; recall in docs/retrieval-and-ranking.md."""
         import torch
 
-        graph = self.query_graph(1) if len(texts) else None
+        graph = self.query_graph() if len(texts) else None
         if graph is None:
             return self.encode(texts, progress=progress), "float"
         from concurrent.futures import ThreadPoolExecutor
@@ -156,17 +156,16 @@ class Encoder:
                 out[i] = v
         return out, "int8"
 
-    def query_graph(self, threads: int = 1) -> OnnxBert | None:
-        """The int8 (dynamically quantised) MiniLM graph for retrieval queries and item texts, built once
-        per thread count: ~1.7x less CPU than the float graph. Used only if every probe text keeps a
+    def query_graph(self) -> OnnxBert | None:
+        """The int8 (dynamically quantised) MiniLM graph for retrieval queries and item texts, on one
+        intra-op thread, built once: ~1.7x less CPU than the float graph. Used only if every probe text keeps a
         cosine of at least `MIN_QUERY_COSINE` to its float vector; None (the float path) otherwise, with
         the PyTorch backend, or on any failure. The NLU's message vectors stay float."""
-        got = self._int8.get(threads)
-        if got is None:
-            got = self._int8[threads] = self._build_query_graph(threads) or False
-        return got or None
+        if self._int8 is None:
+            self._int8 = self._build_query_graph() or False
+        return self._int8 or None
 
-    def _build_query_graph(self, threads: int) -> OnnxBert | None:
+    def _build_query_graph(self) -> OnnxBert | None:
         exact = self.onnx(1)
         if exact is None:
             return None
@@ -179,7 +178,7 @@ class Encoder:
             try:
                 if attempt:
                     int8_path(source).unlink(missing_ok=True)
-                graph = OnnxBert.load(int8_graph(source), threads=threads)
+                graph = OnnxBert.load(int8_graph(source), threads=1)
                 for probe in (*PROBES, QUERY_PROBE):
                     cos = float(self._onnx_vectors(graph, [probe])[0] @ self._onnx_vectors(exact, [probe])[0])
                     if cos < MIN_QUERY_COSINE:

@@ -82,15 +82,15 @@ _FAREWELL = re.compile(r"\b(good\s?bye|bye+|good\s?night|see (you|ya)|have a (gr
 """A leave-taking that ends the conversation whatever else the message says ("loved that one, thanks for
 the recommendations.  have a great day", "I will look into that movie with Tom Hanks. Thank you, and
 goodnight"), unless it asks for more."""
-_GOODBYE = re.compile(r"\b(good\s?bye|bye+|good\s?night|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|evening|"
-                      r"weekend|one)|(nice|great|fun) (chatting|talking)|(thanks|thank you)\b[^?]{0,30}\b(help|chat|"
+_GOODBYE = re.compile(r"\b((nice|great|fun) (chatting|talking)|(thanks|thank you)\b[^?]{0,30}\b(help|chat|"
                       r"chatting|talking|suggestions|recommendations)|that'?s all|"
                       r"i (really )?appreciate (your|the|all (of )?(your|the)) (help|suggestions|recommendations|time)|"
                       r"i (think )?i('ve)? found (what i (want|need|was looking for)|something to watch|my movie)|i think (we'?re|i'?m) (good|done|set)|"
                       r"(i'?m|we'?re) (all )?set|(you'?re|you are) (very |so |most )?welcome|(i'?m|we'?re) (happy|good) with (that|those|these|the (selection|"
                       r"suggestions|list)))\b", re.IGNORECASE)
-"""The user closes the conversation ("Thank you for your help! Have a good day", "I think we're good",
-"bye"): a farewell, not more films (real ReDial seekers end this way)."""
+"""The user closes the conversation without a farewell word (`_FAREWELL`: "Thank you for your help", "I
+think we're good"), unless the message also reacts, wishes or asks for more: not more films (real ReDial
+seekers end this way)."""
 _NOT_CLOSING = frozenset({"reject", "seen", "critique", "not_now", "ask_rec"})
 """NLU intents that keep the conversation going whatever polite words come with them ("thanks for the
 suggestions but I've seen those")."""
@@ -309,6 +309,10 @@ def _era_welcome(text: str) -> bool:
     return any(open_to(text, m.start()) or _FINE_TOO.match(text, m.end()) for m in _ERA.finditer(text))
 
 
+def _year_range(c: Constraint) -> bool:
+    return c.attribute == "year" and c.op in _NUMERIC_OPS
+
+
 def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     """Drop year ranges the NLU derived from vague words ("new", "old", "classic") when the text names no
     year, decade or century and asks for no recent films (`crs.nlu.numbers.RECENT`: "lately", "new
@@ -322,13 +326,10 @@ def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     if (parsed.critique is not None and (parsed.critique.about_item or not welcome)) or \
             (RECENT.search(text) and not welcome):
         return parsed
-    def vague(c: Constraint) -> bool:
-        return c.attribute == "year" and c.op in _NUMERIC_OPS
-
-    add = tuple(c for c in parsed.add if not vague(c))
+    add = tuple(c for c in parsed.add if not _year_range(c))
     crit = parsed.critique
-    if crit is not None and any(vague(c) for c in crit.add):  # here only a critique about no film
-        crit = replace(crit, add=tuple(c for c in crit.add if not vague(c)))
+    if crit is not None and any(_year_range(c) for c in crit.add):  # here only a critique about no film
+        crit = replace(crit, add=tuple(c for c in crit.add if not _year_range(c)))
     return parsed if len(add) == len(parsed.add) and crit is parsed.critique else replace(parsed, add=add, critique=crit)
 
 

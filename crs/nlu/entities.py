@@ -43,7 +43,6 @@ _CUED = re.compile(r"\b(?:like|loved?|liked|enjoyed|seen|watched|similar to|as g
 _COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
 
 
-
 def shouted(text: str) -> bool:
     """Whether a message is written in capitals ("I WAS HOPING YOU COULD HELP SUGGEST A FEW GOOD FAMILY
     MOVIES"): its capitals say nothing about which words are titles or names."""
