@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from crs.dialogue import cues
 from crs.dialogue.elicit import Elicitor
 from crs.dialogue.track import intent_kind, last_top
 from crs.nlg.questions import question_attribute
@@ -40,65 +41,6 @@ Intent = Literal["greet", "question", "request", "accept", "reject", "off_topic"
 """How the agent routes a turn (built on the NLU's IARD intent plus the surface cues below)."""
 
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
-_GREET = re.compile(r"^\s*(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE)
-_REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|something|anything|one|movies?|films?)\b|"
-                      r"^\W*(please |can you |could you )?(recommend|suggest)\b|"
-                      r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
-                      r"\bsomething else\b|\banother one\b|\b(what|anything|something) else\b|\bwhat other\b|\bother (ones|options|ideas)\b",
-                      re.IGNORECASE)
-_YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|absolutely|sounds good|why not)\b", re.IGNORECASE)
-_NO = re.compile(r"^\s*(no|nope|nah|not really|not at all|never)\b", re.IGNORECASE)
-_REJECT = re.compile(r"^\s*(no|nope|nah|not (that|this)( one)?|something else|another one|"
-                     r"i (don'?t|didn'?t) (like|enjoy) (that|it)|not for me|boring)\b", re.IGNORECASE)
-_SEEN = re.compile(r"\b(already (seen|watched|saw)|(i'?ve|i have|we'?ve|we have) ((already|actually|also|just|both) )?(seen|watched)|seen (it|that|this|them) "
-                   r"(already|before)|(saw|watched) (it|that|this|them) (already|before)|seen (it|that|this)\b(?! (one|movie|film)\?))",
-                   re.IGNORECASE)
-_NOT_NOW = re.compile(r"\bnot (really )?in the mood for\b|\bnot (tonight|today|right now)\b|\bmaybe (another|some other) time\b",
-                      re.IGNORECASE)
-_DISLIKED = re.compile(r"\b(didn'?t|did not|don'?t|do not) (really )?(like|enjoy|care for)|\b(hated|disliked|not a fan|"
-                       r"wasn'?t (a fan|good|great|that good)|not my (cup of tea|thing)|was (bad|awful|terrible|boring)|meh)\b",
-                       re.IGNORECASE)
-_LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|(sounds|looks) (really |so |pretty )?(good|great|perfect|fun|interesting|awesome|"
-                    r"amazing|cool)|i (loved|liked|love|like|enjoyed)|"
-                    r"let'?s (go with|watch)|perfect)\b", re.IGNORECASE)
-_ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
-                  r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",
-                  re.IGNORECASE)
-_TO_THE_BOT = r"(?:have|did|do) you (?:ever )?(?:seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)"
-"""A question to the bot about its own viewing ("have you seen", "did you like")."""
-_SEEN_ANSWER = r"(?:(?:yes|yeah|yep|no|nope|not yet|i have|i haven'?t|i'?ve|i did|i didn'?t)\b[^.!?]{0,60}[.!]+\s+)?"
-"""An answer about having seen the films before the question ("No I haven't seen either. Are they horror films?")."""
-_ITEM_QUESTION = re.compile(r"^\s*" + _SEEN_ANSWER + r"(?:and |so |but |ok(?:ay)?,? |hmm,? )?(?:is|was|does|did|has|will|would|are|were|"
-                            + _TO_THE_BOT + r")\s+"
-                            r"(?:it|this|that|they|those|these|this one|that one|the (?:first|second|third|last|other) one)"
-                            r"\b[^?.!]{0,80}\?+\s*$", re.IGNORECASE)
-"""One yes/no question about the film(s) on the table, the whole message ("is it too long?", "have you
-seen it?")."""
-_WH_ITEM_QUESTION = re.compile(r"^\s*" + _SEEN_ANSWER + r"(?:and |so |but |ok(?:ay)?,? )?(?!(?:how|what) about\b)(?:how|what|who|when|which|where)\b[^?.!]{0,40}"
-                               r"\b(?:it|this|that|this one|that one|they|those)\b[^?.!]{0,20}\?+\s*$", re.IGNORECASE)
-"""One wh-question about the film(s) on the table ("how long is it?", "what is it rated?")."""
-_FAREWELL = re.compile(r"\b(good\s?bye|bye+|good\s?night|see (you|ya)|have a (great|good|nice|wonderful|lovely) (night|day|"
-                       r"evening|weekend|one))\b", re.IGNORECASE)
-"""A leave-taking that ends the conversation whatever else the message says ("loved that one, thanks for
-the recommendations.  have a great day", "I will look into that movie with Tom Hanks. Thank you, and
-goodnight"), unless it asks for more."""
-_GOODBYE = re.compile(r"\b((nice|great|fun) (chatting|talking)|(thanks|thank you)\b[^?]{0,30}\b(help|chat|"
-                      r"chatting|talking|suggestions|recommendations)|that'?s all|"
-                      r"i (really )?appreciate (your|the|all (of )?(your|the)) (help|suggestions|recommendations|time)|"
-                      r"i (think )?i('ve)? found (what i (want|need|was looking for)|something to watch|my movie)|i think (we'?re|i'?m) (good|done|set)|"
-                      r"(i'?m|we'?re) (all )?set|(you'?re|you are) (very |so |most )?welcome|(i'?m|we'?re) (happy|good) with (that|those|these|the (selection|"
-                      r"suggestions|list)))\b", re.IGNORECASE)
-"""The user closes the conversation without a farewell word (`_FAREWELL`: "Thank you for your help", "I
-think we're good"), unless the message also reacts, wishes or asks for more: not more films (real ReDial
-seekers end this way)."""
-_NOT_CLOSING = frozenset({"reject", "seen", "critique", "not_now", "ask_rec"})
-"""NLU intents that keep the conversation going whatever polite words come with them ("thanks for the
-suggestions but I've seen those")."""
-_ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
-                     r"love it|that works|yes)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century)\b",
-                     re.IGNORECASE)
-_NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
 
 YES_NO_WORDS = 8
 """Longest reply still read as a yes/no to a value question ("in the mood for some drama?")."""
@@ -227,7 +169,7 @@ def _merge(same: list[Mention], stated: list[bool]) -> Mention:
 
 
 _CLAUSE = re.compile(r"[.!?;]+|,\s*(?=but\b|though\b|and\b)|\s+but\s+|\s+though\s+|\s+however\s+", re.IGNORECASE)
-_ASKS_THE_BOT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|hmm|well),?\s+)?" + _TO_THE_BOT + r"\b", re.IGNORECASE)
+_ASKS_THE_BOT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|hmm|well),?\s+)?" + cues.TO_THE_BOT + r"\b", re.IGNORECASE)
 """A clause that is a question to the bot about a film (it starts with it: "have you seen it?"; "I
 didn't like it, have you liked those?" keeps the user's stance)."""
 _UNSEEN = re.compile(r"\b(haven'?t|have not|never|not) (yet )?(seen|watched)\b", re.IGNORECASE)
@@ -252,18 +194,18 @@ def _stance(clause: str, polarity: int) -> tuple[str, int, str]:
     the clause says nothing explicit."""
     if _ASKS_THE_BOT.match(clause):  # "have you seen it?", "did you like the second one?": not the user's stance
         return "ask_about_item", 0, ""
-    if _NOT_NOW.search(clause):
+    if cues.NOT_NOW.search(clause):
         return "not_now", 0, "(not now)"
     if _UNSEEN.search(clause):
         return "", 0, ""
-    disliked = bool(_DISLIKED.search(clause))
-    if _SEEN.search(clause):
+    disliked = bool(cues.DISLIKED.search(clause))
+    if cues.SEEN.search(clause):
         return "seen", -1 if disliked else 1 if _POSITIVE.search(clause) else 0, "(seen)"
     if disliked:
         return "reject", -1, ""
-    if _ASK.search(clause):
+    if cues.ASK.search(clause):
         return "ask_about_item", 0, ""
-    if _LIKED.search(clause):
+    if cues.LIKED.search(clause):
         return "accept", 1, ""
     return "", polarity, ""
 
@@ -310,7 +252,7 @@ def _era_welcome(text: str) -> bool:
 
 
 def _year_range(c: Constraint) -> bool:
-    return c.attribute == "year" and c.op in _NUMERIC_OPS
+    return c.attribute == "year" and c.op in cues.NUMERIC_OPS
 
 
 def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
@@ -320,7 +262,7 @@ def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     but I will also watch new films", "I like old movies but newer ones are fine too": no era to filter by).
 
     A critique about an item ("something more recent than that") keeps its relative year."""
-    if _NUMBER.search(text) or LAST_YEARS.search(text):
+    if cues.NUMBER.search(text) or LAST_YEARS.search(text):
         return parsed
     welcome = _era_welcome(text)
     if (parsed.critique is not None and (parsed.critique.about_item or not welcome)) or \
@@ -337,7 +279,7 @@ def item_question(parsed: ParsedTurn, text: str, state: DialogueState) -> Parsed
     """One question about the film on the table, yes/no ("is it scary?") or wh- ("how long is it?"),
     asks about that film: its words are not wishes (no constraint, preference or critique from them;
     "is it scary?" used to add horror and steer the next films). A request cue ("what else") wins."""
-    if not (state.recommended and (_ITEM_QUESTION.match(text) or _WH_ITEM_QUESTION.match(text))) or _REQUEST.search(text):
+    if not (state.recommended and (cues.ITEM_QUESTION.match(text) or cues.WH_ITEM_QUESTION.match(text))) or cues.REQUEST.search(text):
         return parsed
     return replace(parsed, intent="ask_about_item", add=(), remove=(), preferences=(), critique=None,
                    mentions=tuple(m for m in parsed.mentions if m.kind == "item"))
@@ -352,13 +294,13 @@ def _parse(text: str, state: DialogueState, nlu: NLU, elicitor: Elicitor) -> Par
     if asked is not None and asked.kind == "ask" and asked.attribute and "=" in asked.attribute \
             and not parsed.add and not parsed.remove and _short_answer(text, parsed):
         name, value = asked.attribute.split("=", 1)
-        if _YES.search(text):
+        if cues.YES.search(text):
             parsed = replace(parsed, intent="inform", add=(Constraint(name, "include", value),))
-        elif _NO.search(text):
+        elif cues.NO.search(text) and not cues.INDIFFERENT.search(text):  # "no preference" wants nothing
             parsed = replace(parsed, intent="inform", add=(Constraint(name, "exclude", value),))
     elif last is not None and last.kind in ("recommend", "answer") and intent_kind(parsed.intent) is None \
             and not parsed.add and len(text.split()) <= REACTION_WORDS:  # a reaction to the item on the table
-        reaction = "reject" if _REJECT.search(text) else "accept" if _ACCEPT.search(text) else None
+        reaction = "reject" if cues.REJECT.search(text) else "accept" if cues.ACCEPT.search(text) else None
         target = last_top(state)
         if reaction and target:
             named = any(m.kind == "item" for m in parsed.mentions)
@@ -375,12 +317,12 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     if not text:
         return "empty"
     name = (parsed.intent or "").lower()
-    closing = "?" not in text and not _REQUEST.search(text)
-    if closing and _FAREWELL.search(text):
+    closing = "?" not in text and not cues.REQUEST.search(text)
+    if closing and cues.FAREWELL.search(text):
         return "goodbye"
     if name in ("seen", "not_now") and state.recommended:  # "I've seen the first one": show something else
         return "request"
-    if closing and _GOODBYE.search(text) and name not in _NOT_CLOSING and not (parsed.add or parsed.remove or parsed.critique):
+    if closing and cues.GOODBYE.search(text) and name not in cues.NOT_CLOSING and not (parsed.add or parsed.remove or parsed.critique):
         return "goodbye"
     kind = intent_kind(name)
     last_rec = state.last_action is not None and state.last_action.kind in ("recommend", "answer")
@@ -390,18 +332,20 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     answered = state.last_action is not None and state.last_action.said.kind == "ask" and bool(parsed.add)
     # the model's item-question guess yields to "what else could they watch?" and to new constraints
     # ("they are 6 and 8"); a reply to our question that names what the user wants is an answer
-    guessed = name == "ask_about_item" and not parsed.add and not _REQUEST.search(text)
+    guessed = name == "ask_about_item" and not parsed.add and not cues.REQUEST.search(text)
     if has_item and not answered and (question or guessed):
         return "question"
     informative = parsed.mentions or parsed.add or parsed.remove or parsed.preferences or parsed.critique
-    if _REQUEST.search(text) or (name == "ask_rec" and not informative):
+    if cues.REQUEST.search(text) or cues.DEFER.search(text) or (name == "ask_rec" and not informative):
         return "request"
+    if cues.INDIFFERENT.search(text) and not informative:  # "anything is fine": an answer, not off topic
+        return "inform"
     if informative or find_aspects(text):
         return "inform"
-    if _GREET.search(text):
+    if cues.GREET.search(text):
         return "greet"
     if name in ("chitchat", "other", "unknown", "neutral", ""):
-        return "off_topic" if len(text.split()) >= 3 and not _YES.search(text) else "chitchat"
+        return "off_topic" if len(text.split()) >= 3 and not cues.YES.search(text) else "chitchat"
     return "inform"
 
 

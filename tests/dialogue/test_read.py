@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from crs.dialogue.read import _REQUEST, drop_vague_years
+from crs.dialogue.cues import REQUEST
+from crs.dialogue.read import drop_vague_years
 from crs.types import Constraint, ParsedTurn
 
 
@@ -17,9 +18,9 @@ def test_vague_year_words_are_not_filters():
 
 
 def test_request_with_plural_movies():
-    assert _REQUEST.search("recommend a few good movies")
-    assert _REQUEST.search("can you suggest some films")
-    assert not _REQUEST.search("I watched two movies yesterday")
+    assert REQUEST.search("recommend a few good movies")
+    assert REQUEST.search("can you suggest some films")
+    assert not REQUEST.search("I watched two movies yesterday")
 
 
 def test_html_entities_pasted_from_a_web_page_are_decoded() -> None:
