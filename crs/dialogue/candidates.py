@@ -204,10 +204,14 @@ _FILLER = frozenset(("the", "a", "an", "and", "of", "to", "in", "on"))
 def same_series(a: str, b: str) -> bool:
     """Whether two `series` keys name one series: equal, or starting with the same two or more content
     words, the last of them whole in one of the keys ("dumb and dumber" / "dumb and dumber to" / "dumb
-    and dumberer", "the dark knight" / "the dark knight rises"; "the dark tower", "up in the air" are
-    other films)."""
+    and dumberer", "the dark knight" / "the dark knight rises"), or one key is a single word of four
+    letters or more that starts the other ("batman" / "batman returns"; "the dark tower", "up in the air"
+    are other films)."""
     if a == b:
         return True
+    short, other = sorted((a, b), key=len)
+    if " " not in short and len(short) >= 4 and other.startswith(short + " "):
+        return True  # "batman" / "batman returns", "rocky" / "rocky balboa" ("up" / "up in the air" stay apart)
     p = os.path.commonprefix([a, b])
     words = p.split()
     if words and p[-1].isalnum() and not any(len(k) == len(p) or not k[len(p)].isalnum() for k in (a, b)):

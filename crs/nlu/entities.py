@@ -94,7 +94,7 @@ class EntityLinker:
     def _people(catalog: Catalog) -> tuple[dict[str, tuple[str, str, frozenset[str]]], Counter[str]]:
         """normalised name → (default attribute, name, all attributes), and the number of films of
         each name. The default is where the person appears most, except that a director is a
-        director first (users say "a Nolan film")."""
+        director first (users say "a Nolan film") unless they wrote three times as many films."""
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         films: Counter[str] = Counter()
         spelled: dict[str, str] = {}
@@ -112,8 +112,8 @@ class EntityLinker:
         out = {}
         for k, c in counts.items():
             best = c.most_common(1)[0][0]
-            if best == "writers" and "director" in c:
-                best = "director"
+            if best == "writers" and "director" in c and 3 * c["director"] > c["writers"]:
+                best = "director"  # a writer who directed once is a writer first (Stephen King, Michael Crichton)
             out[k] = (best, spelled[k], frozenset(c))
         return out, films
 

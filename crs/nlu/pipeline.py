@@ -19,7 +19,8 @@ from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import Numbers, read_numbers
 from crs.nlu.people import no_people_notice, unlinked_people
 from crs.nlu.references import find_references
-from crs.nlu.rules import absolute_constraints, positive_text, removal_windows, removals
+from crs.nlu.rules import absolute_constraints, conditional_windows, positive_text, removal_windows, removals
+from crs.nlu.spelling import Speller, rule_words
 from crs.nlu.text import ScopeFinder, inside, normalise, said_of_a_film, sanitise
 from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
 
@@ -60,12 +61,14 @@ class NLUPipeline:
         self.content_rules = compile_content(self.lexicon)
         self.models = models or NLUModels()
         self.vader = VaderBaseline()
+        self.speller = Speller(rule_words(self.lexicon.phrases, (r["pattern"] for r in raw.get("content_words", {}).get("rules", []))),
+                               (w for key in (*linker.titles, *linker.people) for w in key.split()))
 
     def parse(self, text: str, state: DialogueState) -> ParsedTurn:
         """Parse one user message. Never raises."""
         clean = sanitise(text)
         try:
-            return self._parse(clean.text, state, clean.notices)
+            return self._parse(self.speller.fix(clean.text), state, clean.notices)
         except Exception:
             log.exception("NLU failed on a message of %d characters", len(clean.text))
             return ParsedTurn(clean.text[:2000], "other", notices=clean.notices + ("sorry, I could not understand that message",))
@@ -223,7 +226,7 @@ class NLUPipeline:
         out: list[Constraint] = list(critique.add) if critique else []
         explicit = {c.attribute for c in numbers.add if c.op in _NUMERIC}  # "this century" beats "too old"
         out = [c for c in out if not (c.attribute in explicit and c.op in _NUMERIC)]
-        skip = consumed + removal_windows(text)
+        skip = consumed + removal_windows(text) + conditional_windows(text)
         banned: set[tuple[int, int]] = set()  # spans of attribute phrases already turned into a ban
         for lk in links:
             if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) \

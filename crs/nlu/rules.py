@@ -91,6 +91,16 @@ def removal_windows(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_CONDITIONAL = re.compile(r"\b(?:if|when) not\b(?:(?!\b(?:then|maybe|perhaps|how about|what about|any|some)\b)[^,;.!?])*",
+                          re.IGNORECASE)
+
+
+def conditional_windows(text: str) -> list[tuple[int, int]]:
+    """Clauses that name a value as a fallback, not a wish nor a ban ("If not horror, any good
+    comedies?": comedies are wanted, horror is neither banned nor asked for)."""
+    return [m.span() for m in _CONDITIONAL.finditer(text)]
+
+
 _SAID_OF_A_FILM = re.compile(r"\b(?:it|that|this|that one|this one|they|those)\s*(?:was|is|were|are|'s|seemed|looked)\b"
                              r"(?!\s+been\b)(?:\s+[^\s,.;!?]+){0,6}", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:something|anything|movies?|films?|ones|stuff)\s+$", re.IGNORECASE)

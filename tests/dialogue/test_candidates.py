@@ -129,3 +129,16 @@ def test_one_film_per_series_in_a_list_and_none_of_a_series_passed_over():
     assert list(diverse(order, titles, 3)) == [0, 2, 3, 1, 4]
     assert list(diverse(order, titles, 3, frozenset({"jaws"}))) == [0, 3, 4, 1, 2]
     assert list(diverse(np.arange(2), titles[:2], 2)) == [0, 1]  # nothing else to show: the list still fills up
+
+
+def test_a_one_word_series_key_starts_its_sequels_titles(redial_catalog) -> None:  # type: ignore[no-untyped-def]
+    """Batman (1989), Batman Returns and Batman Forever were shown in one list (keys "batman", "batman
+    returns", "batman forever" share one content word); "Up" and "Up in the Air" stay apart."""
+    from crs.dialogue.candidates import diverse, same_series, series
+
+    titles = [redial_catalog.item(i).title for i in ("181370", "81563", "86397")]
+    assert titles == ["Batman", "Batman Returns", "Batman Forever"]
+    assert same_series(series(titles[0]), series(titles[1])) and same_series(series(titles[0]), series(titles[2]))
+    order = list(diverse(np.arange(5), [titles[0], titles[1], "The Matrix", titles[2], "Alien"], 3))
+    assert order == [0, 2, 4, 1, 3]
+    assert not same_series(series("Up"), series("Up in the Air")) and not same_series(series("Big"), series("Big Fish"))
