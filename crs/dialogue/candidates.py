@@ -170,8 +170,9 @@ def shortlist(catalog: Catalog, engine: SearchEngine, ranker: Ranker, reviews: R
     opinion = opinion_of(state, " ".join(state.preferences[-1:]))
     evidence = np.asarray(reviews.evidence(ids, opinion), dtype=np.float32)
     fused = scores[top] + REVIEW_WEIGHT * evidence
-    order = diverse(np.argsort(-fused, kind="stable"), [catalog.item(i).title for i in ids], k,
-                    blocked_series(catalog, state))
+    titles = [catalog.item(i).title for i in ids]
+    order = diverse(np.argsort(-fused, kind="stable"), titles, k, blocked_series(catalog, state),
+                    asked_series(" ".join(state.preferences[-1:]), titles))
     shown, rest = fused[order[:k]], fused[order[k:]]
     margin = float((shown.mean() - rest.mean()) / (float(scores.std()) + 1e-6)) if rest.size else 0.0
     return Shortlist(tuple(ids[i] for i in order[:k]), margin, float(evidence[order[:k]].mean()))
@@ -230,19 +231,39 @@ def blocked_series(catalog: Catalog, state: DialogueState) -> frozenset[str]:
     return frozenset(out - {series(catalog.item(i).title) for i in liked if i in catalog})
 
 
-def diverse(order: np.ndarray, titles: Sequence[str], k: int, blocked: frozenset[str] = frozenset()) -> np.ndarray:
+_SERIES_WISH = re.compile(r"\b([a-z0-9][a-z0-9':&. -]{1,60}?)\s+(?:movies|films|series|franchise|saga|trilogy|flicks)\b")
+"""A wish for a series by name ("any harry potter films?", "I want batman movies")."""
+
+
+def asked_series(text: str, titles: Sequence[str]) -> frozenset[str]:
+    """Series keys among `titles` that `text` asks for by name: the last one to four words before
+    "movies" / "films" / "series" ... equal to a key, or to the first word of a key ("batman"
+    → "batman returns")."""
+    keys = {series(t) for t in titles}
+    out: set[str] = set()
+    for m in _SERIES_WISH.finditer(text.lower().replace("&", "and")):
+        words = m.group(1).split()
+        for n in range(1, min(4, len(words)) + 1):
+            name = " ".join(words[-n:])
+            out |= {key for key in keys if key == name or (len(name) >= 4 and key.startswith(name + " "))}
+    return frozenset(out)
+
+
+def diverse(order: np.ndarray, titles: Sequence[str], k: int, blocked: frozenset[str] = frozenset(),
+            wanted: frozenset[str] = frozenset()) -> np.ndarray:
     """`order` with its first k entries from k different series (`same_series`), none of them `blocked`
     (Jaws 2 and Jaws 3-D after Jaws, or three Star Wars films in one list, say nothing new); the
     skipped entries follow, so a list short of other films still fills up. A blocked series is
     matched exactly: the looser `same_series` there cost profile SR (a passed-over "The Dark Knight"
-    blocked "The Dark Knight Rises")."""
+    blocked "The Dark Knight Rises"). Series the user asks for by name (`wanted`, `asked_series`) may
+    fill the list ("any harry potter films?")."""
     first: list[int] = []
     later: list[int] = []
     chosen: list[str] = []
     for i in order:
         if len(first) < k:
             key = series(titles[int(i)])
-            if key not in blocked and not any(same_series(key, t) for t in chosen):
+            if key in wanted or (key not in blocked and not any(same_series(key, t) for t in chosen)):
                 first.append(int(i))
                 chosen.append(key)
                 continue

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _NUMERIC = ("ge", "gt", "le", "lt", "eq")
+_SERIES_AFTER = re.compile(r"^\s*(?:movies|films|series|franchise|saga|trilogy|flicks)\b", re.IGNORECASE)
+"""After a title, a wish for its series ("any harry potter films?"): the words stay in the preference phrase."""
 FUZZY_LINK = 90.0
 """rapidfuzz score from which an unknown title is linked (below: only suggested)."""
 
@@ -104,7 +106,8 @@ class NLUPipeline:
             prefs.append(critique.preference)
         prefs += list(content.preferences) + [p for p in numbers.preferences if not _filtered(p, add)]
         if intent in ("ask_rec", "add_details", "critique"):
-            cut = list(crit.consumed if crit else ()) + items + list(numbers.consumed) + list(content.consumed) \
+            named = [s for s in items if not _SERIES_AFTER.match(text[s[1]:])]  # "harry potter films" stays a wish
+            cut = list(crit.consumed if crit else ()) + named + list(numbers.consumed) + list(content.consumed) \
                 + removal_windows(text) + [span for span, _ in people] + [lk.span for lk in links if _panned(text, lk)]
             pos = positive_text(text, scopes, cut)
             if pos:
