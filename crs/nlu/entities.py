@@ -33,6 +33,7 @@ SURNAME_SHARE = 0.8
 
 _AT_ID = re.compile(r"@(\d+)(?:\s*<[^>]{0,200}>)?")
 _YEAR = re.compile(r"^\s*\(?\s*((?:19|20)\d\d)\s*\)?")
+_YEAR_IN_PARENS = re.compile(r"^\s*\(\s*(?:18|19|20)\d\d\s*\)")
 _DECADE = re.compile(r"(?<![0-9])(?:(19|20)?(\d)0)'?s(?![a-z0-9])|\b(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b")
 _DECADE_WORDS = {"twenties": "2", "thirties": "3", "forties": "4", "fifties": "5", "sixties": "6", "seventies": "7",
                  "eighties": "8", "nineties": "9"}
@@ -226,6 +227,8 @@ class EntityLinker:
         words = [t for t, _, _ in toks]
         if all(w.isdigit() for w in words):  # "my 9 year old", "the first 2": numbers, not the films "9" or "2"
             return False
+        if _YEAR_IN_PARENS.match(text[toks[-1][2]:]):
+            return True  # "Avatar (2009) is sci fantasy": a title with its year, wherever it stands
         if len(words) >= 3 and not all(w in _COMMON for w in words):
             return True
         if len(words) == 2 and not any(w in _COMMON for w in words):
@@ -234,6 +237,8 @@ class EntityLinker:
             return True  # "something like the notebook", "I loved the matrix": a cued "the X" in lower case
         if shouted(text):  # capitals say nothing here: only a cue does ("I NEED A COMEDY LIKE SUPERBAD")
             return _CUED.search(text[: toks[0][1]]) is not None
+        if len(words) == 1 and words[0] in _COMMON and _VERB_AFTER.match(text[toks[0][2]:]):
+            return False  # "... never seen it It is famous": a pronoun starting an unpunctuated sentence
         surface = [text[s:e] for _, s, e in toks]
         content = [w for w in surface if w.lower() not in ("of", "the", "and", "a", "an", "in", "on", "to")]
         caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
@@ -368,6 +373,9 @@ def _front_article(title: str) -> str:
     return f"{art}{m.group(1)}" if art.endswith("'") else f"{art} {m.group(1)}"
 
 
+_VERB_AFTER = re.compile(r"^\s*(?:is|was|'s|’s|has|had|does|did|will|would|seems|sounds|looks|made|makes|got)\b",
+                         re.IGNORECASE)
+"""A verb right after a one-word common title ("It", "Her", "Us"): the word is a pronoun."""
 _ROLE_CUES = (("writers", re.compile(r"\b(writ(ten|er|es)|screenplay|(books?|novels?|stor(y|ies)|scripts?)\s+(by|from|of))\b")),
               ("director", re.compile(r"\b(direct(ed|or|s)?|by)\b")), ("writers", re.compile(r"\b(based on)\b")),
               ("stars", re.compile(r"\b(starring|stars?|with|actor|actress|acted|plays?)\b")))

@@ -56,3 +56,20 @@ def test_a_writer_who_directed_once_is_a_writer(redial_agent) -> None:  # type: 
     assert ("writers", "include", "stephen king") in cons(state), cons(state)
     state, _ = talk(redial_agent, "I want a Christopher Nolan movie")  # a writer-director is a director first
     assert ("director", "include", "christopher nolan") in cons(state), cons(state)
+
+
+def test_a_pronoun_starting_an_unpunctuated_sentence_is_no_title(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """A verbatim ReDial train seeker message: "It is famous" linked the film It (1990)."""
+    state, _ = talk(redial_agent, "I know of that one but have never seen it It is famous and very popular. Thanks!")
+    assert not [m for m in state.mentions if m.kind == "item" and m.speaker.name == "USER"], state.mentions
+    state, _ = talk(redial_agent, "Have you seen It? I watched Her last night")  # titles without a verb after
+    named = {redial_agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item"}
+    assert {"It", "Her"} <= named, named
+
+
+def test_a_title_with_its_year_starts_a_message(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"Avatar (2009) is sci fantasy if you ask me." (a ReDial train seeker message, @id written as the
+    title and year) linked no film: a one-word title at a sentence start was never linked."""
+    state, _ = talk(redial_agent, "Avatar (2009) is sci fantasy if you ask me.")
+    named = {redial_agent.catalog.item(m.entity).display for m in state.mentions if m.kind == "item"}
+    assert "Avatar (2009)" in named, named
