@@ -13,15 +13,16 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from crs.nlu.content import Content, compile_content, read_content
-from crs.nlu.critique import MODERATED, CritiqueResult, CritiqueRules, discussed_item
+from crs.nlu.critique import CritiqueResult, CritiqueRules, discussed_item
 from crs.nlu.entities import EntityLinker, Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import Numbers, read_numbers
 from crs.nlu.people import no_people_notice, unlinked_people
 from crs.nlu.references import find_references
+from crs.nlu.remarks import compared, describes, moderated, panned, praised, qualified
 from crs.nlu.rules import absolute_constraints, conditional_windows, positive_text, removal_windows, removals
 from crs.nlu.spelling import Speller, rule_words
-from crs.nlu.text import ScopeFinder, inside, normalise, said_of_a_film, sanitise
+from crs.nlu.text import ScopeFinder, inside, normalise, sanitise
 from crs.types import Constraint, Critique, DialogueState, Mention, ParsedTurn, Speaker
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class NLUPipeline:
         if intent in ("ask_rec", "add_details", "critique"):
             named = [s for s in items if not _SERIES_AFTER.match(text[s[1]:])]  # "harry potter films" stays a wish
             cut = list(crit.consumed if crit else ()) + named + list(numbers.consumed) + list(content.consumed) \
-                + removal_windows(text) + [span for span, _ in people] + [lk.span for lk in links if _panned(text, lk)]
+                + removal_windows(text) + [span for span, _ in people] + [lk.span for lk in links if panned(text, lk)]
             pos = positive_text(text, scopes, cut)
             if pos:
                 prefs.append(pos)
@@ -194,12 +195,12 @@ class NLUPipeline:
                 pol = (crit.polarity.get(lk.entity) if crit else None) or (-1 if inside(lk.span, scopes) else liked[lk.span])
                 anchor = pol > 0 and _ANCHOR.search(text[:lk.span[0]]) is not None  # "something like X but less violent"
                 stances[lk.entity] = stance.get(lk.span, pol) if pol > 0 and not anchor else pol
-            elif _moderated(text, lk) or _compared(text, lk) or (kind == "person" and _describes(text, lk)) or (
+            elif moderated(text, lk) or compared(text, lk) or (kind == "person" and describes(text, lk)) or (
                     inside(lk.span, scopes) and lk.value not in excluded and (
-                    _qualified(text, lk) or _kind_of_wanted(lk, wanted or {}))):
+                    qualified(text, lk) or _kind_of_wanted(lk, wanted or {}))):
                 pol = 0
             else:
-                pol = -1 if inside(lk.span, scopes) or lk.value in excluded or _panned(text, lk) else 1
+                pol = -1 if inside(lk.span, scopes) or lk.value in excluded or panned(text, lk) else 1
             out.append(Mention(lk.entity, kind, state.turn, Speaker.USER, pol, lk.span, lk.text))
         return out, tuple(stances.items())
 
@@ -224,7 +225,7 @@ class NLUPipeline:
                      critique: Critique | None, numbers: Numbers, content: Content,
                      wanted: Mapping[tuple[str, str], set[str]] | None = None, shown: bool = False) -> list[Constraint]:
         """Hard constraints of the message; `shown`: a film is on the table (a person praised right
-        after their name comments on its cast, `_praised`)."""
+        after their name comments on its cast, `remarks.praised`)."""
         consumed = list(crit.consumed if crit else ()) + list(numbers.consumed)
         out: list[Constraint] = list(critique.add) if critique else []
         explicit = {c.attribute for c in numbers.add if c.op in _NUMERIC}  # "this century" beats "too old"
@@ -232,11 +233,11 @@ class NLUPipeline:
         skip = consumed + removal_windows(text) + conditional_windows(text)
         banned: set[tuple[int, int]] = set()  # spans of attribute phrases already turned into a ban
         for lk in links:
-            if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or _describes(text, lk) \
-                    or _compared(text, lk) or _panned(text, lk) or (shown and _praised(text, lk)):
+            if lk.kind not in ("attribute", "person") or inside(lk.span, skip) or describes(text, lk) \
+                    or compared(text, lk) or panned(text, lk) or (shown and praised(text, lk)):
                 continue
             negated = inside(lk.span, scopes)
-            if negated and (_qualified(text, lk) or _moderated(text, lk)):  # "not grossout comedies", "nothing too silly"
+            if negated and (qualified(text, lk) or moderated(text, lk)):  # "not grossout comedies", "nothing too silly"
                 continue
             if negated and _kind_of_wanted(lk, wanted or {}):
                 continue  # "a scary movie" ... "not slasher stuff": a kind of the wanted genre, not a ban of it
@@ -290,106 +291,6 @@ def _kind_of_wanted(lk: Link, wanted: Mapping[tuple[str, str], set[str]]) -> boo
     said = wanted.get((lk.attribute, lk.value.lower()))
     surface = normalise(lk.text)
     return said is not None and surface[:4] != normalise(lk.value)[:4] and surface not in said
-
-
-_FUNCTION = frozenset([
-    "a", "an", "the", "any", "no", "not", "more", "much", "many", "really", "too", "so", "into", "of",
-    "for", "like", "want", "watch", "see", "with", "about", "on", "in", "fan", "big", "huge", "some",
-    "other", "another", "those", "these", "that", "this", "are", "is", "am", "be", "do", "does", "did",
-    "don't", "dont", "doesn't", "didn't", "isn't", "aren't", "arent", "wasn't", "weren't", "can't", "cant", "stand", "hate", "love", "enjoy", "besides",
-    "except", "than", "but", "or", "and", "nothing", "none", "never", "without", "avoid", "i", "me", "my",
-    "watching", "seeing", "less", "fewer", "mood", "anything", "something", "movie", "movies", "film",
-    "films", "genre", "kind", "type", "sort", "also", "even"
-])
-
-
-def _qualified(text: str, link: Link) -> bool:
-    """A negated value with a modifier right before it ("not grossout comedies", "no cheesy romance"):
-    the modifier is what is unwanted, so the value is neither excluded nor a contradiction."""
-    before = re.findall(r"[a-z'-]+", text[max(0, link.span[0] - 30): link.span[0]].lower())
-    return bool(before) and before[-1] not in _FUNCTION and link.kind == "attribute"
-
-
-def _moderated(text: str, link: Link) -> bool:
-    """An attribute word after a negated degree ("nothing too silly", "not too scary"): less of it is
-    wanted, so it is neither excluded nor a disliked value."""
-    return link.kind == "attribute" and MODERATED.search(text[max(0, link.span[0] - 30): link.span[0]]) is not None
-
-
-_THAN = re.compile(r"\bthan\s+(?:a\s+|an\s+|the\s+)?$", re.IGNORECASE)
-
-
-def _compared(text: str, link: Link) -> bool:
-    """The value a wish is measured against ("more action than romance", "comedy rather than
-    horror") is not itself wanted."""
-    return link.kind == "attribute" and _THAN.search(text[max(0, link.span[0] - 12): link.span[0]]) is not None
-
-
-_PANNED = re.compile(r"^\s*(isn'?t|is not|wasn'?t|was not|ain'?t|can'?t act|cannot act|"
-                     r"(is|was) (so |really |pretty |just )?(annoying|terrible|awful|bad|overrated|the worst|not funny))\b",
-                     re.IGNORECASE)
-
-
-_PRAISED = re.compile(r"^\s*(?:is|was|'s|are|were)\s+(?:so\s+|really\s+|very\s+|just\s+|such\s+|always\s+)?(?:an?\s+)?"
-                      r"(?:great|cute|good|amazing|awesome|funny|hilarious|hot|talented|brilliant|fantastic|excellent|"
-                      r"perfect|adorable|wonderful|gorgeous)\b", re.IGNORECASE)
-
-
-def _praised(text: str, link: Link) -> bool:
-    """A person praised right after the name while a film is on the table ("Zac Efron is so cute!",
-    "Macaulay Culkin is great in those"): a comment on its cast, kept as a liked mention, not a wish
-    for their films. Without a film shown ("Jack Black is funny" answering a question) it is one."""
-    return link.kind == "person" and _PRAISED.search(text[link.span[1]: link.span[1] + 40]) is not None \
-        and _THEIR_FILMS.search(text) is None
-
-
-_THEIR_FILMS = re.compile(r"\b(?:with|starring|by|from) (?:him|her|them)\b|\b(?:his|her|their) (?:other )?(?:movies|films|work)\b|"
-                          r"\bmore of (?:him|her|them)\b", re.IGNORECASE)
-"""A request for the praised person's films ("Tom Hanks is great, anything with him?"): a wish after all."""
-
-
-def _panned(text: str, link: Link) -> bool:
-    """A person the message says something against right after the name ("Owen Wilson isn't that
-    funny", "Nicolas Cage can't act"): not a wish for their films."""
-    return link.kind == "person" and _PANNED.search(text[link.span[1]: link.span[1] + 40]) is not None
-
-
-_OF_A_FILM = re.compile(r"^\s+(in|of)\s+(it|that|this)\b", re.IGNORECASE)
-"""A part of one film ("the music in it"); "ones that have a little action in them" is a wish."""
-_BOTS_TASTE = re.compile(r"\byou\s+(must|seem to|probably|also|really|sure|clearly)(\s+really)?\s+(like|love|enjoy)s?\s+$",
-                         re.IGNORECASE)
-
-_PERSON_OF_A_FILM = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:based on|adapted from)\s+(?:an?\s+|the\s+)?"
-                               r"(?:(?:book|novel|story)\s+(?:by|from|of)\s+)?|(?:directed|written|produced)\s+by\s+|"
-                               r"by\s+|from\s+|with\s+|starring\s+)$|\b(?:it|this one|that one|(?:this|that|the) (?:movie|film|one))\s+"
-                               r"(?:had|has|starred|stars|featured|features)\s+$|\b(?:that|this|the)\s+(?:movie|film|one)\s+"
-                               r"(?:with|starring)\s+$", re.IGNORECASE)
-"""A person said of a film ("The Green Mile is based on a Stephen King novel, right?", "that was
-directed by Spielberg", "it's with Tom Hanks", "It had Robin Williams, I believe", "I will look into that
-movie with Tom Hanks"): a fact about it, not a wish."""
-_HOUSEHOLD = re.compile(r"\b(?:my|our)\s+family\s+and\s+(?:i|me|we|myself)\b", re.IGNORECASE)
-_LIKED_AFTER = re.compile(r"^[\s,.!?]*(?:and\s+|but\s+)?i\s+(?:really\s+|just\s+)?(?:love|like|enjoy|adore)\s+(?:all\s+)?"
-                          r"(?:his|her|their|him|them)\b",
-                          re.IGNORECASE)
-_WISHED_FILM = re.compile(r"\b(?:movies?|films?|something|anything|ones?|stuff)\s+(?:that|which)\s+(?:is|are|was|were)\b",
-                          re.IGNORECASE)
-
-
-def _describes(text: str, link: Link) -> bool:
-    """A genre adjective said of a film ("airplane was hilarious", "the first one is funny") or a
-    genre word naming a part of one ("I like the music in it") describes it; it is not a wish for that
-    genre. Said of the films wished for ("I'm looking for movies that are hilarious") it is the wish.
-    A person the user says the bot likes ("you must really like Leonardo DiCaprio") or said of a film
-    ("it was directed by Spielberg") is no wish either."""
-    before = text[max(0, link.span[0] - 40): link.span[0]]
-    if link.kind == "person":
-        return _BOTS_TASTE.search(before) is not None or (
-            _PERSON_OF_A_FILM.search(before) is not None and _WISHED_FILM.search(before) is None
-            and _LIKED_AFTER.match(text[link.span[1]:link.span[1] + 40]) is None)  # "... by Spielberg and I love his films"
-    if link.kind == "attribute" and _HOUSEHOLD.search(text[max(0, link.span[0] - 8):link.span[1] + 14]):
-        return True  # "my family and I love those": the user's family, not the genre
-    return link.kind == "attribute" and (said_of_a_film(text, link.span[0])
-                                         or _OF_A_FILM.search(text[link.span[1]: link.span[1] + 20]) is not None)
 
 
 def _filtered(phrase: str, add: list[Constraint]) -> bool:

@@ -236,3 +236,20 @@ def test_a_farewell_closes_whatever_else_the_message_says(agent) -> None:  # typ
         assert not replies[-1].cards and state.last_action is not None and state.last_action.kind == "wait", last
     state, replies = talk(agent, "I want a comedy", "have a good day. any more?")  # asks for more
     assert state.last_action is not None and state.last_action.kind != "wait"
+
+
+def test_a_question_about_the_bots_taste_is_no_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    """"Do you only like SciFi? I will check out that one ..." (a ReDial train seeker message) asked
+    for sci-fi; "I like SciFi, do you?" still does."""
+    state, _ = talk(agent, "Do you only like SciFi? I will check out that one")
+    assert not genre_includes(state), cons(state)
+    state, _ = talk(agent, "I like SciFi, do you?")
+    assert genre_includes(state) & {"sci-fi", "science fiction"}, cons(state)
+
+
+def test_the_person_one_names_a_film(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"no I haven't been meaning to see it. that's the Mel Gibson directed one?" asked for his films."""
+    state, _ = talk(redial_agent, "no I haven't been meaning to see it. that's the Mel Gibson directed one?")
+    assert not [c for c in cons(state) if c[0] in ("stars", "director")], cons(state)
+    state, _ = talk(redial_agent, "I want a Mel Gibson movie")
+    assert [c for c in cons(state) if c[2] == "mel gibson" and c[1] == "include"], cons(state)
