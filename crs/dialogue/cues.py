@@ -14,7 +14,8 @@ REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|someth
                      r"^\W*(please |can you |could you )?(recommend|suggest)\b|"
                      r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
                      r"\bsomething else\b|\banother one\b|\b(what|anything|something) else\b|\bwhat other\b|\bother (ones|options|ideas)\b|"
-                     r"\bany(thing)?\b[^?.!]{0,40}\b(movies?|films?|ones|flicks?)\b[^?.!]{0,20}\?",
+                     r"\bany(thing)?\b[^?.!]{0,40}\b(movies?|films?|ones|flicks?)\b[^?.!]{0,20}\?|\bany others?\b|"
+                     r"\bmore (suggestions|ideas|options|recommendations)\b",
                      re.IGNORECASE)
 YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|absolutely|sounds good|why not)\b", re.IGNORECASE)
 NO = re.compile(r"^\s*(no|nope|nah|not really|not at all|never)\b", re.IGNORECASE)
@@ -65,7 +66,7 @@ NOT_CLOSING = frozenset({"reject", "seen", "critique", "not_now", "ask_rec"})
 """NLU intents that keep the conversation going whatever polite words come with them ("thanks for the
 suggestions but I've seen those")."""
 ACCEPT = re.compile(r"^\s*(thanks?|thank you|great|perfect|awesome|sounds (good|great)|i'?ll (watch|check)|"
-                    r"love it|that works|yes)\b", re.IGNORECASE)
+                    r"love it|that works|yes)\b|\b(thanks|thank you)\b", re.IGNORECASE)
 NUMBER = re.compile(r"\b((19|20)\d\d|'?\d0s|(19|20)\d0s|(nine|eigh|seven|six|fif)ties|(this|current|21st|last|20th) century)\b",
                     re.IGNORECASE)
 NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
@@ -78,3 +79,5 @@ value is wanted or excluded, and the message is not off topic."""
 DEFER = re.compile(r"\b(whatever you (?:think|like|want|suggest|recommend|choose|pick)|(?:it'?s )?up to you|"
                    r"(?:you|u) (?:choose|pick|decide)|your (?:call|choice|pick)|dealer'?s choice)\b", re.IGNORECASE)
 """The user hands the choice to the agent ("whatever you think", "up to you"): a request for films."""
+THANKS = re.compile(r"\b(thanks?|thank you|thx)\b", re.IGNORECASE)
+"""Thanks: a polite close or an acceptance, never off topic ("you have, thank you")."""

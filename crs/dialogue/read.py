@@ -345,7 +345,8 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     if cues.GREET.search(text):
         return "greet"
     if name in ("chitchat", "other", "unknown", "neutral", ""):
-        return "off_topic" if len(text.split()) >= 3 and not cues.YES.search(text) else "chitchat"
+        off = len(text.split()) >= 3 and not cues.YES.search(text) and not cues.THANKS.search(text)
+        return "off_topic" if off else "chitchat"
     return "inform"
 
 

@@ -191,13 +191,17 @@ _UNSEEN = re.compile(r"\b((haven'?t|have not|never|not yet|didn'?t|did not|hasn'
                      re.IGNORECASE)
 """Said by someone who has not seen the film, or only reacts to its suggestion ("thanks, that looks
 great", "I will have to check that movie out"): no opinion of it to quote."""
+_THANKED = re.compile(r"\b(?:thanks|thank you|thx)\b(?:\s+(?:so|very)\s+much)?(?:\s+for\s+[^.!?,]*)?", re.IGNORECASE)
+"""Thanks, with what for: a message that is little else ("you have, thank you") is a reaction, not an opinion."""
 
 
 def is_opinion(text: str) -> bool:
     """Whether a snippet can be quoted as what someone thought of the film: not a request or a
-    question ("looking for something like X", "have you seen X?") and not from someone who has not
-    seen it ("I haven't seen Gone Girl! ... been wanting to watch the movie")."""
-    return _REQUESTY.search(text) is None and _UNSEEN.search(text) is None
+    question ("looking for something like X", "have you seen X?"), not from someone who has not
+    seen it ("I haven't seen Gone Girl! ... been wanting to watch the movie") and not mostly thanks
+    ("you have, thank you")."""
+    rest = _THANKED.sub(" ", text)
+    return _REQUESTY.search(text) is None and _UNSEEN.search(text) is None and (rest == text or len(rest.split()) >= 4)
 
 
 def _quality(text: str, aspects: Sequence[tuple[str, bool]], polarity: int) -> float:
