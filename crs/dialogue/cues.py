@@ -81,3 +81,7 @@ DEFER = re.compile(r"\b(whatever you (?:think|like|want|suggest|recommend|choose
 """The user hands the choice to the agent ("whatever you think", "up to you"): a request for films."""
 THANKS = re.compile(r"\b(thanks?|thank you|thx)\b", re.IGNORECASE)
 """Thanks: a polite close or an acceptance, never off topic ("you have, thank you")."""
+FILM_TALK = re.compile(r"\b(movies?|films?|seen|see|saw|watch(ed|ing)?|actors?|actress(es)?|directors?|genres?|"
+                       r"haven'?t|havent)\b", re.IGNORECASE)
+"""Words about films: a message with them is small talk about films, never off topic ("No i havent
+seen any of the movies")."""

@@ -255,6 +255,9 @@ def _year_range(c: Constraint) -> bool:
     return c.attribute == "year" and c.op in cues.NUMERIC_OPS
 
 
+_TITLE_YEAR = re.compile(r"\(\s*(?:18|19|20)\d\d\s*\)")
+
+
 def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     """Drop year ranges the NLU derived from vague words ("new", "old", "classic") when the text names no
     year, decade or century and asks for no recent films (`crs.nlu.numbers.RECENT`: "lately", "new
@@ -262,7 +265,8 @@ def drop_vague_years(parsed: ParsedTurn, text: str) -> ParsedTurn:
     but I will also watch new films", "I like old movies but newer ones are fine too": no era to filter by).
 
     A critique about an item ("something more recent than that") keeps its relative year."""
-    if cues.NUMBER.search(text) or LAST_YEARS.search(text):
+    said = _TITLE_YEAR.sub(" ", text)  # "Lethal Weapon (1987) is definitely a classic": the film's year, no wish
+    if cues.NUMBER.search(said) or LAST_YEARS.search(said):
         return parsed
     welcome = _era_welcome(text)
     if (parsed.critique is not None and (parsed.critique.about_item or not welcome)) or \
@@ -345,7 +349,7 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     if cues.GREET.search(text):
         return "greet"
     if name in ("chitchat", "other", "unknown", "neutral", ""):
-        off = len(text.split()) >= 3 and not cues.YES.search(text) and not cues.THANKS.search(text)
+        off = len(text.split()) >= 3 and not (cues.YES.search(text) or cues.THANKS.search(text) or cues.FILM_TALK.search(text))
         return "off_topic" if off else "chitchat"
     return "inform"
 

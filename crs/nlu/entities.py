@@ -81,13 +81,13 @@ class EntityLinker:
                 if key.startswith("the "):
                     self.titles.setdefault(key[4:], []).append(it.id) if len(key[4:].split()) > 1 else None
         primary = set(self.titles)
+        self.people, films = self._people(catalog)
         for it in ranked:  # "Amelie", "Leon", "The Postman", "Il Postino": aliases never shadow a real title
-            for key in title_aliases(it.title):
-                if key not in primary and it.id not in self.titles.get(key, ()):
+            for key in title_aliases(it.title):  # nor a person ("Jackie Chan: My Stunts" is not "I like Jackie Chan")
+                if key not in primary and key not in self.people and it.id not in self.titles.get(key, ()):
                     self.titles[key].append(it.id)
         self._title_keys = list(self.titles)
         self._fuzzy = TitleIndex(self._title_keys)  # trigram-blocked above 50,000 titles
-        self.people, films = self._people(catalog)
         self.surnames = self._surnames(self.people, films, self.titles)
         self.decades = {v.lower(): v for v in catalog.schema.get("decade").values} if "decade" in catalog.schema else {}
 

@@ -25,3 +25,24 @@ def test_any_others_asks_for_films(agent) -> None:  # type: ignore[no-untyped-de
     for follow in ("Any others that you like?", "any more suggestions?"):
         state, replies = talk(agent, "recommend a comedy", follow)
         assert len(state.recommended) == 6 and shown(agent, state), (follow, replies[-1].text)
+
+
+def test_film_talk_is_never_off_topic(agent) -> None:  # type: ignore[no-untyped-def]
+    """"No i havent seen any of the movies" (a dev seeker, answering the human recommender's list)
+    got "I can't help much with that"."""
+    _, replies = talk(agent, "I love comedy", "No i havent seen any of the movies")
+    assert "can't help" not in replies[-1].text and "stick to" not in replies[-1].text, replies[-1].text
+
+
+def test_a_films_year_is_no_wish_for_that_era(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"Lethal Weapon (1987) is definitely a classic movie!" filtered to films before 1980: the year in
+    parentheses is the film's, so "classic" stayed a year range."""
+    state, _ = talk(redial_agent, "I enjoy comedy and action movies!", "Lethal Weapon (1987) is definitely a classic movie!")
+    assert not [c for c in state.constraints if c.attribute == "year"], state.constraints
+
+
+def test_a_person_is_not_a_title_alias(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"I like Jackie Chan" linked the documentary "Jackie Chan: My Stunts" (the part before its colon)."""
+    state, _ = talk(redial_agent, "I have seen it many many times haha. I like Jackie Chan.")
+    assert ("stars", "include", "Jackie Chan") in {(c.attribute, c.op, c.value) for c in state.constraints}, state.constraints
+    assert not [m for m in state.mentions if m.kind == "item" and "Jackie Chan" in redial_agent.catalog.item(m.entity).title]
