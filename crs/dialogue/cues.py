@@ -14,7 +14,7 @@ REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|someth
                      r"^\W*(please |can you |could you )?(recommend|suggest)\b|"
                      r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
                      r"\bsomething else\b|\banother one\b|\b(what|anything|something) else\b|\bwhat other\b|\bother (ones|options|ideas)\b|"
-                     r"\bany(thing)?\b[^?.!]{0,40}\b(movies?|films?|ones|flicks?)\b[^?.!]{0,20}\?|\bany others?\b|"
+                     r"\bany(thing)?\b[^?.!]{0,40}\b(movies?|films?|ones|flicks?)\b[^?.!]{0,20}\?|\bany others?\b|\bknow (of )?any(thing)?\b|"
                      r"\bmore (suggestions|ideas|options|recommendations)\b",
                      re.IGNORECASE)
 YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|absolutely|sounds good|why not)\b", re.IGNORECASE)

@@ -100,6 +100,10 @@ def _last_recommendation(state: DialogueState) -> tuple[str, ...]:
     return state.recommended[-1:]
 
 
+_TABLE = re.compile(r"\b(?:it|that|this|those|these|them)\b(?!\s*\()", re.IGNORECASE)
+"""A word for the films on the table ("I'll take it, I loved Titanic too"); "It (2017)" is a title."""
+
+
 def _feedback_targets(state: DialogueState, parsed: ParsedTurn, kind: str) -> tuple[str, ...]:
     last = _last_recommendation(state)
     named = [m.entity for m in parsed.mentions if m.kind == "item" and (m.entity in last or m.entity in state.recommended)]
@@ -107,6 +111,8 @@ def _feedback_targets(state: DialogueState, parsed: ParsedTurn, kind: str) -> tu
         named = [parsed.critique.about_item] if kind == "reject" else []
     if named:
         return _dedupe_last(named)
+    if any(m.kind == "item" and m.speaker is Speaker.USER for m in parsed.mentions) and not _TABLE.search(parsed.text):
+        return ()  # "Yes i good It (2017) is*": the stance is on the film named, not on the one shown
     if not last or (kind == "reject" and (parsed.add or parsed.remove)):
         return ()  # "not a war movie": the new constraint filters; the shown films are not disliked for it
     return last[:1] if kind == "accept" else last

@@ -20,7 +20,8 @@ def test_a_series_asked_for_by_name_fills_the_list(redial_agent) -> None:  # typ
 
 
 def test_any_films_question_is_a_request(agent) -> None:  # type: ignore[no-untyped-def]
-    for message in ("Do you know of any good animated movies?", "any good action films?"):
+    for message in ("Do you know of any good animated movies?", "any good action films?",
+                    "Hi dude you know of any cool movies I could watch", "Hey, know any good horror movies. It's going good"):
         state, reply = talk(agent, message)
         assert shown(agent, state), (message, reply[-1].text)
 

@@ -46,3 +46,14 @@ def test_a_person_is_not_a_title_alias(redial_agent) -> None:  # type: ignore[no
     state, _ = talk(redial_agent, "I have seen it many many times haha. I like Jackie Chan.")
     assert ("stars", "include", "Jackie Chan") in {(c.attribute, c.op, c.value) for c in state.constraints}, state.constraints
     assert not [m for m in state.mentions if m.kind == "item" and "Jackie Chan" in redial_agent.catalog.item(m.entity).title]
+
+
+def test_a_stance_on_another_film_is_not_on_the_shown_one(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"Yes i good It  (2017) is*" (a dev seeker, about the film the human recommender named; here with
+    a film the agent did not show) was read as taking the agent's top film ("Great choice! Enjoy Scream
+    (1996)"); "that one" still points at the table."""
+    state, _ = talk(redial_agent, "recommend a horror movie", "Yes i good Titanic  (1997) is*")
+    top = state.recommended[0]
+    assert top not in state.accepted and top not in state.rejected, (top, state.accepted)
+    state, _ = talk(redial_agent, "recommend a horror movie", "I loved that one, and Titanic too")
+    assert state.recommended[0] in state.accepted, state.accepted
