@@ -349,7 +349,8 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     if cues.GREET.search(text):
         return "greet"
     if name in ("chitchat", "other", "unknown", "neutral", ""):
-        off = len(text.split()) >= 3 and not (cues.YES.search(text) or cues.THANKS.search(text) or cues.FILM_TALK.search(text))
+        off = len(text.split()) >= 3 and not (last_rec or cues.YES.search(text) or cues.THANKS.search(text)
+                                              or cues.FILM_TALK.search(text))  # "oh wow I've never heard of that"
         return "off_topic" if off else "chitchat"
     return "inform"
 

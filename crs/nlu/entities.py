@@ -67,7 +67,7 @@ class Link:
 class EntityLinker:
     """Links titles, people and attribute values of one catalog. Built once per catalog (a few seconds)."""
 
-    def __init__(self, catalog: Catalog, lexicon: SchemaLexicon | None = None, max_title_tokens: int = 8) -> None:
+    def __init__(self, catalog: Catalog, lexicon: SchemaLexicon | None = None, max_title_tokens: int = 16) -> None:
         self.catalog = catalog
         self.lexicon = lexicon or SchemaLexicon.build(catalog.schema)
         self._attr_re = self.lexicon.phrase_regex()
@@ -87,6 +87,9 @@ class EntityLinker:
                 if key not in primary and key not in self.people and it.id not in self.titles.get(key, ()):
                     self.titles[key].append(it.id)
         self._title_keys = list(self.titles)
+        # the longest title decides how far a match may reach ("The Lord of the Rings: The Fellowship of the
+        # Ring" has nine words; with eight it linked "The Lord of the Rings" (1978))
+        self.max_n = min(self.max_n, max((len(k.split()) for k in self._title_keys), default=1))
         self._fuzzy = TitleIndex(self._title_keys)  # trigram-blocked above 50,000 titles
         self.surnames = self._surnames(self.people, films, self.titles)
         self.decades = {v.lower(): v for v in catalog.schema.get("decade").values} if "decade" in catalog.schema else {}

@@ -57,3 +57,19 @@ def test_a_stance_on_another_film_is_not_on_the_shown_one(redial_agent) -> None:
     assert top not in state.accepted and top not in state.rejected, (top, state.accepted)
     state, _ = talk(redial_agent, "recommend a horror movie", "I loved that one, and Titanic too")
     assert state.recommended[0] in state.accepted, state.accepted
+
+
+def test_a_remark_on_a_shown_film_is_not_off_topic(agent) -> None:  # type: ignore[no-untyped-def]
+    """"oh wow I've never heard of that" (the profile user, after a recommendation) got "I'm best at
+    talking about movies, so let's stick to that"."""
+    _, replies = talk(agent, "recommend a comedy", "oh wow I've never heard of that")
+    assert "stick to" not in replies[-1].text and "can't help" not in replies[-1].text, replies[-1].text
+
+
+def test_a_title_longer_than_eight_words_is_linked_whole(redial_agent) -> None:  # type: ignore[no-untyped-def]
+    """"… an old The Lord of the Rings: The Fellowship of the Ring (2001) nerd …" linked The Lord of the
+    Rings (1978): titles were matched up to eight words."""
+    state, _ = talk(redial_agent, "Do you have any movies an old The Lord of the Rings: The Fellowship of the Ring (2001) "
+                                  "nerd would like?")
+    named = {redial_agent.catalog.item(m.entity).display for m in state.mentions if m.kind == "item" and m.polarity > 0}
+    assert "The Lord of the Rings: The Fellowship of the Ring (2001)" in named, named
