@@ -246,6 +246,9 @@ class EntityLinker:
         content = [w for w in surface if w.lower() not in ("of", "the", "and", "a", "an", "in", "on", "to")]
         caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
         first_in_sentence = toks[0][1] == 0 or text[: toks[0][1]].rstrip()[-1:] in ".!?"
+        nxt = _CAPITALISED_NEXT.match(text[toks[0][2]:])
+        if len(words) == 1 and nxt and nxt.group(1).lower() not in self.titles:
+            return False  # "the one with Emma Stone": part of a longer name, not the film "Emma" ("Jaws Titanic" is two)
         return caps and not (first_in_sentence and len(words) == 1)
 
     def _disambiguate(self, key: str, text: str, end: int) -> tuple[str, int]:
@@ -376,6 +379,8 @@ def _front_article(title: str) -> str:
     return f"{art}{m.group(1)}" if art.endswith("'") else f"{art} {m.group(1)}"
 
 
+_CAPITALISED_NEXT = re.compile(r"^ (?!(?:The|A|An|And|Or|But|So|I|It|My|Is|Was|Have|Has)\b)([A-Z][a-z]+)")
+"""A Capitalised word right after a one-word title, in the same run ("Emma Stone", "Jack Black")."""
 _VERB_AFTER = re.compile(r"^\s*(?:is|was|'s|’s|has|had|does|did|will|would|seems|sounds|looks|made|makes|got)\b",
                          re.IGNORECASE)
 """A verb right after a one-word common title ("It", "Her", "Us"): the word is a pronoun."""

@@ -73,3 +73,13 @@ def test_a_title_longer_than_eight_words_is_linked_whole(redial_agent) -> None: 
                                   "nerd would like?")
     named = {redial_agent.catalog.item(m.entity).display for m in state.mentions if m.kind == "item" and m.polarity > 0}
     assert "The Lord of the Rings: The Fellowship of the Ring (2001)" in named, named
+
+
+def test_a_first_name_is_not_a_one_word_title(agent) -> None:  # type: ignore[no-untyped-def]
+    """"is that the one with Emma Stone?" (the profile user) was answered about the film Emma (1996);
+    "I loved Jaws Titanic too" still names two films."""
+    state, _ = talk(agent, "is that the one with Emma Stone? I think so")
+    assert not [m for m in state.mentions if m.kind == "item" and agent.catalog.item(m.entity).title == "Emma"]
+    state, _ = talk(agent, "I loved Jaws Titanic too")
+    titles = {agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item" and m.polarity > 0}
+    assert {"Jaws", "Titanic"} <= titles, titles
