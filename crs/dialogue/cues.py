@@ -73,7 +73,8 @@ NUMERIC_OPS = ("ge", "le", "gt", "lt", "eq")
 INDIFFERENT = re.compile(r"\b(no (?:real |particular )?preferences?|(?:i )?do(?:n'?t|nt|\s+not) (?:really )?(?:mind|care)|"
                          r"(?:does(?:n'?t|nt| not)|do(?:n'?t|nt)) (?:really )?matter|any(?:thing|one)?(?: at all)? (?:is|would be|'s) "
                          r"(?:fine|ok(?:ay)?|good|great)|anything (?:works|goes|really)|either (?:way|one|is fine|works)|not sure|"
-                         r"no idea|nothing in particular|open to anything|i'?m (?:easy|flexible))\b", re.IGNORECASE)
+                         r"no idea|no(?:\s?one|body|thing)? (?:in )?particular|anyone(?: is fine| works)?$|open to anything|"
+                         r"i'?m (?:easy|flexible))\b", re.IGNORECASE)
 """An answer that leaves the question open ("no preference", "anything is fine", "I don't mind"): no
 value is wanted or excluded, and the message is not off topic."""
 DEFER = re.compile(r"\b(whatever you (?:think|like|want|suggest|recommend|choose|pick)|(?:it'?s )?up to you|"

@@ -24,7 +24,8 @@ def _asked(agent, value: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("answer", ["No preference really.", "no preference", "I don't mind.", "Anything is fine.",
-                                    "doesnt matter to me", "not sure, no idea", "I'm open to anything"])
+                                    "doesnt matter to me", "not sure, no idea", "I'm open to anything",
+                                    "No one in particular."])
 def test_an_open_answer_wants_and_bans_nothing(agent, answer: str) -> None:  # type: ignore[no-untyped-def]
     state, reply = agent.step(_asked(agent, "drama"), answer)
     assert not [c for c in cons(state) if c[0] == "genres"], (answer, cons(state))
