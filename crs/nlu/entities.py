@@ -230,6 +230,8 @@ class EntityLinker:
         words = [t for t, _, _ in toks]
         if all(w.isdigit() for w in words):  # "my 9 year old", "the first 2": numbers, not the films "9" or "2"
             return False
+        if len(words) <= 2 and words[-1] in _ORDINALS and _ONE_AFTER.match(text[toks[-1][2]:]):
+            return False  # "the last one you said": a reference to a shown film, not "The Last: Naruto the Movie"
         if _YEAR_IN_PARENS.match(text[toks[-1][2]:]):
             return True  # "Avatar (2009) is sci fantasy": a title with its year, wherever it stands
         if len(words) >= 3 and not all(w in _COMMON for w in words):
@@ -379,6 +381,10 @@ def _front_article(title: str) -> str:
     return f"{art}{m.group(1)}" if art.endswith("'") else f"{art} {m.group(1)}"
 
 
+_ORDINALS = frozenset(("first", "second", "third", "fourth", "fifth", "last", "other", "next", "new", "old", "latest",
+                       "previous", "original", "final", "same", "newer", "older", "later", "earlier"))
+_ONE_AFTER = re.compile(r"^\s+(?:one|ones|movie|movies|film|films)\b", re.IGNORECASE)
+"""After "the last", "the other", ...: a reference by position ("the last one", "the other movie")."""
 _CAPITALISED_NEXT = re.compile(r"^ (?!(?:The|A|An|And|Or|But|So|I|It|My|Is|Was|Have|Has)\b)([A-Z][a-z]+)")
 """A Capitalised word right after a one-word title, in the same run ("Emma Stone", "Jack Black")."""
 _VERB_AFTER = re.compile(r"^\s*(?:is|was|'s|’s|has|had|does|did|will|would|seems|sounds|looks|made|makes|got)\b",
