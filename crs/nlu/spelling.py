@@ -1,8 +1,8 @@
 """Typos of the words the reading rules know, mended before anything reads the message.
 
-Real ReDial seekers write "comdey", "suspence", "scify", "horroe", "romace", "scray" (about one message
-in 400 of the train files has such a typo of a genre or content word); the phrase rules match exact
-words, so "I want a comdey" asked for nothing. `Speller.fix` replaces a word by the rule word it is one
+Real ReDial seekers write "comdey", "suspence", "scify", "horroe", "romace", "recomend" (93 such words in
+the 11,282 seeker messages of the train files, half of them request words); the phrase rules match
+exact words, so "I want a comdey" asked for nothing. `Speller.fix` replaces a word by the rule word it is one
 edit away from (two for words of eight letters or more; for five-letter words only a swap or a
 changed letter after the first two), and only when the word is nobody's name and no real word: not in the MiniLM tokenizer's
 whole-word vocabulary (~25k English words, shipped with the embedding package), not a word of a
