@@ -9,7 +9,8 @@ and the spans it consumed (so "8 year old" is never read as "old", "2 hours" nev
 - durations: "an hour and a half", "under 2 hours", "90 minutes", "1h45" → runtime ≤ minutes
   (+5 when approximate: "about", "around"); "over/at least/longer than" → runtime ≥;
 - years: "after/since 2000", "before 1990", "from 1999", "2000 or later"; a negation scope around
-  the phrase inverts it ("nothing made before 2000" → year ≥ 2000);
+  the phrase inverts it ("nothing made before 2000" → year ≥ 2000); a decade open towards now
+  ("since the 90s", "the 80s or later", "from the 90s up till now") → year ≥ its first year;
 - "this century" → year ≥ the first year of the newest item's century, "last century" → below it;
   "recent"/"latest" → year ≥ newest − 5 (an explicit wish; "new" alone is too vague to filter).
 """
@@ -51,9 +52,15 @@ _YEARS = (
     (re.compile(r"\b((?:19|20)\d\d)\s*(?:or|and)\s*(?:earlier|older|before)\b", re.IGNORECASE), "le"),
     (re.compile(r"\b(?:from|in|released in|made in|came out in)\s+((?:19|20)\d\d)\b(?!s)", re.IGNORECASE), "eq"),
 )
-_DECADE_THAN = re.compile(r"\b(?:(after|since|newer than|later than|more recent than|post)|(before|older than|earlier than|pre))"
+_DECADE_THAN = re.compile(r"\b(?:(after|newer than|later than|more recent than|post)|(before|older than|earlier than|pre))"
                           r"\s+(?:the\s+)?'?((?:19|20)?\d0)'?s\b", re.IGNORECASE)
 """A bound against a decade: "newer than the 90s" → year ≥ 2000, "older than the 80s" → year < 1980."""
+_DECADE_ON = re.compile(r"\bsince\s+(?:the\s+)?'?((?:19|20)?\d0)'?s\b|"
+                        r"\b(?:the\s+)?'?((?:19|20)?\d0)'?s\s*(?:(?:and|or)\s+(?:later|newer|after|up|on|onwards?|beyond)\b|"
+                        r"onwards?\b|\+|(?:up\s+)?(?:un)?till?\s+(?:now|today|the present)\b|(?:up\s+)?to\s+(?:now|today|the present)\b)",
+                        re.IGNORECASE)
+"""A decade open towards now: "since the 90s", "the 80s or later", "from the 90s up till now" → year ≥ 1990
+(the decade's first year), not the decade alone."""
 _CENTURY = re.compile(r"\b(this|current|21st|last|previous|20th)\s+century\b", re.IGNORECASE)
 RECENT = re.compile(r"\b(recent|latest|newest|(?:came|come|coming) out (?:lately|recently)|lately|these days|"
                     r"recently released|released (?:lately|recently)|"
@@ -176,11 +183,16 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
             neg = inside(m.span(), list(scopes)) and op != "eq"
             out.append(Constraint("year", _INVERT[op] if neg else op, int(m.group(group))))
             consumed.append(m.span())
+    for m in _DECADE_ON.finditer(text):
+        group = 1 if m.group(1) else 2
+        if inside(m.span(group), list(items)) or _overlaps(m.span(), consumed):
+            continue
+        out.append(Constraint("year", "lt" if inside(m.span(), list(scopes)) else "ge", _decade_start(m.group(group))))
+        consumed.append(m.span())
     for m in _DECADE_THAN.finditer(text):
         if inside(m.span(3), list(items)) or _overlaps(m.span(), consumed):
             continue
-        digits = m.group(3)
-        start = int(digits) if len(digits) == 4 else (1900 if int(digits) >= 30 else 2000) + int(digits)
+        start = _decade_start(m.group(3))
         op, value = ("ge", start + 10) if m.group(1) else ("lt", start)
         out.append(Constraint("year", _INVERT[op] if inside(m.span(), list(scopes)) else op, value))
         consumed.append(m.span())
@@ -208,6 +220,11 @@ def _years(text: str, catalog: Catalog, scopes: Sequence[tuple[int, int]], items
         out.append(Constraint("year", "lt" if inside(recent.span(), list(scopes)) else "ge", newest - RECENT_YEARS))
         consumed.append(recent.span())
     return out
+
+
+def _decade_start(digits: str) -> int:
+    """"90" → 1990, "1990" → 1990, "10" → 2010."""
+    return int(digits) if len(digits) == 4 else (1900 if int(digits) >= 30 else 2000) + int(digits)
 
 
 COVERED_MIN_ITEMS = 10

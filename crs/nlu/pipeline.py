@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -100,6 +100,8 @@ class NLUPipeline:
         mentions, stances = self._mentions(text, links, scopes, crit, state, wanted)
         shown = state.last_action is not None and state.last_action.kind in ("recommend", "answer")
         add = self._constraints(text, links, scopes, crit, critique, numbers, content, wanted, shown)
+        if critique is not None and any(c not in add for c in critique.add):  # superseded: the tracker applies both
+            critique = replace(critique, add=tuple(c for c in critique.add if c in add))
         remove = removals(text, links, add, state, self.lexicon.raw.get("attribute_words", {}))
         intent = self._intent(text, critique is not None, len(links), links)
         prefs = []
@@ -227,9 +229,7 @@ class NLUPipeline:
         """Hard constraints of the message; `shown`: a film is on the table (a person praised right
         after their name comments on its cast, `remarks.praised`)."""
         consumed = list(crit.consumed if crit else ()) + list(numbers.consumed)
-        out: list[Constraint] = list(critique.add) if critique else []
-        explicit = {c.attribute for c in numbers.add if c.op in _NUMERIC}  # "this century" beats "too old"
-        out = [c for c in out if not (c.attribute in explicit and c.op in _NUMERIC)]
+        out: list[Constraint] = []
         skip = consumed + removal_windows(text) + conditional_windows(text)
         banned: set[tuple[int, int]] = set()  # spans of attribute phrases already turned into a ban
         for lk in links:
@@ -248,7 +248,13 @@ class NLUPipeline:
             out.append(Constraint(lk.attribute, "exclude" if negated else "include", lk.value))
         out += list(numbers.add) + list(content.add)
         taken = {c.attribute for c in out if c.op in _NUMERIC}
-        if any(c.attribute == "decade" and c.op == "include" for c in out):
+        decades = [c for c in out if c.attribute == "decade" and c.op == "include"]
+        # a number beats a vague comparative ("this century" over "too old"), and so does a named decade
+        # the comparative contradicts ("older 80's comedies" is the 80s, not the 80s and before 1980: nothing)
+        out = [c for c in (critique.add if critique else ()) if not (c.op in _NUMERIC and (
+            c.attribute in taken or (c.attribute == "year" and decades and not _meets(c, decades))))] + out
+        taken |= {c.attribute for c in out if c.op in _NUMERIC}
+        if decades:
             taken.add("year")  # "classic settings of the 1920s": the named decade, not "classic" = before 1980
         out += [c for c in absolute_constraints(text, self.lexicon, self.catalog, scopes, consumed) if c.attribute not in taken]
         excluded = {(c.attribute, c.value) for c in out if c.op == "exclude"}
@@ -291,6 +297,22 @@ def _kind_of_wanted(lk: Link, wanted: Mapping[tuple[str, str], set[str]]) -> boo
     said = wanted.get((lk.attribute, lk.value.lower()))
     surface = normalise(lk.text)
     return said is not None and surface[:4] != normalise(lk.value)[:4] and surface not in said
+
+
+def _meets(bound: Constraint, decades: Sequence[Constraint]) -> bool:
+    """Whether a year bound leaves some year of the named decades ("1980s" → 1980–1989)."""
+    try:
+        v = float(bound.value)
+    except (TypeError, ValueError):
+        return True
+    for d in decades:
+        m = re.match(r"(\d{4})", str(d.value))
+        if m is None:
+            return True
+        lo, hi = int(m.group(1)), int(m.group(1)) + 9
+        if {"ge": hi >= v, "gt": hi > v, "le": lo <= v, "lt": lo < v, "eq": lo <= v <= hi}.get(bound.op, True):
+            return True
+    return False
 
 
 def _filtered(phrase: str, add: list[Constraint]) -> bool:

@@ -155,10 +155,10 @@ _DEGREES = r"(?:too\s+|(?:(?:so|very|really|pretty|super|quite|kinda|a bit|just|
 """Degree words before a trait. A lone "too" keeps the trait said of the film ("it was too silly": less
 of it, a soft wish, `crs.nlu.critique`); after another degree word ("a bit too dramatic", "way too
 romantic") the message criticises the trait itself, which bans the genre."""
-_PREDICATE = re.compile(r"\b(is|was|were|are|'s|looks|looked|sounds|seemed|seems|call(?:ed)?\s+(?:it|that|this|them))(?:n'?t)?\s+"
+_PREDICATE = re.compile(r"\b(is|was|were|are|(?<!\d)'s|looks|looked|sounds|seemed|seems|call(?:ed)?\s+(?:it|that|this|them))(?:n'?t)?\s+"
                         r"(not\s+)?(an?\s+)?" + _DEGREES + "$", re.IGNORECASE)
 """A word said of something ("airplane was hilarious", "that is a funny one", "I wouldn't call that a thriller",
-"it was not scary at all")."""
+"it was not scary at all"); the "'s" of a decade ("80's comedies") is no verb."""
 _WISHED_KIND = re.compile(r"(\b(movies?|films?|flicks?|ones?|something|anything|stuff|[a-z]+s)\s+(that|which)|"
                          r"\b(genres?|favou?rites?|kinds?|types?|style)(\s+of\s+(movies?|films?))?|"
                          r"\b(looking for|want|need|mood for|after|thinking of|prefer)(\s+right now|\s+tonight|\s+now)?)\s*(is|are|'s)(?:n'?t)?\s+"

@@ -1,0 +1,53 @@
+"""Years as people say them, mined from tune-side ReDial seeker messages ("I am looking for
+recommendations for older 80's Comedies", "a bit more recent, from the 90s up till now", "more recent
+comedies like the last 3 years or so"), through `Agent.step` on both catalogs.
+
+A named decade or a number beats a vague comparative said with it: the tracker applies the
+critique's bounds as well as the message's, so a comparative the number supersedes must leave the
+critique too (else "older 80's comedies" asked for the 80s *and* before 1980: nothing).
+"""
+
+from __future__ import annotations
+
+from crs.nlu.numbers import newest_year
+from tests.dialogue.people import cons, genre_includes, shown, talk
+
+
+def _year_range(state) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(lowest, highest) year the state's constraints allow (decades as their ten years)."""
+    lo, hi = float("-inf"), float("inf")
+    for a, op, v in cons(state):
+        if a == "decade" and op == "include":
+            lo, hi = max(lo, float(v[:4])), min(hi, float(v[:4]) + 9)
+        elif a == "year" and op in ("ge", "gt"):
+            lo = max(lo, float(v) + (op == "gt"))
+        elif a == "year" and op in ("le", "lt"):
+            hi = min(hi, float(v) - (op == "lt"))
+    return lo, hi
+
+
+def test_older_80s_comedies_are_the_80s_not_nothing(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I am looking for recommendations for older 80's Comedies")
+    assert "comedy" in genre_includes(state)  # "80's comedies": the "'s" of a decade is no verb
+    assert _year_range(state) == (1980, 1989)
+    state, replies = talk(agent, "I am looking for recommendations for older 80's Comedies", "just show me a few")
+    items = shown(agent, state)
+    assert items, replies[-1].text
+    assert all(it.year and 1980 <= it.year <= 1989 and "comedy" in {g.lower() for g in it.values("genres")} for it in items)
+
+
+def test_from_the_90s_up_till_now_is_a_lower_bound(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "a comedy please", "Maybe a movie that is a bit more recent, from the 90s up till now")
+    assert _year_range(state) == (1990, float("inf"))
+    assert not any(a == "decade" for a, _, _ in cons(state))
+    assert all(it.year and it.year >= 1990 for it in shown(agent, state))
+    state, _ = talk(agent, "any thrillers since the 80s?")
+    assert _year_range(state) == (1980, float("inf")) and "thriller" in genre_includes(state)
+
+
+def test_the_last_3_years_beats_recent(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "Yes how about some more recent comedies like the last 3 years or so.")
+    newest = newest_year(agent.catalog)
+    assert newest is not None
+    assert [c for c in state.constraints if c.attribute == "year"] and _year_range(state) == (newest - 3, float("inf"))
+    assert len([c for c in state.constraints if c.attribute == "year"]) == 1
