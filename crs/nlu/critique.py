@@ -29,6 +29,11 @@ _MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
 _NEG = r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?"
 _DEG = r"(?:too|overly|that|so|very|super|all that)"
 MODERATED = re.compile(_NEG + _DEG + r"\s+$", re.IGNORECASE)
+LET_DOWN = re.compile(r"(?:\bnot\s+(?:as|so|that)|n't\s+(?:as|so|that)|\bless)\s+([a-z]+)\b(?:\s+[\w']+){0,4}?\s+"
+                      r"(?:as|than)\s+(?:i|we)(?:\s+had|'d)?\s+(?:hoped|expected|thought|wanted|imagined|would have liked)\b",
+                      re.IGNORECASE)
+"""A film that fell short of a hope ("not as scary as I hoped", "less funny than I expected"): the user
+wants *more* of the trait, not less; read as "more <trait>"."""
 """A negation right before a degree word: "not too scary", "nothing too silly", "wasn't that scary".
 The user asks for less of something, not for none of it: a soft preference, never a genre ban."""
 _NEGATION_BEFORE = re.compile(_NEG + "$", re.IGNORECASE)
@@ -112,8 +117,15 @@ class CritiqueRules:
         add: list[Constraint] = []
         prefs: list[str] = []
         consumed: list[tuple[int, int]] = []
+        read, let_down = text, [m.span() for m in LET_DOWN.finditer(text)]
+        for start, end in let_down:  # the same length, so the spans of `text` still hold
+            m = LET_DOWN.match(text, start)
+            assert m is not None
+            lead = " " if start and text[start - 1].isalnum() else ""  # "wasn't": "n't" follows a letter
+            read = read[:start] + f"{lead}more {m.group(1)}".ljust(end - start) + read[end:]
+        consumed += let_down
         for rule in self.rules:
-            for m in rule.pattern.finditer(text):
+            for m in rule.pattern.finditer(read):
                 if (rule.relative and _THAN_NUMBER.match(text, m.end())) or open_to(text, m.start()):
                     continue  # "older than 2000" is a number; "open to older movies" is accepted, not asked for
                 before = text[max(0, m.start() - 30):m.start()]
@@ -122,7 +134,8 @@ class CritiqueRules:
                 if moderated and rule.relative and rule.relative[0] != "year":
                     continue  # "not too long" = not long: the absolute word under the negation (runtime < 140, as
                     # "I don't want anything long"); "not too old" stays a soft wish (vague year words set no range)
-                negated = not moderated and any(s < m.start() < e for s, e in scopes)
+                negated = not moderated and any(s < m.start() < e for s, e in scopes) \
+                    and not any(s <= m.start() < e for s, e in let_down)
                 got = [] if moderated or negated else [Constraint(a, "include", v) for a, v in rule.include]
                 got += [] if moderated or negated else [Constraint(a, "exclude", v) for a, v in rule.exclude]
                 if rule.relative and not moderated:

@@ -21,7 +21,9 @@ _FUNCTION = frozenset([
     "don't", "dont", "doesn't", "didn't", "isn't", "aren't", "arent", "wasn't", "weren't", "can't", "cant", "stand", "hate", "love", "enjoy", "besides",
     "except", "than", "but", "or", "and", "nothing", "none", "never", "without", "avoid", "i", "me", "my",
     "watching", "seeing", "less", "fewer", "mood", "anything", "something", "movie", "movies", "film",
-    "films", "genre", "kind", "type", "sort", "also", "even"
+    "films", "genre", "kind", "type", "sort", "also", "even", "have", "has", "had", "get", "try", "rent",
+    "pick", "give", "show", "suggest", "recommend", "need", "wanna", "prefer", "rather", "especially",
+    "particularly", "very", "fond", "all", "just",
 ])
 
 

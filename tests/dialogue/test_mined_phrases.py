@@ -1,6 +1,8 @@
-"""Years as people say them, mined from tune-side ReDial seeker messages ("I am looking for
-recommendations for older 80's Comedies", "a bit more recent, from the 90s up till now", "more recent
-comedies like the last 3 years or so"), through `Agent.step` on both catalogs.
+"""Phrases mined from tune-side ReDial seeker messages (conversations the understanding labels put
+on the tune side; never the test half), through `Agent.step` on both catalogs: years ("I am looking
+for recommendations for older 80's Comedies", "a bit more recent, from the 90s up till now", "more
+recent comedies like the last 3 years or so"), "I'd rather not have animated film", and a film that
+fell short of a hope ("not as scary as I hoped": more of it, not less).
 
 A named decade or a number beats a vague comparative said with it: the tracker applies the
 critique's bounds as well as the message's, so a comparative the number supersedes must leave the
@@ -10,7 +12,7 @@ critique too (else "older 80's comedies" asked for the 80s *and* before 1980: no
 from __future__ import annotations
 
 from crs.nlu.numbers import newest_year
-from tests.dialogue.people import cons, genre_includes, shown, talk
+from tests.dialogue.people import cons, genre_includes, genres_of, shown, talk
 
 
 def _year_range(state) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -51,3 +53,18 @@ def test_the_last_3_years_beats_recent(agent) -> None:  # type: ignore[no-untype
     assert newest is not None
     assert [c for c in state.constraints if c.attribute == "year"] and _year_range(state) == (newest - 3, float("inf"))
     assert len([c for c in state.constraints if c.attribute == "year"]) == 1
+
+
+def test_rather_not_have_bans_the_genre(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "I'd rather not have animated film", "just show me something")
+    assert {("genres", "exclude", "animation")} <= cons(state)
+    items = shown(agent, state)
+    assert items and not any("animation" in genres_of(it) for it in items)
+
+
+def test_not_as_scary_as_i_hoped_asks_for_more(agent) -> None:  # type: ignore[no-untyped-def]
+    state, _ = talk(agent, "recommend a thriller", "it wasn't as scary as I expected")
+    assert "horror" in genre_includes(state)
+    assert not any(a == "genres" and op == "exclude" for a, op, _ in cons(state))
+    state, _ = talk(agent, "recommend a thriller", "something less scary")  # the plain comparative still means less
+    assert ("genres", "exclude", "horror") in cons(state)
