@@ -38,7 +38,7 @@ _DECADE = re.compile(r"(?<![0-9])(?:(19|20)?(\d)0)'?s(?![a-z0-9])|\b(twenties|th
 _DECADE_WORDS = {"twenties": "2", "thirties": "3", "forties": "4", "fifties": "5", "sixties": "6", "seventies": "7",
                  "eighties": "8", "nineties": "9"}
 _QUOTED = re.compile(r"\"([^\"]{2,80})\"|(?<![a-z])'([^']{2,80})'(?![a-z])")
-_CAPS_RUN = re.compile(r"\b(?:[A-Z][\w'’:-]*|\d+)(?:\s+(?:of|the|and|a|in|on|to|at|for|from|&|[A-Z][\w'’:-]*|\d+)){1,7}")
+_CAPS_RUN = re.compile(r"\b(?:[A-Z][\w'’:-]*|\d+)(?:\s+(?:(?:of|the|and|a|in|on|to|at|for|from)\b|&|[A-Z][\w'’:-]*|\d+)){1,7}")
 _CUED = re.compile(r"\b(?:like|loved?|liked|enjoyed|seen|watched|similar to|as good as)\s+$", re.IGNORECASE)
 """Words right before a title that make a lower-case "the X" a reference to the film."""
 _COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
@@ -173,6 +173,8 @@ class EntityLinker:
             words = normalise(surface).split()
             if not words or all(w in _COMMON for w in words):
                 continue
+            if len(words) <= 2 and words[-1] in _ORDINALS and _ONE_AFTER.match(text[span[1]:]):
+                continue  # "The Last one was good": a shown film by position, not a misspelt "The Last Song"
             out.append((span, surface))
         return out
 

@@ -68,3 +68,15 @@ def test_not_as_scary_as_i_hoped_asks_for_more(agent) -> None:  # type: ignore[n
     assert not any(a == "genres" and op == "exclude" for a, op, _ in cons(state))
     state, _ = talk(agent, "recommend a thriller", "something less scary")  # the plain comparative still means less
     assert ("genres", "exclude", "horror") in cons(state)
+
+
+def test_the_last_one_capitalised_is_the_last_film_shown(agent) -> None:  # type: ignore[no-untyped-def]
+    """"The Last one was good": a position, not a misspelt title ("The Last Song" was fuzzy-linked from
+    the capitalised run "The Last on", cut inside "one")."""
+    for text, pos in (("The Last one was good", -1), ("The First one sounds great", 0)):
+        state, _ = talk(agent, "recommend a comedy")
+        target = state.last_action.items[pos]
+        state, reply = agent.step(state, text)
+        liked = [m.entity for m in state.mentions if m.kind == "item" and m.polarity > 0]
+        assert set(liked) == {target}, (text, reply.text)
+        assert "Did you mean" not in reply.text
