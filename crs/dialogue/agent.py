@@ -29,6 +29,7 @@ from crs.dialogue.candidates import (
     candidate_mask,
     combine,
     constraint_masks,
+    hard_constraints,
     newly_relaxed,
     relax_notice,
     shortlist,
@@ -184,7 +185,7 @@ class Agent:
 
     def _counts(self, state: DialogueState, mask: np.ndarray, relaxed: tuple[Constraint, ...]) -> ValueCounts:
         """`value_counts` of `mask` (= the kept constraints' rows less the rejected ones, `candidate_mask`)."""
-        cons = state.constraints
+        cons = tuple(hard_constraints(state.constraints))
         if len(set(cons)) != len(cons):  # a repeated constraint: relaxation by position, count directly
             return value_counts(self.engine.columns, self.askable, mask)
         kept = tuple(c for c in cons if c not in relaxed)

@@ -24,6 +24,7 @@ import numpy as np
 
 from crs.dialogue.agent import Agent
 from crs.dialogue.build import for_simulation
+from crs.dialogue.candidates import hard_constraints
 from crs.dialogue.chat_env import to_simulator
 from crs.dialogue.signals import new_pieces
 from crs.eval.nlu_score import merge_nlu, nlu_summary, score_turn
@@ -143,12 +144,13 @@ def _agent_mask(agent: Agent, state: DialogueState) -> np.ndarray:
 def excluding_constraints(agent: Agent, state: DialogueState, target: str | None) -> list[str]:
     """What rules the target out, as the agent combines constraints: `attribute op` of each
     exclude / range that fails on its own, and `attribute include` when none of the OR-ed
-    includes of that attribute holds for the target. Relaxed constraints do not count."""
+    includes of that attribute holds for the target. Relaxed constraints and wanted people (ranked,
+    not filtered: `crs.dialogue.candidates.person_wish`) do not count."""
     if target is None or target not in agent.catalog:
         return []
     row = agent.catalog.row(target)
     relaxed = set(agent.candidate_mask(state)[1])
-    holds = {c: bool(np.asarray(agent.engine.mask((c,)), dtype=bool)[row]) for c in state.constraints
+    holds = {c: bool(np.asarray(agent.engine.mask((c,)), dtype=bool)[row]) for c in hard_constraints(state.constraints)
              if c not in relaxed}
     out = [f"{c.attribute} {c.op}" for c, ok in holds.items() if c.op != "include" and not ok]
     groups: dict[str, bool] = {}
