@@ -253,7 +253,11 @@ class EntityLinker:
         nxt = _CAPITALISED_NEXT.match(text[toks[0][2]:])
         if len(words) == 1 and nxt and nxt.group(1).lower() not in self.titles:
             return False  # "the one with Emma Stone": part of a longer name, not the film "Emma" ("Jaws Titanic" is two)
-        return caps and not (first_in_sentence and len(words) == 1)
+        if caps and first_in_sentence and len(words) == 1:  # "Inception was amazing", "Titanic is my favorite"
+            w = words[0]
+            return _VERB_AFTER.match(text[toks[0][2]:]) is not None and w not in _SENTENCE_WORDS \
+                and w not in self.lexicon.phrases and w not in self.surnames
+        return caps
 
     def _disambiguate(self, key: str, text: str, end: int) -> tuple[str, int]:
         """Pick among same-title items by a year written after the title, else the most popular."""
@@ -389,6 +393,12 @@ _ONE_AFTER = re.compile(r"^\s+(?:one|ones|movie|movies|film|films)\b", re.IGNORE
 """After "the last", "the other", ...: a reference by position ("the last one", "the other movie")."""
 _CAPITALISED_NEXT = re.compile(r"^ (?!(?:The|A|An|And|Or|But|So|I|It|My|Is|Was|Have|Has)\b)([A-Z][a-z]+)")
 """A Capitalised word right after a one-word title, in the same run ("Emma Stone", "Jack Black")."""
+_SENTENCE_WORDS = frozenset("""nothing something anything everything everyone someone anyone nobody everybody
+    somebody anybody none both either neither each others another which whatever today tonight yesterday
+    tomorrow weekend mine yours ours theirs his hers its their our your these those there""".split())  # noqa: SIM905
+"""Words that start a sentence before a verb ("Nothing was good", "Yesterday was fun") and name films too:
+a capitalised one-word title at a sentence start is linked before a verb unless it is one of these, a
+genre word or a known surname."""
 _VERB_AFTER = re.compile(r"^\s*(?:is|was|'s|’s|has|had|does|did|will|would|seems|sounds|looks|made|makes|got)\b",
                          re.IGNORECASE)
 """A verb right after a one-word common title ("It", "Her", "Us"): the word is a pronoun."""
