@@ -12,6 +12,7 @@ critique too (else "older 80's comedies" asked for the 80s *and* before 1980: no
 from __future__ import annotations
 
 from crs.nlu.numbers import newest_year
+from crs.types import Speaker
 from tests.dialogue.people import cons, genre_includes, genres_of, shown, talk
 
 
@@ -80,3 +81,13 @@ def test_the_last_one_capitalised_is_the_last_film_shown(agent) -> None:  # type
         liked = [m.entity for m in state.mentions if m.kind == "item" and m.polarity > 0]
         assert set(liked) == {target}, (text, reply.text)
         assert "Did you mean" not in reply.text
+
+
+def test_a_kind_of_film_and_a_verb_are_no_titles(agent) -> None:  # type: ignore[no-untyped-def]
+    """"I am looking for a Vampire movie" linked Vampire (2011) as a liked film; "i LOVED @X" and
+    "Maybe even like @X Loved those" linked Loved (1997)."""
+    state, _ = talk(agent, "Hey I am looking for a Vampire movie.")
+    assert not [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
+    state, _ = talk(agent, "Maybe even something like Inception Loved that one")
+    named = {agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER}
+    assert named == {"Inception"}
