@@ -244,6 +244,8 @@ class EntityLinker:
             return True  # "something like the notebook", "I loved the matrix": a cued "the X" in lower case
         if shouted(text):  # capitals say nothing here: only a cue does ("I NEED A COMEDY LIKE SUPERBAD")
             return _CUED.search(text[: toks[0][1]]) is not None
+        if len(words) == 1 and words[0] in _INTERJECTIONS and not _CUED.search(text[:toks[0][1]]):
+            return False  # "... @75822 Yes I have seen that one": a reply run on without a stop, not Yes (2004)
         if len(words) == 1 and words[0] in _OPINION_VERBS:
             return False  # "i LOVED @140750", "like @78418 Loved those": the verb, not Loved (1997)
         if len(words) == 1 and _A_BEFORE.search(text[:toks[0][1]]) and _ONE_AFTER.match(text[toks[0][2]:]):
@@ -255,7 +257,8 @@ class EntityLinker:
         caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
         first_in_sentence = toks[0][1] == 0 or text[: toks[0][1]].rstrip()[-1:] in ".!?"
         nxt = _CAPITALISED_NEXT.match(text[toks[0][2]:])
-        if len(words) == 1 and nxt and nxt.group(1).lower() not in self.titles and nxt.group(1).lower() not in _OPINION_VERBS:
+        if len(words) == 1 and nxt and nxt.group(1).lower() not in self.titles \
+                and nxt.group(1).lower() not in _OPINION_VERBS | _INTERJECTIONS:
             return False  # "the one with Emma Stone": part of a longer name, not the film "Emma" ("Jaws Titanic" is two)
         if caps and first_in_sentence and len(words) == 1:  # "Inception was amazing", "Titanic is my favorite"
             w = words[0]
@@ -397,6 +400,9 @@ _ONE_AFTER = re.compile(r"^\s+(?:one|ones|movie|movies|film|films)\b", re.IGNORE
 """After "the last", "the other", ...: a reference by position ("the last one", "the other movie")."""
 _CAPITALISED_NEXT = re.compile(r"^ (?!(?:The|A|An|And|Or|But|So|I|It|My|Is|Was|Have|Has)\b)([A-Z][a-z]+)")
 """A Capitalised word right after a one-word title, in the same run ("Emma Stone", "Jack Black")."""
+_INTERJECTIONS = frozenset(["yes", "no", "ok", "okay", "thanks", "sure", "well", "hi", "hey", "hello", "cool", "nice",
+                            "awesome", "great", "good", "fine", "maybe", "please", "so", "then", "now", "wow", "yeah"])
+"""Reply words that are also one-word titles: a title only right after a cue ("I loved Okay")."""
 _OPINION_VERBS = frozenset(["loved", "liked", "enjoyed", "hated", "adored", "disliked"])
 _A_BEFORE = re.compile(r"\b(?:a|an|another|any|some)\s+$", re.IGNORECASE)
 """An article before a one-word title followed by "movie" / "film": a kind of film ("a Vampire movie")."""

@@ -88,6 +88,8 @@ def test_a_kind_of_film_and_a_verb_are_no_titles(agent) -> None:  # type: ignore
     "Maybe even like @X Loved those" linked Loved (1997)."""
     state, _ = talk(agent, "Hey I am looking for a Vampire movie.")
     assert not [m for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER]
-    state, _ = talk(agent, "Maybe even something like Inception Loved that one")
-    named = {agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER}
-    assert named == {"Inception"}
+    for text in ("Maybe even something like Inception Loved that one",  # ... and "Yes" run on without a stop:
+                 "One of my all time favorite movies is Inception Yes I have seen that one it was ok"):  # Yes (2004)
+        state, _ = talk(agent, text)
+        named = {agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER}
+        assert named == {"Inception"}, text
