@@ -131,10 +131,14 @@ def resolve_references(text: str, parsed: ParsedTurn, state: DialogueState,
     passive = [k for k in on_table if k in ("seen", "not_now")]
     if on_table and on_table[-1] in ("reject", "accept", "ask_about_item"):
         intent = on_table[-1]
-    elif passive and all(k in ("seen", "not_now", "") for k in on_table):  # "seen both of them": not an accept
+    elif passive and all(k in ("seen", "not_now", "unseen", "") for k in on_table):  # "seen both of them": not an accept
         intent = passive[-1]
     elif kinds and all(k in ("seen", "not_now") for k in kinds):
         intent = kinds[-1]
+    elif intent == "reject" and "unseen" in on_table and not cues.DISLIKED.search(text) \
+            and not _NEGATION.search(_UNSEEN.sub(" ", text)):
+        intent = "neutral"  # "did not see that one": not having seen a film is no rejection of it
+        # ("I haven't seen it and not really into it" still is)
     return replace(parsed, mentions=_one_per_film(mentions, explicit), intent=intent), None
 
 
@@ -172,7 +176,10 @@ _CLAUSE = re.compile(r"[.!?;]+|,\s*(?=but\b|though\b|and\b)|\s+but\s+|\s+though\
 _ASKS_THE_BOT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|hmm|well),?\s+)?" + cues.TO_THE_BOT + r"\b", re.IGNORECASE)
 """A clause that is a question to the bot about a film (it starts with it: "have you seen it?"; "I
 didn't like it, have you liked those?" keeps the user's stance)."""
-_UNSEEN = re.compile(r"\b(haven'?t|have not|never|not) (yet )?(seen|watched)\b", re.IGNORECASE)
+_UNSEEN = re.compile(r"\b(haven'?t|have not|hadn'?t|never|not|didn'?t|did not)\s+(?:(?:yet|even|ever|actually)\s+)?"
+                     r"(seen|watched|heard of|see|watch)\b", re.IGNORECASE)
+"""Not seen ("haven't even heard of that one", "did not see the new @X"): no stance on the film."""
+_NEGATION = re.compile(r"\b(?:not|no|never|nothing|nope)\b|n't\b", re.IGNORECASE)
 _POSITIVE = re.compile(r"\b(good|great|loved?|liked?|enjoy(ed)?|awesome|amazing|funny|hilarious|favou?rite|best|fantastic|"
                        r"excellent|fun|cool|nice|solid)\b", re.IGNORECASE)
 
@@ -197,7 +204,7 @@ def _stance(clause: str, polarity: int) -> tuple[str, int, str]:
     if cues.NOT_NOW.search(clause):
         return "not_now", 0, "(not now)"
     if _UNSEEN.search(clause):
-        return "", 0, ""
+        return "unseen", 0, ""
     disliked = bool(cues.DISLIKED.search(clause))
     if cues.SEEN.search(clause):
         return "seen", -1 if disliked else 1 if _POSITIVE.search(clause) else 0, "(seen)"

@@ -93,3 +93,14 @@ def test_a_kind_of_film_and_a_verb_are_no_titles(agent) -> None:  # type: ignore
         state, _ = talk(agent, text)
         named = {agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item" and m.speaker is Speaker.USER}
         assert named == {"Inception"}, text
+
+
+def test_not_heard_of_it_is_no_stance(agent) -> None:  # type: ignore[no-untyped-def]
+    for reply in ("oh really i havent heard of that one", "I haven't even heard of that one before.",
+                  "did not see that one"):
+        state, _ = talk(agent, "recommend a comedy")
+        top = state.last_action.items[0]
+        state, _ = agent.step(state, reply)
+        stance = [m.polarity for m in state.mentions if m.kind == "item" and m.entity == top and m.speaker is Speaker.USER]
+        assert stance and set(stance) == {0}, (reply, stance)
+        assert top not in state.rejected and top not in state.accepted
