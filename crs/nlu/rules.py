@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import newest_year, one_film
-from crs.nlu.text import inside, open_to, said_of_a_film
+from crs.nlu.text import about_time, inside, open_to, said_of_a_film
 from crs.types import Catalog, Constraint, DialogueState
 
 _INVERT = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}
@@ -29,7 +29,7 @@ def absolute_constraints(text: str, lexicon: SchemaLexicon, catalog: Catalog, sc
             continue
         for m in re.finditer(rule["pattern"], text, re.IGNORECASE):
             if inside(m.span(), list(consumed)) or open_to(text, m.start()) or said_of_a_film(text, m.start()) \
-                    or one_film(text, m.span()):
+                    or one_film(text, m.span()) or about_time(text, m.span()):
                 continue  # "open to older movies": accepted; "it was just really long", "the new one": one film
             value = rule.get("value")
             if "relative_to_max" in rule:

@@ -140,6 +140,17 @@ _OPEN_TO = re.compile(r"\b(?:(?:i'?m|am|we'?re|are)\s+(?:(?!not\b|never\b)\w+\s+
                       r"\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 
 
+_TIME_LONG = re.compile(r"\blong\s+(?:ago|time|while|since|before)\b|\b(?:been|for)\s+(?:(?:so|too|a|very|that|such a)\s+)?long\b|"
+                        r"\bas long as (?=(?:it|it's|its|they|they're|there|i|i'm|we|you|he|she)\b)|\bbefore long\b|\blong story\b|\ball (?:day|night|week) long\b|\blong weekend\b",
+                        re.IGNORECASE)
+
+
+def about_time(text: str, span: tuple[int, int]) -> bool:
+    """Whether a length word at `span` is part of a time phrase ("not too long ago", "a long time
+    ago", "it's been so long", "as long as it's funny"), not a film's runtime."""
+    return any(m.start() < span[1] and span[0] < m.end() for m in _TIME_LONG.finditer(text))
+
+
 def open_to(text: str, start: int) -> bool:
     """Whether the phrase at `start` is something the user accepts, not asks for: "I'm definitely open to
     older movies", "I like classics, but I will also watch new films", "I don't mind old ones"."""

@@ -104,3 +104,15 @@ def test_not_heard_of_it_is_no_stance(agent) -> None:  # type: ignore[no-untyped
         stance = [m.polarity for m in state.mentions if m.kind == "item" and m.entity == top and m.speaker is Speaker.USER]
         assert stance and set(stance) == {0}, (reply, stance)
         assert top not in state.rejected and top not in state.accepted
+
+
+def test_not_too_long_ago_is_when_not_a_runtime(agent) -> None:  # type: ignore[no-untyped-def]
+    """"yes ive watched that one not too long ago" (a real seeker message, from the profile user's
+    transcripts on the default catalog) set runtime < 140; "a long time ago" runtime ≥ 140."""
+    for reply in ("yes ive watched that one not too long ago", "I watched that a long time ago",
+                  "it's been so long since I've seen it"):
+        state, _ = talk(agent, "recommend an action movie", reply)
+        assert not [c for c in state.constraints if c.attribute == "runtime"], reply
+        assert not any("short film" in p or "long epic" in p for p in state.preferences), reply
+    state, _ = talk(agent, "recommend an action movie", "nothing too long please")  # a length still is one
+    assert ("runtime" in agent.catalog.schema) == any(c.attribute == "runtime" for c in state.constraints)
