@@ -86,6 +86,9 @@ _BOTS_TASTE = re.compile(r"\byou\s+(must|seem to|probably|also|really|sure|clear
 _ASKS_BOTS_TASTE = re.compile(r"\b(?:do|did|would) you\s+(?:only\s+|really\s+|also\s+|just\s+|even\s+|usually\s+)?"
                               r"(?:like|love|enjoy|watch|prefer)s?\s+(?:the\s+)?$", re.IGNORECASE)
 """A question about the bot's own taste ("Do you only like SciFi?", "do you like Tom Hanks?")."""
+_ASKS_KIND = re.compile(r"\b(?:is|isn'?t|was|wasn'?t)\s+(?:it|that|this)(?:\s+(?:one|movie|film))?\s+"
+                        r"(?:(?:a|an|more of an?|kind of an?|sort of an?)\s+)?$", re.IGNORECASE)
+"""A question about the kind of the film on the table ("is it a horror?", "isn't that a comedy?")."""
 _THE_ONE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 _ONE_AFTER = re.compile(r"^(?:'s)?\s+(?:directed\s+|produced\s+|written\s+)?(?:one|movie|film)\b", re.IGNORECASE)
 _PERSON_OF_A_FILM = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:based on|adapted from)\s+(?:an?\s+|the\s+)?"
@@ -112,8 +115,9 @@ def describes(text: str, link: Link) -> bool:
     question about the bot's taste ("Do you only like SciFi?"), a person said of a film ("it was
     directed by Spielberg") or naming one ("the Mel Gibson directed one") is no wish either."""
     before = text[max(0, link.span[0] - 40): link.span[0]]
-    if _ASKS_BOTS_TASTE.search(before) and "?" in text[link.span[1]:link.span[1] + 30]:
-        return True  # "Do you only like SciFi?": a question about the bot's taste
+    if (_ASKS_BOTS_TASTE.search(before) or (link.kind == "attribute" and _ASKS_KIND.search(before))) \
+            and "?" in text[link.span[1]:link.span[1] + 30]:
+        return True  # "Do you only like SciFi?": the bot's taste; "is it a horror?": the film on the table
     if link.kind == "person" and _THE_ONE.search(before) and _ONE_AFTER.match(text[link.span[1]:link.span[1] + 30]):
         return True  # "that's the Mel Gibson directed one?": one film, named by its person
     if link.kind == "person":

@@ -116,3 +116,19 @@ def test_not_too_long_ago_is_when_not_a_runtime(agent) -> None:  # type: ignore[
         assert not any("short film" in p or "long epic" in p for p in state.preferences), reply
     state, _ = talk(agent, "recommend an action movie", "nothing too long please")  # a length still is one
     assert ("runtime" in agent.catalog.schema) == any(c.attribute == "runtime" for c in state.constraints)
+
+
+def test_remarks_from_the_profile_transcripts_are_no_bans(agent) -> None:  # type: ignore[no-untyped-def]
+    """Real seeker messages the profile user said on the default catalog: "anything but I really
+    like sci-fi" banned sci-fi ("anything but" before a pronoun is a conjunction); "is it a horror?"
+    asked for horror (a question about the film on the table); "I wore that movie out growing up!
+    It was very scary!" banned horror ("so" / "very scary" said of a film is no complaint; "too
+    scary" still is)."""
+    state, _ = talk(agent, "I am open to anything but I really like sci-fi")
+    assert ("genres", "include", "sci-fi") in cons(state) and not any(op == "exclude" for _, op, _ in cons(state))
+    state, _ = talk(agent, "recommend a thriller", "is it a horror?")
+    assert genre_includes(state) == {"thriller"}
+    for praise, banned in (("I think I wore that movie out growing up! It was very scary!", False),
+                           ("that one was too scary for me", True)):
+        state, _ = talk(agent, "recommend a thriller", praise)
+        assert (("genres", "exclude", "horror") in cons(state)) is banned, praise
