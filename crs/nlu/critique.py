@@ -16,7 +16,7 @@ from typing import Any
 from crs.nlu.entities import Link
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.numbers import newest_year
-from crs.nlu.text import about_time, open_to
+from crs.nlu.text import about_time, open_to, said_of_a_film
 from crs.types import AttrValue, Catalog, Constraint, Critique, DialogueState, Item
 
 _LESS_LIKE = re.compile(r"\b(less like|not like|unlike|different from|other than|than|instead of)\s*$")
@@ -129,6 +129,8 @@ class CritiqueRules:
                 if (rule.relative and _THAN_NUMBER.match(text, m.end())) or open_to(text, m.start()) or about_time(text, m.span()):
                     continue  # "older than 2000" is a number; "open to older movies" is accepted, not asked for;
                     # "I watched that not too long ago" is when
+                if not rule.relative and m.group(0).lower().startswith("more ") and said_of_a_film(text, m.start()):
+                    continue  # "@X is more action": a film described, not a wish for more action
                 before = text[max(0, m.start() - 30):m.start()]
                 moderated = MODERATED.search(before) is not None or (
                     _DEGREE.match(m.group(0)) is not None and _NEGATION_BEFORE.search(before) is not None)

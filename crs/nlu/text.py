@@ -162,7 +162,7 @@ def inside(span: tuple[int, int], scopes: list[tuple[int, int]]) -> bool:
     return any(s <= span[0] < e for s, e in scopes)
 
 
-_DEGREES = r"(?:too\s+|(?:(?:so|very|really|pretty|super|quite|kinda|a bit|just|way)\s+){0,2})"
+_DEGREES = r"(?:too\s+|(?:(?:so|very|really|pretty|super|quite|kinda|a bit|just|way|more|much)\s+){0,2})"
 """Degree words before a trait. A lone "too" keeps the trait said of the film ("it was too silly": less
 of it, a soft wish, `crs.nlu.critique`); after another degree word ("a bit too dramatic", "way too
 romantic") the message criticises the trait itself, which bans the genre."""

@@ -132,3 +132,12 @@ def test_remarks_from_the_profile_transcripts_are_no_bans(agent) -> None:  # typ
                            ("that one was too scary for me", True)):
         state, _ = talk(agent, "recommend a thriller", praise)
         assert (("genres", "exclude", "horror") in cons(state)) is banned, praise
+
+
+def test_a_film_described_as_more_action_is_no_wish(agent) -> None:  # type: ignore[no-untyped-def]
+    """"I love @X and @Y , @Z is more action" (tune side) asked for action films; "something with more
+    action" still does."""
+    state, _ = talk(agent, "I love Titanic and Inception , Gladiator is more action")
+    assert "action" not in genre_includes(state)
+    state, _ = talk(agent, "recommend a drama", "something with more action please")
+    assert "action" in genre_includes(state)
