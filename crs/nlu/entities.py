@@ -18,6 +18,18 @@ from typing import Literal
 from crs.nlu.fuzzy import TitleIndex
 from crs.nlu.lexicon import SchemaLexicon
 from crs.nlu.text import normalise, tokens
+from crs.nlu.title_words import (
+    A_BEFORE,
+    CAPITALISED_NEXT,
+    COMMON,
+    CUED,
+    INTERJECTIONS,
+    ONE_AFTER,
+    OPINION_VERBS,
+    ORDINALS,
+    SENTENCE_WORDS,
+    VERB_AFTER,
+)
 from crs.types import Catalog, MentionKind
 
 LinkKind = MentionKind | Literal["unlinked"]
@@ -39,9 +51,6 @@ _DECADE_WORDS = {"twenties": "2", "thirties": "3", "forties": "4", "fifties": "5
                  "eighties": "8", "nineties": "9"}
 _QUOTED = re.compile(r"\"([^\"]{2,80})\"|(?<![a-z])'([^']{2,80})'(?![a-z])")
 _CAPS_RUN = re.compile(r"\b(?:[A-Z][\w'’:-]*|\d+)(?:\s+(?:(?:of|the|and|a|in|on|to|at|for|from)\b|&|[A-Z][\w'’:-]*|\d+)){1,7}")
-_CUED = re.compile(r"\b(?:like|loved?|liked|enjoyed|seen|watched|similar to|as good as)\s+$", re.IGNORECASE)
-"""Words right before a title that make a lower-case "the X" a reference to the film."""
-_COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
 
 
 def shouted(text: str) -> bool:
@@ -134,7 +143,7 @@ class EntityLinker:
         for surname, c in by_surname.items():
             (best, n), total = c.most_common(1)[0], sum(c.values())
             if (n >= SURNAME_MIN_FILMS and n >= SURNAME_SHARE * total and len(surname) >= 4
-                    and surname not in titles and surname not in _COMMON):
+                    and surname not in titles and surname not in COMMON):
                 out[surname] = people[best]
         return out
 
@@ -171,9 +180,9 @@ class EntityLinker:
             if any(_overlap(span, lk.span) for lk in links) or any(_overlap(span, s) for s, _ in out):
                 continue
             words = normalise(surface).split()
-            if not words or all(w in _COMMON for w in words):
+            if not words or all(w in COMMON for w in words):
                 continue
-            if len(words) <= 2 and words[-1] in _ORDINALS and _ONE_AFTER.match(text[span[1]:]):
+            if len(words) <= 2 and words[-1] in ORDINALS and ONE_AFTER.match(text[span[1]:]):
                 continue  # "The Last one was good": a shown film by position, not a misspelt "The Last Song"
             out.append((span, surface))
         return out
@@ -232,37 +241,37 @@ class EntityLinker:
         words = [t for t, _, _ in toks]
         if all(w.isdigit() for w in words):  # "my 9 year old", "the first 2": numbers, not the films "9" or "2"
             return False
-        if len(words) <= 2 and words[-1] in _ORDINALS and _ONE_AFTER.match(text[toks[-1][2]:]):
+        if len(words) <= 2 and words[-1] in ORDINALS and ONE_AFTER.match(text[toks[-1][2]:]):
             return False  # "the last one you said": a reference to a shown film, not "The Last: Naruto the Movie"
         if _YEAR_IN_PARENS.match(text[toks[-1][2]:]):
             return True  # "Avatar (2009) is sci fantasy": a title with its year, wherever it stands
-        if len(words) >= 3 and not all(w in _COMMON for w in words):
+        if len(words) >= 3 and not all(w in COMMON for w in words):
             return True
-        if len(words) == 2 and not any(w in _COMMON for w in words):
+        if len(words) == 2 and not any(w in COMMON for w in words):
             return True
-        if len(words) == 2 and words[0] == "the" and words[1] not in _COMMON and _CUED.search(text[: toks[0][1]]):
+        if len(words) == 2 and words[0] == "the" and words[1] not in COMMON and CUED.search(text[: toks[0][1]]):
             return True  # "something like the notebook", "I loved the matrix": a cued "the X" in lower case
         if shouted(text):  # capitals say nothing here: only a cue does ("I NEED A COMEDY LIKE SUPERBAD")
-            return _CUED.search(text[: toks[0][1]]) is not None
-        if len(words) == 1 and words[0] in _INTERJECTIONS and not _CUED.search(text[:toks[0][1]]):
+            return CUED.search(text[: toks[0][1]]) is not None
+        if len(words) == 1 and words[0] in INTERJECTIONS and not CUED.search(text[:toks[0][1]]):
             return False  # "... @75822 Yes I have seen that one": a reply run on without a stop, not Yes (2004)
-        if len(words) == 1 and words[0] in _OPINION_VERBS:
+        if len(words) == 1 and words[0] in OPINION_VERBS:
             return False  # "i LOVED @140750", "like @78418 Loved those": the verb, not Loved (1997)
-        if len(words) == 1 and _A_BEFORE.search(text[:toks[0][1]]) and _ONE_AFTER.match(text[toks[0][2]:]):
+        if len(words) == 1 and A_BEFORE.search(text[:toks[0][1]]) and ONE_AFTER.match(text[toks[0][2]:]):
             return False  # "I am looking for a Vampire movie": a kind of film, not Vampire (2011)
-        if len(words) == 1 and words[0] in _COMMON and _VERB_AFTER.match(text[toks[0][2]:]):
+        if len(words) == 1 and words[0] in COMMON and VERB_AFTER.match(text[toks[0][2]:]):
             return False  # "... never seen it It is famous": a pronoun starting an unpunctuated sentence
         surface = [text[s:e] for _, s, e in toks]
         content = [w for w in surface if w.lower() not in ("of", "the", "and", "a", "an", "in", "on", "to")]
         caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
         first_in_sentence = toks[0][1] == 0 or text[: toks[0][1]].rstrip()[-1:] in ".!?"
-        nxt = _CAPITALISED_NEXT.match(text[toks[0][2]:])
+        nxt = CAPITALISED_NEXT.match(text[toks[0][2]:])
         if len(words) == 1 and nxt and nxt.group(1).lower() not in self.titles \
-                and nxt.group(1).lower() not in _OPINION_VERBS | _INTERJECTIONS:
+                and nxt.group(1).lower() not in OPINION_VERBS | INTERJECTIONS:
             return False  # "the one with Emma Stone": part of a longer name, not the film "Emma" ("Jaws Titanic" is two)
         if caps and first_in_sentence and len(words) == 1:  # "Inception was amazing", "Titanic is my favorite"
             w = words[0]
-            return _VERB_AFTER.match(text[toks[0][2]:]) is not None and w not in _SENTENCE_WORDS \
+            return VERB_AFTER.match(text[toks[0][2]:]) is not None and w not in SENTENCE_WORDS \
                 and w not in self.lexicon.phrases and w not in self.surnames
         return caps
 
@@ -394,27 +403,6 @@ def _front_article(title: str) -> str:
     return f"{art}{m.group(1)}" if art.endswith("'") else f"{art} {m.group(1)}"
 
 
-_ORDINALS = frozenset(("first", "second", "third", "fourth", "fifth", "last", "other", "next", "new", "old", "latest",
-                       "previous", "original", "final", "same", "newer", "older", "later", "earlier"))
-_ONE_AFTER = re.compile(r"^\s+(?:one|ones|movie|movies|film|films)\b", re.IGNORECASE)
-"""After "the last", "the other", ...: a reference by position ("the last one", "the other movie")."""
-_CAPITALISED_NEXT = re.compile(r"^ (?!(?:The|A|An|And|Or|But|So|I|It|My|Is|Was|Have|Has)\b)([A-Z][a-z]+)")
-"""A Capitalised word right after a one-word title, in the same run ("Emma Stone", "Jack Black")."""
-_INTERJECTIONS = frozenset(["yes", "no", "ok", "okay", "thanks", "sure", "well", "hi", "hey", "hello", "cool", "nice",
-                            "awesome", "great", "good", "fine", "maybe", "please", "so", "then", "now", "wow", "yeah"])
-"""Reply words that are also one-word titles: a title only right after a cue ("I loved Okay")."""
-_OPINION_VERBS = frozenset(["loved", "liked", "enjoyed", "hated", "adored", "disliked"])
-_A_BEFORE = re.compile(r"\b(?:a|an|another|any|some)\s+$", re.IGNORECASE)
-"""An article before a one-word title followed by "movie" / "film": a kind of film ("a Vampire movie")."""
-_SENTENCE_WORDS = frozenset("""nothing something anything everything everyone someone anyone nobody everybody
-    somebody anybody none both either neither each others another which whatever today tonight yesterday
-    tomorrow weekend mine yours ours theirs his hers its their our your these those there""".split())  # noqa: SIM905
-"""Words that start a sentence before a verb ("Nothing was good", "Yesterday was fun") and name films too:
-a capitalised one-word title at a sentence start is linked before a verb unless it is one of these, a
-genre word or a known surname."""
-_VERB_AFTER = re.compile(r"^\s*(?:is|was|'s|’s|has|had|does|did|will|would|seems|sounds|looks|made|makes|got)\b",
-                         re.IGNORECASE)
-"""A verb right after a one-word common title ("It", "Her", "Us"): the word is a pronoun."""
 _ROLE_CUES = (("writers", re.compile(r"\b(writ(ten|er|es)|screenplay|(books?|novels?|stor(y|ies)|scripts?)\s+(by|from|of))\b")),
               ("director", re.compile(r"\b(direct(ed|or|s)?|by)\b")), ("writers", re.compile(r"\b(based on)\b")),
               ("stars", re.compile(r"\b(starring|stars?|with|actor|actress|acted|plays?)\b")))

@@ -1,0 +1,33 @@
+"""Words that decide whether a capitalised span is a film title (`crs.nlu.entities.EntityLinker`):
+common words that are also titles ("It", "Up", "Her"), position words ("the last one"), reply words
+("Yes", "Okay"), opinion verbs ("Loved"), and the cues and verbs around a one-word title."""
+
+from __future__ import annotations
+
+import re
+
+CUED = re.compile(r"\b(?:like|loved?|liked|enjoyed|seen|watched|similar to|as good as)\s+$", re.IGNORECASE)
+"""Words right before a title that make a lower-case "the X" a reference to the film."""
+COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
+
+ORDINALS = frozenset(("first", "second", "third", "fourth", "fifth", "last", "other", "next", "new", "old", "latest",
+                       "previous", "original", "final", "same", "newer", "older", "later", "earlier"))
+ONE_AFTER = re.compile(r"^\s+(?:one|ones|movie|movies|film|films)\b", re.IGNORECASE)
+"""After "the last", "the other", ...: a reference by position ("the last one", "the other movie")."""
+CAPITALISED_NEXT = re.compile(r"^ (?!(?:The|A|An|And|Or|But|So|I|It|My|Is|Was|Have|Has)\b)([A-Z][a-z]+)")
+"""A Capitalised word right after a one-word title, in the same run ("Emma Stone", "Jack Black")."""
+INTERJECTIONS = frozenset(["yes", "no", "ok", "okay", "thanks", "sure", "well", "hi", "hey", "hello", "cool", "nice",
+                            "awesome", "great", "good", "fine", "maybe", "please", "so", "then", "now", "wow", "yeah"])
+"""Reply words that are also one-word titles: a title only right after a cue ("I loved Okay")."""
+OPINION_VERBS = frozenset(["loved", "liked", "enjoyed", "hated", "adored", "disliked"])
+A_BEFORE = re.compile(r"\b(?:a|an|another|any|some)\s+$", re.IGNORECASE)
+"""An article before a one-word title followed by "movie" / "film": a kind of film ("a Vampire movie")."""
+SENTENCE_WORDS = frozenset("""nothing something anything everything everyone someone anyone nobody everybody
+    somebody anybody none both either neither each others another which whatever today tonight yesterday
+    tomorrow weekend mine yours ours theirs his hers its their our your these those there""".split())  # noqa: SIM905
+"""Words that start a sentence before a verb ("Nothing was good", "Yesterday was fun") and name films too:
+a capitalised one-word title at a sentence start is linked before a verb unless it is one of these, a
+genre word or a known surname."""
+VERB_AFTER = re.compile(r"^\s*(?:is|was|'s|’s|has|had|does|did|will|would|seems|sounds|looks|made|makes|got)\b",
+                         re.IGNORECASE)
+"""A verb right after a one-word common title ("It", "Her", "Us"): the word is a pronoun."""
