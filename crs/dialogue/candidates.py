@@ -94,11 +94,13 @@ def relaxed_mask(engine: SearchEngine, n: int, constraints: Sequence[Constraint]
     return mask, tuple(cons[i] for i in dropped)
 
 
-def soft_boost(engine: SearchEngine, constraints: Sequence[Constraint], rows: np.ndarray) -> np.ndarray:
-    """Per row: how many of the soft constraints (includes, relaxed ones) it satisfies."""
+def soft_boost(engine: SearchEngine, constraints: Sequence[Constraint], rows: np.ndarray,
+               weights: Sequence[float] | None = None) -> np.ndarray:
+    """Per row: how many of the soft constraints (includes, relaxed ones) it satisfies, each counted
+    with its weight (1 when `weights` is None)."""
     out = np.zeros(len(rows), dtype=np.float32)
-    for m in constraint_masks(engine, constraints):
-        out += m[rows]
+    for i, m in enumerate(constraint_masks(engine, constraints)):
+        out += m[rows] if weights is None else np.float32(weights[i]) * m[rows]
     return out
 
 
@@ -179,10 +181,8 @@ def shortlist(catalog: Catalog, engine: SearchEngine, ranker: Ranker, reviews: R
     rows, scores = retrieve_and_score(ranker, retriever_for(ranker, catalog, engine), rstate, allow)
     if len(rows) == 0:
         return Shortlist()
-    scores += np.float32(SOFT_WEIGHT) * soft_boost(engine, soft, rows)  # items meeting more includes first
-    people = [c for c in soft if person_wish(c)]
-    if people:
-        scores += np.float32(PERSON_WEIGHT - SOFT_WEIGHT) * soft_boost(engine, people, rows)
+    # items meeting more includes first, a wanted person's films before them
+    scores += soft_boost(engine, soft, rows, [PERSON_WEIGHT if person_wish(c) else SOFT_WEIGHT for c in soft])
     kept = tuple(c for c in relaxed if c.op != "exclude")  # the few exact matches of a relaxed wish come first
     if kept:
         scores += np.float32(RELAXED_WEIGHT) * soft_boost(engine, kept, rows)

@@ -29,13 +29,13 @@ _MORE_LIKE = re.compile(r"\b(more like|closer to|like|similar to)\s*$")
 _NEG = r"(?:\bnot|\bnothing|n't|\bnever|\bno)\s+(?:be\s+|being\s+|get\s+|getting\s+)?"
 _DEG = r"(?:too|overly|that|so|very|super|all that)"
 MODERATED = re.compile(_NEG + _DEG + r"\s+$", re.IGNORECASE)
+"""A negation right before a degree word: "not too scary", "nothing too silly", "wasn't that scary".
+The user asks for less of something, not for none of it: a soft preference, never a genre ban."""
 LET_DOWN = re.compile(r"(?:\bnot\s+(?:as|so|that)|n't\s+(?:as|so|that)|\bless)\s+([a-z]+)\b(?:\s+[\w']+){0,4}?\s+"
                       r"(?:as|than)\s+(?:i|we)(?:\s+had|'d)?\s+(?:hoped|expected|thought|wanted|imagined|would have liked)\b",
                       re.IGNORECASE)
 """A film that fell short of a hope ("not as scary as I hoped", "less funny than I expected"): the user
 wants *more* of the trait, not less; read as "more <trait>"."""
-"""A negation right before a degree word: "not too scary", "nothing too silly", "wasn't that scary".
-The user asks for less of something, not for none of it: a soft preference, never a genre ban."""
 _NEGATION_BEFORE = re.compile(_NEG + "$", re.IGNORECASE)
 _DEGREE = re.compile(_DEG + r"\b", re.IGNORECASE)
 _OPPOSITE = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
@@ -117,12 +117,12 @@ class CritiqueRules:
         add: list[Constraint] = []
         prefs: list[str] = []
         consumed: list[tuple[int, int]] = []
-        read, let_down = text, [m.span() for m in LET_DOWN.finditer(text)]
-        for start, end in let_down:  # the same length, so the spans of `text` still hold
-            m = LET_DOWN.match(text, start)
-            assert m is not None
+        read, let_down = text, []
+        for m in LET_DOWN.finditer(text):  # the same length, so the spans of `text` still hold
+            start, end = m.span()
             lead = " " if start and text[start - 1].isalnum() else ""  # "wasn't": "n't" follows a letter
             read = read[:start] + f"{lead}more {m.group(1)}".ljust(end - start) + read[end:]
+            let_down.append(m.span())
         consumed += let_down
         for rule in self.rules:
             for m in rule.pattern.finditer(read):
