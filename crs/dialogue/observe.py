@@ -29,7 +29,7 @@ import numpy as np
 from crs.lru import LRU
 from crs.policy.belief import Belief, BeliefConfig
 from crs.policy.observation import PolicyObservation, TurnSignals, observe
-from crs.policy.prior import CollaborativePrior
+from crs.policy.prior import CollaborativePrior, PriorConfig
 from crs.policy.space import AskSpace, build_ask_space, unit_label
 from crs.retrieval.columns import AttributeColumns
 from crs.types import AttributeKind, Catalog, Constraint, DialogueState, liked_items
@@ -188,7 +188,7 @@ class BeliefObserver:
         if self.prior != "collaborative" or not rows or self.catalog.interactions is None:
             return self._pop
         if self._cf is None:
-            self._cf = CollaborativePrior(self.catalog)
+            self._cf = CollaborativePrior(self.catalog, PriorConfig(content_weight=0.0))  # the chat DQN's prior
         return self._cf.for_items(np.asarray(rows, dtype=np.int64))
 
     def __call__(self, state: DialogueState, mask: np.ndarray, counts: ValueCounts,

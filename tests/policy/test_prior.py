@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from crs.policy.prior import CollaborativePrior, build_prior
+from crs.policy.prior import CollaborativePrior, PriorConfig, build_prior
 from crs.policy.space import PolicyError
 
 
@@ -118,7 +118,9 @@ def test_held_out_prior_holds_out_every_target_of_a_multi_interest_episode(cf, l
 
 def test_held_out_cold_item_gets_no_item_item_score(cf, lastfm_catalog) -> None:  # type: ignore[no-untyped-def]
     """An item only this user had must score like any never-seen item once held out (the user's own row
-    would otherwise link it to the rest of their history)."""
+    would otherwise link it to the rest of their history). Without the content term, which scores it
+    by its tags, as it does every item."""
+    cf = CollaborativePrior(lastfm_catalog, PriorConfig(content_weight=0.0))
     inter = lastfm_catalog.interactions.tocsr()
     cols = inter.tocsc()
     single = np.flatnonzero(np.diff(cols.indptr) == 1)
@@ -127,6 +129,27 @@ def test_held_out_cold_item_gets_no_item_item_score(cf, lastfm_catalog) -> None:
     s = cf(str(user), exclude=item)
     never = np.flatnonzero(np.diff(cols.indptr) == 0)
     assert never.size and s[item] == pytest.approx(s[never].max(), abs=0.05)
+
+
+def test_content_term_ranks_long_tail_targets_of_held_out_train_users_higher(cf, lastfm_catalog, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Long-tail targets (the held-out pairs' profile) have tags but few listeners: the tag cosine with
+    the user's history lifts them (on 600 dev pairs: top-100 share 0.343 -> 0.432)."""
+    from crs.policy.training_data import carve_dev, long_tail_resample
+    from simulators.attribute import load_episodes
+
+    pairs = load_episodes(data_dir / "lastfm-star" / "UI_Interaction_data" / "review_dict_train.json", lastfm_catalog)
+    dev = long_tail_resample(carve_dev(pairs, 0.1, seed=0)[1], lastfm_catalog, 300, 1.0, seed=1, replace=False)
+    plain = CollaborativePrior(lastfm_catalog, PriorConfig(content_weight=0.0))
+
+    def top100(prior: CollaborativePrior) -> float:
+        hits = []
+        for ep in dev:
+            t = lastfm_catalog.row(ep.target)
+            s = prior(ep.user, exclude=t)
+            hits.append(int((s > s[t]).sum()) < 100)
+        return float(np.mean(hits))
+
+    assert top100(cf) > top100(plain) + 0.04
 
 
 def test_dev_is_carved_from_train_users_and_resampling_favours_the_long_tail(lastfm_catalog, data_dir) -> None:  # type: ignore[no-untyped-def]
