@@ -82,14 +82,22 @@ class Args:
 
 
 def attribute_args(minutes: float, seed: int, prior: str = "collaborative",
-                   belief: BeliefConfig | None = None) -> Args:
+                   belief: BeliefConfig | None = None, protocol: str = "binary") -> Args:
     """`crs train policy` (attribute simulator): DQfD from the bayes rule (threshold 0.2 with the
     collaborative prior, 0.5 with popularity), 2,000 demonstrated episodes, 2,000 pretraining steps,
     then double DQN with ε = 0.05, learning rate 1e-4 and half of every batch replaying
     demonstrations; dev evaluations of 500 episodes per noise level every 8,000 steps (the
-    pretrained network is evaluated too). `belief` defaults to prior weight 0.2 (collaborative) / 1.0."""
+    pretrained network is evaluated too). `belief` defaults to prior weight 0.2 (collaborative) / 1.0.
+    Under the multi-choice protocol with the collaborative prior the belief and the demonstrator
+    are those of `bayes-cf-mc` (prior weight 0.6, threshold 0.3)."""
+    from crs.policy.rules import MULTI_CHOICE_PRIOR_WEIGHT, MULTI_CHOICE_THRESHOLD
+
+    threshold = _threshold_for(prior)
+    if protocol == "multi-choice" and prior == "collaborative":
+        belief = belief or BeliefConfig(prior_weight=MULTI_CHOICE_PRIOR_WEIGHT)
+        threshold = MULTI_CHOICE_THRESHOLD
     return Args(minutes=minutes, seed=seed, prior=prior, belief=belief or _belief_for(prior),
-                guide_threshold=_threshold_for(prior), guide_share=0.0,
+                guide_threshold=threshold, guide_share=0.0,
                 demo_episodes=2_000, pretrain_steps=2_000, demo_share=0.5, learning_rate=1e-4,
                 eps_start=0.05, eps_end=0.05, eps_steps=1, target_every=1_000,
                 eval_every=8_000, eval_episodes=500)

@@ -81,7 +81,7 @@ def train_policy(
     if prior == "collaborative" and cat.interactions is None:
         prior = "popularity"
     belief = BeliefConfig(prior_weight=prior_weight) if prior_weight else None  # None: the preset's
-    args = attribute_args(minutes, seed, prior, belief)
+    args = attribute_args(minutes, seed, prior, belief, protocol)
     data = training_data(cat, data_dir, split, dev_split, seed=seed)  # dev: carved out of the training users
     if protocol == "multi-choice":  # every target held out of the prior: the pairs are in its matrix
         make: Any = multi_choice_env_factory(cat, data.train, prior, args.belief, seed=seed, hold_out=True)
