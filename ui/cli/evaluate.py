@@ -30,7 +30,7 @@ def eval_simulate(
     split: Optional[Path] = typer.Option(None, "--split", help="attribute: {user: [items]} JSON (LastFM* review_dict_*.json) or ReDial JSONL."),
     data_dir: Optional[Path] = DataDirOpt,
     simulator: str = typer.Option("attribute", "--simulator", help="attribute (policy only) | natural (whole chatbot, text only)"),
-    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | bayes-cf | always-recommend | random (default: dqn; natural: learned, the chat's default policy)"),
+    policy: Optional[str] = typer.Option(None, "--policy", help="dqn | rules | rules-yes-only | bayes | bayes-cf | bayes-cf-mc | always-recommend | random (default: dqn; natural: learned, the chat's default policy)"),
     answer_noise: float = typer.Option(0.0, "--answer-noise", help="Probability of flipping each yes/no answer."),
     initiative: float = typer.Option(0.0, "--initiative", help="Probability the user volunteers an attribute on wait."),
     episodes: int = typer.Option(3000, "--episodes"),
