@@ -8,7 +8,11 @@ import re
 
 CUED = re.compile(r"\b(?:like|loved?|liked|enjoyed|seen|watched|similar to|as good as)\s+$", re.IGNORECASE)
 """Words right before a title that make a lower-case "the X" a reference to the film."""
-COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome"])
+COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my", "you", "we", "they", "them", "this", "that", "what", "when", "who", "how", "why", "where", "yes", "no", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "love", "like", "good", "great", "fine", "sure", "well", "so", "one", "two", "more", "less", "then", "now", "here", "there", "time", "home", "run", "big", "go", "out", "in", "on", "off", "all", "any", "some", "see", "seen", "watch", "watched", "movie", "movies", "film", "films", "the", "a", "an", "and", "or", "but", "not", "too", "very", "just", "really", "also", "maybe", "please", "cool", "nice", "awesome",
+                    # contractions, apostrophe dropped by `normalise`: "I'm in the mood for ..." is no
+                    # misspelt "I'm Not There"
+                    "im", "ive", "id", "ill", "youre", "weve", "were", "theyre", "dont", "didnt", "doesnt",
+                    "cant", "wont", "isnt", "wasnt", "havent", "lets", "thats", "whats", "theres", "its"])
 
 ORDINALS = frozenset(("first", "second", "third", "fourth", "fifth", "last", "other", "next", "new", "old", "latest",
                        "previous", "original", "final", "same", "newer", "older", "later", "earlier"))
