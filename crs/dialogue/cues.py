@@ -32,7 +32,7 @@ DISLIKED = re.compile(r"\b(didn'?t|did not|don'?t|do not) (really )?(like|enjoy|
 LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|(sounds|looks) (really |so |pretty )?(good|great|perfect|fun|interesting|awesome|"
                    r"amazing|cool)|i (loved|liked|love|like|enjoyed)|"
                    r"let'?s (go with|watch)|perfect)\b", re.IGNORECASE)
-ASK = re.compile(r"\b(tell me (more )?about|more (info|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
+ASK = re.compile(r"\b(tell me (more )?about|tell me more|more (info|information|details|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
                  r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",
                  re.IGNORECASE)
 TO_THE_BOT = r"(?:have|did|do) you (?:ever )?(?:seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)"

@@ -11,6 +11,8 @@ import re
 
 from crs.types import AttributeSchema
 
+MORE_INFO = r"\btell me more\b|\bmore (?:info|information|details)\b"
+"""A request for more about the film on the table, wherever it stands ("sounds good, tell me more")."""
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((a, re.compile(p, re.IGNORECASE)) for a, p in (
     ("director", r"\bwho\b.*\b(direct|directed|made)\b|\bdirector\b"),
     ("writers", r"\bwho wrote\b|\bwriters?\b|\bscreenplay\b"),
@@ -21,9 +23,10 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((a, re.compile(p, re.I
     ("mpaa", r"\brated\b|\bage rating\b|\bmpaa\b|\bkid[- ]friendly\b"),
     ("genres", r"\bgenres?\b|\bwhat kind of (movie|film)\b"),
     ("tags", r"\btags?\b|\bthemes?\b"),
-    ("text", r"\bwhat('s| is)\b.*\babout\b|\bplot\b|\bsynopsis\b|\bstory\b|\btell me (more )?about\b|\bdescribe\b"),
+    ("text", r"\bwhat('s| is)\b.*\babout\b|\bplot\b|\bsynopsis\b|\bstory\b|\btell me (more )?about\b|\bdescribe\b|"
+             + MORE_INFO),
 ))
-_QUESTION = re.compile(r"\?\s*$|^\s*(who|what|when|how|which|tell me|is it|does it)\b", re.IGNORECASE)
+_QUESTION = re.compile(r"\?\s*$|^\s*(who|what|when|how|which|tell me|is it|does it)\b|" + MORE_INFO, re.IGNORECASE)
 
 
 def question_attribute(text: str, schema: AttributeSchema) -> str | None:

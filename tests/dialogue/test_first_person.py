@@ -21,3 +21,22 @@ def test_a_first_person_opening_is_no_title(agent, text) -> None:  # type: ignor
 def test_a_misspelt_title_still_gets_suggestions(agent) -> None:  # type: ignore[no-untyped-def]
     _, replies = talk(agent, "I loved Jurrasic Prak")
     assert "Jurassic Park" in replies[-1].text
+
+
+@pytest.mark.parametrize("follow_up", ["the second one sounds good, tell me more", "sounds good, tell me more",
+                                       "that one looks interesting, can you tell me more?",
+                                       "the second one looks fun, more info please"])
+def test_tell_me_more_describes_the_film_instead_of_closing(agent, follow_up) -> None:  # type: ignore[no-untyped-def]
+    """"The second one sounds good, tell me more" answered "Awesome, I hope you love it!" and moved on:
+    asking for more about a film is a question about it, answered first, even beside a kind word."""
+    state = agent.new_session("tell-me-more")
+    for text in ("a comedy please", "just show me a few"):
+        state, _ = agent.step(state, text)
+    shown = list(state.last_action.items)
+    assert len(shown) >= 2
+    state, reply = agent.step(state, follow_up)
+    which = shown[1] if "second" in follow_up else shown[0]
+    text = reply.text
+    assert text.startswith(f"Here's what I know about **{agent.catalog.item(which).display}**"), text
+    assert "hope you love" not in text.lower(), text
+    assert which not in state.rejected
