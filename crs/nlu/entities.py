@@ -24,6 +24,7 @@ from crs.nlu.title_words import (
     COMMON,
     CUED,
     INTERJECTIONS,
+    NOT_A_TITLE_ALONE,
     ONE_AFTER,
     OPINION_VERBS,
     ORDINALS,
@@ -180,7 +181,7 @@ class EntityLinker:
             if any(_overlap(span, lk.span) for lk in links) or any(_overlap(span, s) for s, _ in out):
                 continue
             words = normalise(surface).split()
-            if not words or all(w in COMMON for w in words):
+            if not words or all(w in NOT_A_TITLE_ALONE for w in words):
                 continue
             if len(words) <= 2 and words[-1] in ORDINALS and ONE_AFTER.match(text[span[1]:]):
                 continue  # "The Last one was good": a shown film by position, not a misspelt "The Last Song"

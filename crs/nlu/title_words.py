@@ -35,3 +35,10 @@ genre word or a known surname."""
 VERB_AFTER = re.compile(r"^\s*(?:is|was|'s|’s|has|had|does|did|will|would|seems|sounds|looks|made|makes|got)\b",
                          re.IGNORECASE)
 """A verb right after a one-word common title ("It", "Her", "Us"): the word is a pronoun."""
+NOT_A_TITLE_ALONE = COMMON | INTERJECTIONS | OPINION_VERBS | SENTENCE_WORDS | frozenset(
+    """of is are was to for with about at by from as be do does did have has had can could would will
+    shall should may might must am been being into onto than if because while until your our their
+    goodbye bye merry christmas wanted favorite favorites favourite favourites favs fav""".split())  # noqa: SIM905
+"""Words a capitalised run made only of is no misspelt title ("One of my favorites" is not *One of
+Us*, "Anything a bit more ..." not *Anything Else*, "Merry Christmas" not *Arthur Christmas*): the
+unknown-title spans that get "did you mean" suggestions (`EntityLinker.unknown_titles`)."""

@@ -40,3 +40,18 @@ def test_tell_me_more_describes_the_film_instead_of_closing(agent, follow_up) ->
     assert text.startswith(f"Here's what I know about **{agent.catalog.item(which).display}**"), text
     assert "hope you love" not in text.lower(), text
     assert which not in state.rejected
+
+
+@pytest.mark.parametrize("text", ["One of my favorites is Toy Story, anything like it?",
+                                  "Anything a bit more indie or older you can recommend?",
+                                  "Hello Do you have any great movies to recommend?",
+                                  "Merry Christmas, any good musicals?",
+                                  "Something a bit more recent maybe?",
+                                  "Wanted to see that one too. Any comedies?"])
+def test_sentence_openers_ask_no_did_you_mean(agent, text) -> None:  # type: ignore[no-untyped-def]
+    """Found in tune-side ReDial seeker messages: "One of my favorites" asked "Did you mean One of Us
+    (1989)?", "Anything a bit more ..." *Anything Else*, "Hello Do you ..." *Hello, Dolly!*, "Merry
+    Christmas" *Arthur Christmas*: a capitalised run of function words, greetings and indefinite
+    pronouns is no misspelt title."""
+    _, replies = talk(agent, text)
+    assert "Did you mean" not in replies[-1].text, replies[-1].text
