@@ -23,11 +23,13 @@ from crs.nlu.title_words import (
     CAPITALISED_NEXT,
     COMMON,
     CUED,
+    FILM_TALK,
     INTERJECTIONS,
     NOT_A_TITLE_ALONE,
     ONE_AFTER,
     OPINION_VERBS,
     ORDINALS,
+    REQUEST_TAIL,
     SENTENCE_WORDS,
     VERB_AFTER,
 )
@@ -226,7 +228,7 @@ class EntityLinker:
                 if key in self.titles and self._plausible(text, toks[i:i + n]):
                     hit = (n, key)
                     break
-            if hit is None:
+            if hit is None or self._longer_inside(text, toks, i, hit[0]):
                 i += 1
                 continue
             n, key = hit
@@ -235,6 +237,16 @@ class EntityLinker:
             out.append(Link(item_id, "item", (start, end), text[start:end]))
             i += n
         return out
+
+    def _longer_inside(self, text: str, toks: list[tuple[str, int, int]], i: int, n: int) -> bool:
+        """A title starting inside the match at `i` (n tokens) reaches further: "The Star Wars movies" is
+        *Star Wars*, not *The Star*."""
+        for j in range(i + 1, i + n):
+            for m in range(min(self.max_n, len(toks) - j), i + n - j, -1):
+                key = " ".join(t for t, _, _ in toks[j:j + m])
+                if key in self.titles and self._plausible(text, toks[j:j + m]):
+                    return True
+        return False
 
     def _plausible(self, text: str, toks: list[tuple[str, int, int]]) -> bool:
         """Short or common-word titles ("It", "Up", "Heat") must be Capitalised in the text (or, in a
@@ -246,13 +258,20 @@ class EntityLinker:
             return False  # "the last one you said": a reference to a shown film, not "The Last: Naruto the Movie"
         if _YEAR_IN_PARENS.match(text[toks[-1][2]:]):
             return True  # "Avatar (2009) is sci fantasy": a title with its year, wherever it stands
+        if len(words) == 1 and len(words[0]) == 1:
+            return False  # ":D", "plan B": a letter, not the film "D"
+        if len(words) >= 2 and all(w in NOT_A_TITLE_ALONE or w in REQUEST_TAIL for w in words) \
+                and not CUED.search(text[: toks[0][1]]):
+            return False  # "Anything else you can think of?", "something new": a request, not Anything Else (2003)
         if len(words) >= 3 and not all(w in COMMON for w in words):
             return True
         if len(words) == 2 and not any(w in COMMON for w in words):
             return True
-        if len(words) == 2 and words[0] == "the" and words[1] not in COMMON and CUED.search(text[: toks[0][1]]):
+        if len(words) == 2 and words[0] == "the" and words[1] not in COMMON | FILM_TALK and CUED.search(text[: toks[0][1]]):
             return True  # "something like the notebook", "I loved the matrix": a cued "the X" in lower case
         if shouted(text):  # capitals say nothing here: only a cue does ("I NEED A COMEDY LIKE SUPERBAD")
+            if len(words) == 1 and words[0] in NOT_A_TITLE_ALONE:
+                return False  # "I HAVEN'T SEEN IT BUT WOULD LIKE TO": the words, not It (1990) and To (1964)
             return CUED.search(text[: toks[0][1]]) is not None
         if len(words) == 1 and words[0] in INTERJECTIONS and not CUED.search(text[:toks[0][1]]):
             return False  # "... @75822 Yes I have seen that one": a reply run on without a stop, not Yes (2004)
@@ -270,6 +289,8 @@ class EntityLinker:
         if len(words) == 1 and nxt and nxt.group(1).lower() not in self.titles \
                 and nxt.group(1).lower() not in OPINION_VERBS | INTERJECTIONS:
             return False  # "the one with Emma Stone": part of a longer name, not the film "Emma" ("Jaws Titanic" is two)
+        if caps and len(words) == 1 and words[0] in NOT_A_TITLE_ALONE and len(surface[0]) > 1 and surface[0].isupper():
+            return False  # "I HAVEN'T SEEN IT ...", "I LOVE it": a shouted word inside a message, not It or Lóve
         if caps and first_in_sentence and len(words) == 1:  # "Inception was amazing", "Titanic is my favorite"
             w = words[0]
             return VERB_AFTER.match(text[toks[0][2]:]) is not None and w not in SENTENCE_WORDS \

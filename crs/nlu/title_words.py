@@ -16,12 +16,13 @@ COMMON = frozenset(["i", "it", "up", "us", "her", "him", "she", "he", "me", "my"
 
 ORDINALS = frozenset(("first", "second", "third", "fourth", "fifth", "last", "other", "next", "new", "old", "latest",
                        "previous", "original", "final", "same", "newer", "older", "later", "earlier"))
-ONE_AFTER = re.compile(r"^\s+(?:one|ones|movie|movies|film|films)\b", re.IGNORECASE)
+ONE_AFTER = re.compile(r"^\s+(?:one|ones|movie|movies|film|films|two|three|four|five|both)\b", re.IGNORECASE)
 """After "the last", "the other", ...: a reference by position ("the last one", "the other movie")."""
 CAPITALISED_NEXT = re.compile(r"^ (?!(?:The|A|An|And|Or|But|So|I|It|My|Is|Was|Have|Has)\b)([A-Z][a-z]+)")
 """A Capitalised word right after a one-word title, in the same run ("Emma Stone", "Jack Black")."""
 INTERJECTIONS = frozenset(["yes", "no", "ok", "okay", "thanks", "sure", "well", "hi", "hey", "hello", "cool", "nice",
-                            "awesome", "great", "good", "fine", "maybe", "please", "so", "then", "now", "wow", "yeah"])
+                            "awesome", "great", "good", "fine", "maybe", "please", "so", "then", "now", "wow", "yeah",
+                            "lol", "lmao", "omg", "haha", "hehe", "yay"])
 """Reply words that are also one-word titles: a title only right after a cue ("I loved Okay")."""
 OPINION_VERBS = frozenset(["loved", "liked", "enjoyed", "hated", "adored", "disliked"])
 A_BEFORE = re.compile(r"\b(?:a|an|another|any|some)\s+$", re.IGNORECASE)
@@ -42,3 +43,11 @@ NOT_A_TITLE_ALONE = COMMON | INTERJECTIONS | OPINION_VERBS | SENTENCE_WORDS | fr
 """Words a capitalised run made only of is no misspelt title ("One of my favorites" is not *One of
 Us*, "Anything a bit more ..." not *Anything Else*, "Merry Christmas" not *Arthur Christmas*): the
 unknown-title spans that get "did you mean" suggestions (`EntityLinker.unknown_titles`)."""
+REQUEST_TAIL = frozenset(["else", "new", "different", "similar", "more", "other", "special"])
+"""With an indefinite pronoun, the words of a request: "anything else", "something new" (`_plausible`)."""
+FILM_TALK = frozenset("""actors actor actress actresses cast star stars story plot ending end characters character
+    acting director directing music soundtrack songs effects visuals script writing dialogue series franchise
+    sequel sequels remake trailer book books idea concept premise humor humour jokes scenes scene twist
+    cinematography animation setting settings""".split())  # noqa: SIM905
+"""Nouns of film talk: after a cue, "the X" is that part of a film ("I like the actors", "I love the
+star of that movie"), not a lower-case title (*The Actors*, *The Star*)."""

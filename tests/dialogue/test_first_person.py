@@ -55,3 +55,34 @@ def test_sentence_openers_ask_no_did_you_mean(agent, text) -> None:  # type: ign
     pronouns is no misspelt title."""
     _, replies = talk(agent, text)
     assert "Did you mean" not in replies[-1].text, replies[-1].text
+
+
+def _named(agent, state) -> list[str]:  # type: ignore[no-untyped-def]
+    """Titles of the films the user mentioned that the agent never showed."""
+    shown = set(state.recommended) | set(state.rejected)
+    return [agent.catalog.item(m.entity).title for m in state.mentions
+            if m.kind == "item" and m.speaker.value == "user" and m.entity in agent.catalog and m.entity not in shown]
+
+
+@pytest.mark.parametrize("text", ["Anything else you can think of?", "anything else?", "Something new maybe?",
+                                  "I HAVEN'T SEEN IT BUT WOULD LIKE TO. any comedies?",
+                                  "I like the actors in that one :D any action movies?",
+                                  "I loved the story of that one, lol",
+                                  "I haven't seen the other two, any more comedies?"])
+def test_request_words_and_emoticons_name_no_film(agent, text) -> None:  # type: ignore[no-untyped-def]
+    """Found in tune-side ReDial seeker messages: "Anything else you can think of?" was the film
+    *Anything Else* (2003), liked ("If you enjoyed Anything Else ..."); ":D" *D* (2005); "SEEN IT BUT
+    WOULD LIKE TO" *It* and *To*; "the actors" *The Actors*; "LOL" *LOL*; "the other two" *The Other*."""
+    state = agent.new_session("no-film")
+    for t in ("a comedy please", "just show me a few", text):
+        state, reply = agent.step(state, t)
+    assert _named(agent, state) == [], (_named(agent, state), reply.text)
+    assert "If you enjoyed" not in reply.text or "that one" in text, reply.text
+
+
+def test_a_longer_title_inside_a_match_wins(agent) -> None:  # type: ignore[no-untyped-def]
+    """"The Star Wars movies never go out of style" linked *The Star* (2017): a title starting inside
+    the match that reaches further is the one meant."""
+    state, _ = talk(agent, "The Star Wars movies never go out of style. Any sci-fi like that?")
+    titles = [agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item" and m.entity in agent.catalog]
+    assert titles and all("Star Wars" in t for t in titles), titles
