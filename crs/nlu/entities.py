@@ -10,28 +10,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from crs.nlu.fuzzy import TitleIndex
 from crs.nlu.lexicon import SchemaLexicon
+from crs.nlu.plausible import longer_inside, plausible, shouted
 from crs.nlu.text import normalise, tokens
 from crs.nlu.title_words import (
-    A_BEFORE,
-    CAPITALISED_NEXT,
     COMMON,
-    CUED,
-    FILM_TALK,
-    INTERJECTIONS,
     NOT_A_TITLE_ALONE,
     ONE_AFTER,
-    OPINION_VERBS,
     ORDINALS,
-    REQUEST_TAIL,
-    SENTENCE_WORDS,
-    VERB_AFTER,
 )
 from crs.types import Catalog, MentionKind
 
@@ -48,19 +40,11 @@ SURNAME_SHARE = 0.8
 
 _AT_ID = re.compile(r"@(\d+)(?:\s*<[^>]{0,200}>)?")
 _YEAR = re.compile(r"^\s*\(?\s*((?:19|20)\d\d)\s*\)?")
-_YEAR_IN_PARENS = re.compile(r"^\s*\(\s*(?:18|19|20)\d\d\s*\)")
 _DECADE = re.compile(r"(?<![0-9])(?:(19|20)?(\d)0)'?s(?![a-z0-9])|\b(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b")
 _DECADE_WORDS = {"twenties": "2", "thirties": "3", "forties": "4", "fifties": "5", "sixties": "6", "seventies": "7",
                  "eighties": "8", "nineties": "9"}
 _QUOTED = re.compile(r"\"([^\"]{2,80})\"|(?<![a-z])'([^']{2,80})'(?![a-z])")
 _CAPS_RUN = re.compile(r"\b(?:[A-Z][\w'’:-]*|\d+)(?:\s+(?:(?:of|the|and|a|in|on|to|at|for|from)\b|&|[A-Z][\w'’:-]*|\d+)){1,7}")
-
-
-def shouted(text: str) -> bool:
-    """Whether a message is written in capitals ("I WAS HOPING YOU COULD HELP SUGGEST A FEW GOOD FAMILY
-    MOVIES"): its capitals say nothing about which words are titles or names."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
 @dataclass(frozen=True)
@@ -238,64 +222,15 @@ class EntityLinker:
             i += n
         return out
 
+    @property
+    def phrases(self) -> Collection[str]:
+        return self.lexicon.phrases
+
     def _longer_inside(self, text: str, toks: list[tuple[str, int, int]], i: int, n: int) -> bool:
-        """A title starting inside the match at `i` (n tokens) reaches further: "The Star Wars movies" is
-        *Star Wars*, not *The Star*."""
-        for j in range(i + 1, i + n):
-            for m in range(min(self.max_n, len(toks) - j), i + n - j, -1):
-                key = " ".join(t for t, _, _ in toks[j:j + m])
-                if key in self.titles and self._plausible(text, toks[j:j + m]):
-                    return True
-        return False
+        return longer_inside(self, text, toks, i, n)
 
     def _plausible(self, text: str, toks: list[tuple[str, int, int]]) -> bool:
-        """Short or common-word titles ("It", "Up", "Heat") must be Capitalised in the text (or, in a
-        message written in capitals, come right after a cue such as "like")."""
-        words = [t for t, _, _ in toks]
-        if all(w.isdigit() for w in words):  # "my 9 year old", "the first 2": numbers, not the films "9" or "2"
-            return False
-        if len(words) <= 2 and words[-1] in ORDINALS and ONE_AFTER.match(text[toks[-1][2]:]):
-            return False  # "the last one you said": a reference to a shown film, not "The Last: Naruto the Movie"
-        if _YEAR_IN_PARENS.match(text[toks[-1][2]:]):
-            return True  # "Avatar (2009) is sci fantasy": a title with its year, wherever it stands
-        if len(words) == 1 and len(words[0]) == 1:
-            return False  # ":D", "plan B": a letter, not the film "D"
-        if len(words) >= 2 and all(w in NOT_A_TITLE_ALONE or w in REQUEST_TAIL for w in words) \
-                and not CUED.search(text[: toks[0][1]]):
-            return False  # "Anything else you can think of?", "something new": a request, not Anything Else (2003)
-        if len(words) >= 3 and not all(w in COMMON for w in words):
-            return True
-        if len(words) == 2 and not any(w in COMMON for w in words):
-            return True
-        if len(words) == 2 and words[0] == "the" and words[1] not in COMMON | FILM_TALK and CUED.search(text[: toks[0][1]]):
-            return True  # "something like the notebook", "I loved the matrix": a cued "the X" in lower case
-        if shouted(text):  # capitals say nothing here: only a cue does ("I NEED A COMEDY LIKE SUPERBAD")
-            if len(words) == 1 and words[0] in NOT_A_TITLE_ALONE:
-                return False  # "I HAVEN'T SEEN IT BUT WOULD LIKE TO": the words, not It (1990) and To (1964)
-            return CUED.search(text[: toks[0][1]]) is not None
-        if len(words) == 1 and words[0] in INTERJECTIONS and not CUED.search(text[:toks[0][1]]):
-            return False  # "... @75822 Yes I have seen that one": a reply run on without a stop, not Yes (2004)
-        if len(words) == 1 and words[0] in OPINION_VERBS:
-            return False  # "i LOVED @140750", "like @78418 Loved those": the verb, not Loved (1997)
-        if len(words) == 1 and A_BEFORE.search(text[:toks[0][1]]) and ONE_AFTER.match(text[toks[0][2]:]):
-            return False  # "I am looking for a Vampire movie": a kind of film, not Vampire (2011)
-        if len(words) == 1 and words[0] in COMMON and VERB_AFTER.match(text[toks[0][2]:]):
-            return False  # "... never seen it It is famous": a pronoun starting an unpunctuated sentence
-        surface = [text[s:e] for _, s, e in toks]
-        content = [w for w in surface if w.lower() not in ("of", "the", "and", "a", "an", "in", "on", "to")]
-        caps = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
-        first_in_sentence = toks[0][1] == 0 or text[: toks[0][1]].rstrip()[-1:] in ".!?"
-        nxt = CAPITALISED_NEXT.match(text[toks[0][2]:])
-        if len(words) == 1 and nxt and nxt.group(1).lower() not in self.titles \
-                and nxt.group(1).lower() not in OPINION_VERBS | INTERJECTIONS:
-            return False  # "the one with Emma Stone": part of a longer name, not the film "Emma" ("Jaws Titanic" is two)
-        if caps and len(words) == 1 and words[0] in NOT_A_TITLE_ALONE and len(surface[0]) > 1 and surface[0].isupper():
-            return False  # "I HAVEN'T SEEN IT ...", "I LOVE it": a shouted word inside a message, not It or Lóve
-        if caps and first_in_sentence and len(words) == 1:  # "Inception was amazing", "Titanic is my favorite"
-            w = words[0]
-            return VERB_AFTER.match(text[toks[0][2]:]) is not None and w not in SENTENCE_WORDS \
-                and w not in self.lexicon.phrases and w not in self.surnames
-        return caps
+        return plausible(self, text, toks)
 
     def _disambiguate(self, key: str, text: str, end: int) -> tuple[str, int]:
         """Pick among same-title items by a year written after the title, else the most popular."""

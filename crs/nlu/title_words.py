@@ -51,3 +51,8 @@ FILM_TALK = frozenset("""actors actor actress actresses cast star stars story pl
     cinematography animation setting settings""".split())  # noqa: SIM905
 """Nouns of film talk: after a cue, "the X" is that part of a film ("I like the actors", "I love the
 star of that movie"), not a lower-case title (*The Actors*, *The Star*)."""
+GREETING_BEFORE = re.compile(r"\b(?:happy|merry)\s+$", re.IGNORECASE)
+"""Before a one-word title, a season's greeting: "Happy Holidays", "Happy Halloween"."""
+SEASON_AFTER = re.compile(r"^\s+(?:holidays?|halloween|christmas|new year|thanksgiving|easter|birthday|valentine'?s)\b",
+                          re.IGNORECASE)
+"""After "Happy" / "Merry": the greeting's season, so "Happy" is no film either."""

@@ -86,3 +86,10 @@ def test_a_longer_title_inside_a_match_wins(agent) -> None:  # type: ignore[no-u
     state, _ = talk(agent, "The Star Wars movies never go out of style. Any sci-fi like that?")
     titles = [agent.catalog.item(m.entity).title for m in state.mentions if m.kind == "item" and m.entity in agent.catalog]
     assert titles and all("Star Wars" in t for t in titles), titles
+
+
+@pytest.mark.parametrize("text", ["That is perfect. Happy Holidays.", "Thanks, Happy Halloween!"])
+def test_season_greetings_name_no_film(agent, text) -> None:  # type: ignore[no-untyped-def]
+    """"Happy Holidays." linked *Holidays* (2016) (tune-side ReDial seeker message)."""
+    state, _ = talk(agent, "a comedy please", text)
+    assert _named(agent, state) == []
