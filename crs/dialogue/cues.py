@@ -10,13 +10,19 @@ from __future__ import annotations
 import re
 
 GREET = re.compile(r"^\s*(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE)
+_ONE_MORE = (r"(?<!\bthe )(?<!\bthat )(?<!\bthis )(?<!\bfirst )(?<!\bsecond )(?<!\bthird )(?<!\blast )(?<!\bother )\b(one|a few|two|three|a couple|couple) more\b"
+             r"(?!\s+(than|time|times|thing|things|question|questions|minute|minutes|second|seconds|day|days))")
 REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|something|anything|one|movies?|films?)\b|"
                      r"^\W*(please |can you |could you )?(recommend|suggest)\b|"
                      r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
                      r"\bsomething else\b|\banother one\b|\b(what|anything|something) else\b|\bwhat other\b|\bother (ones|options|ideas)\b|"
                      r"\bany(thing)?\b[^?.!]{0,40}\b(movies?|films?|ones|flicks?)\b[^?.!]{0,20}\?|\bany others?\b|\bknow (of )?any(thing)?\b|"
-                     r"\bmore (suggestions|ideas|options|recommendations)\b",
+                     r"\bmore (suggestions|ideas|options|recommendations)\b|" + _ONE_MORE,
                      re.IGNORECASE)
+"""... and "one more" ("lay one more on me", "you got one more"), not "I liked the first one more than the
+second" nor "one more thing"."""
+ONE_MORE = re.compile(_ONE_MORE, re.IGNORECASE)
+"""A request for one more film, which wins over a kind word about the last ones ("great options, name one more?")."""
 YES = re.compile(r"^\s*(yes|yeah|yep|yup|sure|ok(ay)?|definitely|of course|absolutely|sounds good|why not)\b", re.IGNORECASE)
 NO = re.compile(r"^\s*(no|nope|nah|not really|not at all|never)\b", re.IGNORECASE)
 REJECT = re.compile(r"^\s*(no|nope|nah|not (that|this)( one)?|something else|another one|"

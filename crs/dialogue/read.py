@@ -339,6 +339,8 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
     last_rec = state.last_action is not None and state.last_action.kind in ("recommend", "answer")
     if kind == "accept" and question == "text" and state.recommended:
         return "question"  # "sounds good, tell me more": the description first, not "enjoy it!"
+    if kind == "accept" and last_rec and cues.ONE_MORE.search(text):
+        return "request"  # "great options, you name one more?": the next film, not "enjoy it!"
     if kind and last_rec:
         return kind
     has_item = bool(parsed.mentions) or bool(state.recommended)

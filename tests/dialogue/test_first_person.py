@@ -93,3 +93,29 @@ def test_season_greetings_name_no_film(agent, text) -> None:  # type: ignore[no-
     """"Happy Holidays." linked *Holidays* (2016) (tune-side ReDial seeker message)."""
     state, _ = talk(agent, "a comedy please", text)
     assert _named(agent, state) == []
+
+
+@pytest.mark.parametrize("follow_up", ["Great options, you name one more?", "you got one more",
+                                       "I will have to check it out! lay one more on me",
+                                       "Could you recommend one more?"])
+def test_one_more_shows_another_film(agent, follow_up) -> None:  # type: ignore[no-untyped-def]
+    """Tune-side ReDial seekers ask for "one more" ("lay one more on me", "you got one more"): it was
+    read as an accept ("Great choice! Enjoy …") or as off topic ("I can't help much with that")."""
+    state = agent.new_session("one-more")
+    for text in ("a comedy please", "just show me a few"):
+        state, _ = agent.step(state, text)
+    before = set(state.recommended)
+    state, reply = agent.step(state, follow_up)
+    assert state.last_action is not None and state.last_action.kind == "recommend", reply.text
+    assert set(state.last_action.items) - before, reply.text
+    assert "I can't help" not in reply.text and "hope you love" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("text", ["I liked the first one more than the second", "I liked the first one more"])
+def test_liking_one_more_than_another_is_no_request(agent, text) -> None:  # type: ignore[no-untyped-def]
+    state = agent.new_session("one-more-than")
+    for opening in ("a comedy please", "just show me a few"):
+        state, _ = agent.step(state, opening)
+    before = set(state.recommended)
+    state, reply = agent.step(state, text)
+    assert state.last_action is not None and set(state.last_action.items) <= before, reply.text  # a stance, no request
