@@ -17,7 +17,8 @@ REQUEST = re.compile(r"\b(give|show|suggest|recommend|find|pick)\b.*\b(me|someth
                      r"\bsurprise me\b|\bwhat should i watch\b|\bjust (give|pick|recommend)\b|\bany (ideas|suggestions)\b|"
                      r"\bsomething else\b|\banother one\b|\b(what|anything|something) else\b|\bwhat other\b|\bother (ones|options|ideas)\b|"
                      r"\bany(thing)?\b[^?.!]{0,40}\b(movies?|films?|ones|flicks?)\b[^?.!]{0,20}\?|\bany others?\b|\bknow (of )?any(thing)?\b|"
-                     r"\bmore (suggestions|ideas|options|recommendations)\b|" + _ONE_MORE,
+                     r"\bmore (suggestions|ideas|options|recommendations)\b|\b(fire away|hit me|let'?s hear (it|them)|"
+                     r"lay (it|them) on me)\b|" + _ONE_MORE,
                      re.IGNORECASE)
 """... and "one more" ("lay one more on me", "you got one more"), not "I liked the first one more than the
 second" nor "one more thing"."""
@@ -86,6 +87,12 @@ value is wanted or excluded, and the message is not off topic."""
 DEFER = re.compile(r"\b(whatever you (?:think|like|want|suggest|recommend|choose|pick)|(?:it'?s )?up to you|"
                    r"(?:you|u) (?:choose|pick|decide)|your (?:call|choice|pick)|dealer'?s choice)\b", re.IGNORECASE)
 """The user hands the choice to the agent ("whatever you think", "up to you"): a request for films."""
+SMALL_TALK = re.compile(r"\bhow (?:are|r) (?:you|u|things)\b|\bhow'?s (?:it going|things|your (?:day|night|weekend))\b|"
+                        r"\bhow (?:is|was) your (?:day|night|weekend)\b|\bnice to (?:meet|chat with) you\b|"
+                        r"^\W*(?:(?:and|what about|how about) )?(?:you|u|yourself)\W*$|\b(?:and|what about|how about) (?:you|u|yourself)\W*$|"
+                        r"\bhappy (?:new year|holidays|thanksgiving|halloween|easter|friday|monday)\b|\bmerry christmas\b|"
+                        r"^\W*(?:i'?m|i am|im) (?:doing )?(?:good|great|fine|well|ok(?:ay)?|alright|pretty good)\b", re.IGNORECASE)
+"""Small talk ("How are you today?", "I'm doing good, you?", "Happy New Year!"): answered in kind, never off topic."""
 THANKS = re.compile(r"\b(thanks?|thank you|thx)\b", re.IGNORECASE)
 """Thanks: a polite close or an acceptance, never off topic ("you have, thank you")."""
 FILM_TALK = re.compile(r"\b(movies?|films?|seen|see|saw|watch(ed|ing)?|actors?|actress(es)?|directors?|genres?|"

@@ -36,8 +36,8 @@ from crs.protocols import NLU
 from crs.reviews import Opinion, find_aspects, wish_opinion
 from crs.types import Catalog, Constraint, DialogueState, Mention, ParsedTurn, Speaker
 
-Intent = Literal["greet", "question", "request", "accept", "reject", "off_topic", "chitchat", "inform", "empty",
-                 "clarify", "goodbye"]
+Intent = Literal["greet", "question", "request", "accept", "reject", "off_topic", "chitchat", "small_talk", "inform",
+                 "empty", "clarify", "goodbye"]
 """How the agent routes a turn (built on the NLU's IARD intent plus the surface cues below)."""
 
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
@@ -357,6 +357,8 @@ def _intent(text: str, parsed: ParsedTurn, state: DialogueState, question: str |
         return "inform"
     if informative or find_aspects(text):
         return "inform"
+    if cues.SMALL_TALK.search(text):
+        return "small_talk"  # "How are you today?": answered in kind, then back to films
     if cues.GREET.search(text):
         return "greet"
     if name in ("chitchat", "other", "unknown", "neutral", ""):

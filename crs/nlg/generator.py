@@ -100,6 +100,9 @@ class TemplateGenerator:
         elif ctx.intent == "off_topic":
             parts.append(pick("off_topic", seed, noun=ctx.noun))
             strategies += ("transparency",)
+        elif ctx.intent == "small_talk":
+            parts.append(pick("small_talk", seed, noun=ctx.noun))
+            strategies += ("acknowledgment",)
         if ctx.suggestions:
             parts.append(pick("did_you_mean", seed, options=join_words([f"“{s}”" for s in ctx.suggestions[:3]])))
             strategies += ("preference_confirmation",)
@@ -209,6 +212,6 @@ class TemplateGenerator:
             return text, ("acknowledgment", "encouragement"), ()
         if ctx.intent == "greet" and state.turn <= 1:
             return pick("opinion_inquiry", seed, noun=ctx.noun), ("opinion_inquiry",), ()
-        if ctx.intent in ("greet", "off_topic", "chitchat") or not state.mentions:
+        if ctx.intent in ("greet", "off_topic", "chitchat", "small_talk") or not state.mentions:
             return pick("opinion_inquiry", seed, noun=ctx.noun), ("opinion_inquiry",), ()
         return pick("acknowledgment", seed) + " " + pick("invite", seed, noun=ctx.noun), ("acknowledgment",), ()

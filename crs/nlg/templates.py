@@ -109,6 +109,10 @@ BANK: dict[str, tuple[str, ...]] = {
         "Want another suggestion?",
         "Shall I find you something else too?",
     ),
+    "small_talk": (
+        "I'm doing well, thanks for asking!",
+        "All good here, thanks!",
+    ),
     "off_topic": (
         "I'm best at talking about {noun}s, so let's stick to that.",
         "I can't help much with that, but I know a lot about {noun}s!",

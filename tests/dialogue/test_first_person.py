@@ -119,3 +119,19 @@ def test_liking_one_more_than_another_is_no_request(agent, text) -> None:  # typ
     before = set(state.recommended)
     state, reply = agent.step(state, text)
     assert state.last_action is not None and set(state.last_action.items) <= before, reply.text  # a stance, no request
+
+
+@pytest.mark.parametrize("text", ["How are you today?", "I'm doing good, you?", "Happy New Year!",
+                                  "Great and yourself?", "how's it going"])
+def test_small_talk_is_answered_in_kind(agent, text) -> None:  # type: ignore[no-untyped-def]
+    """Tune-side ReDial seekers open with small talk; "How are you today?" got "I can't help much with
+    that, but I know a lot about movies!" (off topic)."""
+    _, replies = talk(agent, "hi", text)
+    reply = replies[-1].text
+    assert "can't help" not in reply and "stick to that" not in reply, reply
+    assert reply.startswith(("I'm doing well", "All good here")), reply
+
+
+def test_fire_away_asks_for_films(agent) -> None:  # type: ignore[no-untyped-def]
+    state, replies = talk(agent, "a comedy please", "alrighty fire away")
+    assert state.last_action is not None and state.last_action.kind == "recommend", replies[-1].text
