@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from crs.nlg.questions import MORE_INFO
+
 GREET = re.compile(r"^\s*(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b", re.IGNORECASE)
 _ONE_MORE = (r"(?<!\bthe )(?<!\bthat )(?<!\bthis )(?<!\bfirst )(?<!\bsecond )(?<!\bthird )(?<!\blast )(?<!\bother )\b(one|a few|two|three|a couple|couple) more\b"
              r"(?!\s+(than|time|times|thing|things|question|questions|minute|minutes|second|seconds|day|days))")
@@ -39,7 +41,7 @@ DISLIKED = re.compile(r"\b(didn'?t|did not|don'?t|do not) (really )?(like|enjoy|
 LIKED = re.compile(r"\b(i'?ll (take|watch|try|check out)|(sounds|looks) (really |so |pretty )?(good|great|perfect|fun|interesting|awesome|"
                    r"amazing|cool)|i (loved|liked|love|like|enjoyed)|"
                    r"let'?s (go with|watch)|perfect)\b", re.IGNORECASE)
-ASK = re.compile(r"\b(tell me (more )?about|tell me more|more (info|information|details|about)|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
+ASK = re.compile(MORE_INFO + r"|\b(tell me (more )?about|more about|what'?s .{0,20}about|what is .{0,20}about|who('?s| is) in|who (directed|stars)|"
                  r"is (it|that|the \w+ one) (good|any good|scary|funny|long)|describe|what kind of|how long is)\b|\?\s*$",
                  re.IGNORECASE)
 TO_THE_BOT = r"(?:have|did|do) you (?:ever )?(?:seen|see|watched|watch|like|liked|enjoy|enjoyed|love|loved)"

@@ -209,10 +209,10 @@ class EntityLinker:
             hit = None
             for n in range(min(self.max_n, len(toks) - i), 0, -1):
                 key = " ".join(t for t, _, _ in toks[i:i + n])
-                if key in self.titles and self._plausible(text, toks[i:i + n]):
+                if key in self.titles and plausible(self, text, toks[i:i + n]):
                     hit = (n, key)
                     break
-            if hit is None or self._longer_inside(text, toks, i, hit[0]):
+            if hit is None or longer_inside(self, text, toks, i, hit[0]):
                 i += 1
                 continue
             n, key = hit
@@ -224,13 +224,8 @@ class EntityLinker:
 
     @property
     def phrases(self) -> Collection[str]:
+        """The lexicon's attribute phrases (what `crs.nlu.plausible` reads)."""
         return self.lexicon.phrases
-
-    def _longer_inside(self, text: str, toks: list[tuple[str, int, int]], i: int, n: int) -> bool:
-        return longer_inside(self, text, toks, i, n)
-
-    def _plausible(self, text: str, toks: list[tuple[str, int, int]]) -> bool:
-        return plausible(self, text, toks)
 
     def _disambiguate(self, key: str, text: str, end: int) -> tuple[str, int]:
         """Pick among same-title items by a year written after the title, else the most popular."""

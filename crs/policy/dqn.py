@@ -30,6 +30,7 @@ from crs.policy.belief import BeliefConfig
 from crs.policy.features import n_slots
 from crs.policy.policy import DQNPolicy, checkpoint_path, save_checkpoint
 from crs.policy.replay import Batch, Obs, ReplayBuffer
+from crs.policy.rules import MULTI_CHOICE_PRIOR_WEIGHT, MULTI_CHOICE_THRESHOLD
 from crs.policy.space import AskSpace
 from crs.types import Action, Catalog
 
@@ -90,8 +91,6 @@ def attribute_args(minutes: float, seed: int, prior: str = "collaborative",
     pretrained network is evaluated too). `belief` defaults to prior weight 0.2 (collaborative) / 1.0.
     Under the multi-choice protocol with the collaborative prior the belief and the demonstrator
     are those of `bayes-cf-mc` (prior weight 0.6, threshold 0.3)."""
-    from crs.policy.rules import MULTI_CHOICE_PRIOR_WEIGHT, MULTI_CHOICE_THRESHOLD
-
     threshold = _threshold_for(prior)
     if protocol == "multi-choice" and prior == "collaborative":
         belief = belief or BeliefConfig(prior_weight=MULTI_CHOICE_PRIOR_WEIGHT)
